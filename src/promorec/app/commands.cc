@@ -1,0 +1,58 @@
+#include "promorec/app/commands.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+namespace promorec::app {
+
+void AddDataDirOption(CLI::App& command, std::string* data_dir) {
+  *data_dir = "./promorec-data";
+  command.add_option("--data-dir", *data_dir, "data directory")->capture_default_str();
+}
+
+std::string VersionText() {
+  return std::string("promorec ") + PROMOREC_VERSION + " (" + PROMOREC_BUILD_TYPE + " build)";
+}
+
+namespace {
+
+struct Planned {
+  const char* name;
+  const char* description;
+  const char* arrives_with;
+  bool uses_data_dir;
+};
+
+constexpr Planned kPlanned[] = {
+    {"serve", "run the HTTP server: ingest, Kinesis API, recommendations, SageMaker contract",
+     "the HTTP server", true},
+    {"train", "train an FFM/FM model from click data", "the model trainer", true},
+    {"predict", "score examples with a trained model", "the model trainer", false},
+    {"eval", "evaluate a model: logloss, AUC, MAP@k, NDCG@k", "the model trainer", false},
+    {"generate", "generate synthetic click data from planted preferences", "the model trainer",
+     false},
+    {"simulate", "drive a running system with synthetic shoppers", "the simulator", true},
+    {"agent", "tail log files and ship their events to a server", "the HTTP server", false},
+    {"log", "inspect and check the event log (stat, check)", "the event log", true},
+    {"lake", "query and maintain the data lake", "the data lake", true},
+    {"models", "list, publish and roll back model versions", "the model registry", true},
+};
+
+}  // namespace
+
+void RegisterPlannedCommands(CLI::App& app, CommandResult& result, std::string* data_dir) {
+  for (const Planned& planned : kPlanned) {
+    CLI::App* command = app.add_subcommand(planned.name, planned.description);
+    // Accept any arguments so that the answer is always the honest one below.
+    command->allow_extras();
+    if (planned.uses_data_dir) AddDataDirOption(*command, data_dir);
+    command->final_callback([&result, planned] {
+      std::fprintf(stderr, "promorec %s: not built yet in this version; it arrives with %s.\n",
+                   planned.name, planned.arrives_with);
+      result.exit_code = kExitUnavailable;
+    });
+  }
+}
+
+}  // namespace promorec::app

@@ -1,0 +1,50 @@
+// Shop catalogue types: products and the promotions the recommender chooses
+// from. Thread-safety: plain value types.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace promorec::event {
+
+struct Product {
+  std::string id;
+  std::string name;
+  std::string category;
+  std::string category_name;
+  double price = 0;
+
+  friend bool operator==(const Product&, const Product&) = default;
+};
+
+// Who may be shown a promotion. Empty lists mean "no restriction".
+struct Eligibility {
+  std::vector<std::string> countries;
+  std::vector<std::string> categories;
+  std::vector<std::string> products;
+  std::optional<double> min_price;
+
+  friend bool operator==(const Eligibility&, const Eligibility&) = default;
+};
+
+struct Promotion {
+  std::string id;
+  std::string text;
+  // The coupon code a shopper types at checkout; the demo shop uses the id.
+  std::string code;
+  Eligibility eligibility;
+  // Validity window in microseconds since the epoch; absent = unbounded.
+  std::optional<std::int64_t> valid_from_us;
+  std::optional<std::int64_t> valid_until_us;
+
+  bool ValidAt(std::int64_t when_us) const {
+    return (!valid_from_us || when_us >= *valid_from_us) &&
+           (!valid_until_us || when_us < *valid_until_us);
+  }
+
+  friend bool operator==(const Promotion&, const Promotion&) = default;
+};
+
+}  // namespace promorec::event

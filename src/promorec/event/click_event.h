@@ -1,0 +1,46 @@
+// The click event: one thing a shopper did (viewed or bought a product, with
+// or without a promotion). Every codec in event/ produces and consumes this
+// type; nothing else defines what an event is.
+// Thread-safety: a plain value type.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace promorec::event {
+
+struct ClickEvent {
+  // Unique per event. When a producer sends none, codecs derive one from the
+  // content (see AssignContentEventId), so a re-sent line gets the same id.
+  std::string event_id;
+  std::string user_id;
+  // The promotion involved; empty or "0" means none.
+  std::string offer_id;
+  std::string country;
+  std::string category;
+  // The product; the classic click line and KASANDR call this column merchant.
+  std::string product;
+  // Microseconds since the Unix epoch, UTC.
+  std::int64_t timestamp_us = 0;
+  // 0 = view, 1 = click or purchase.
+  std::uint8_t rating = 0;
+  std::optional<double> price;
+  std::optional<std::uint32_t> quantity;
+  std::string session_id;
+  // Free-form key/value pairs in the order the producer gave them.
+  std::vector<std::pair<std::string, std::string>> attributes;
+
+  bool HasPromotion() const { return !offer_id.empty() && offer_id != "0"; }
+
+  // Empties every field but keeps the strings' capacity, so a reader that
+  // reuses one event allocates nothing per row in the steady state.
+  void Clear();
+
+  friend bool operator==(const ClickEvent&, const ClickEvent&) = default;
+};
+
+}  // namespace promorec::event

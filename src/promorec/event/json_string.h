@@ -1,0 +1,16 @@
+// JSON string escaping shared by every JSON writer in event/ (event encoder,
+// dead-letter records, import summaries).
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace promorec::event {
+
+// Appends `value` as a quoted JSON string. Control characters become \u00XX;
+// bytes that are not valid UTF-8 become U+FFFD, so the output is always
+// valid JSON.
+void AppendJsonString(std::string_view value, std::string* out);
+
+}  // namespace promorec::event

@@ -1,0 +1,149 @@
+#include "promorec/http/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+
+#include <cstring>
+#include <thread>
+
+#include "promorec/event/json_string.h"
+
+namespace promorec::http {
+namespace {
+
+// Per-connection request state while the body arrives.
+struct PendingRequest {
+  Request request;
+  bool too_large = false;
+};
+
+}  // namespace
+
+Response ErrorResponse(int status, std::string_view code, std::string_view message) {
+  Response response;
+  response.status = status;
+  response.body = "{\"error\":{\"code\":";
+  event::AppendJsonString(code, &response.body);
+  response.body += ",\"message\":";
+  event::AppendJsonString(message, &response.body);
+  response.body += "}}\n";
+  return response;
+}
+
+void Router::Add(std::string method, std::string path, Handler handler) {
+  routes_[{std::move(method), std::move(path)}] = std::move(handler);
+}
+
+Response Router::Dispatch(const Request& request) const {
+  if (auto it = routes_.find({request.method, request.path}); it != routes_.end()) {
+    return it->second(request);
+  }
+  for (const auto& [key, handler] : routes_) {
+    if (key.second == request.path) {
+      return ErrorResponse(405, "method_not_allowed",
+                           request.method + " is not allowed on " + request.path);
+    }
+  }
+  return ErrorResponse(404, "not_found", "no route " + request.method + " " + request.path);
+}
+
+std::vector<std::string> Router::Routes() const {
+  std::vector<std::string> out;
+  for (const auto& [key, handler] : routes_) out.push_back(key.first + " " + key.second);
+  return out;
+}
+
+struct Server::Impl {
+  Router router;
+  ServerOptions options;
+  MHD_Daemon* daemon = nullptr;
+
+  static MHD_Result Access(void* cls, MHD_Connection* connection, const char* url,
+                           const char* method, const char* /*version*/, const char* upload_data,
+                           size_t* upload_data_size, void** con_cls) {
+    auto* self = static_cast<Impl*>(cls);
+    auto* pending = static_cast<PendingRequest*>(*con_cls);
+    if (pending == nullptr) {
+      pending = new PendingRequest;
+      pending->request.method = method;
+      pending->request.path = url;
+      *con_cls = pending;
+      return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+      if (pending->request.body.size() + *upload_data_size > self->options.max_body_bytes) {
+        pending->too_large = true;
+      } else {
+        pending->request.body.append(upload_data, *upload_data_size);
+      }
+      *upload_data_size = 0;
+      return MHD_YES;
+    }
+    Response response;
+    try {
+      response = pending->too_large
+                     ? ErrorResponse(413, "body_too_large",
+                                     "request body exceeds " +
+                                         std::to_string(self->options.max_body_bytes) + " bytes")
+                     : self->router.Dispatch(pending->request);
+    } catch (const std::exception& e) {
+      response = ErrorResponse(500, "internal", e.what());
+    }
+    MHD_Response* reply = MHD_create_response_from_buffer(
+        response.body.size(), response.body.data(), MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header(reply, "Content-Type", response.content_type.c_str());
+    const MHD_Result queued =
+        MHD_queue_response(connection, static_cast<unsigned>(response.status), reply);
+    MHD_destroy_response(reply);
+    return queued;
+  }
+
+  static void Completed(void* /*cls*/, MHD_Connection* /*connection*/, void** con_cls,
+                        MHD_RequestTerminationCode /*code*/) {
+    delete static_cast<PendingRequest*>(*con_cls);
+    *con_cls = nullptr;
+  }
+};
+
+Server::Server(std::unique_ptr<Impl> impl, std::uint16_t port)
+    : impl_(std::move(impl)), port_(port) {}
+
+Server::~Server() { Stop(); }
+
+base::Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Router router) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(options.port);
+  if (inet_pton(AF_INET, options.host.c_str(), &address.sin_addr) != 1) {
+    return base::InvalidArgument("listen address '" + options.host + "' is not an IPv4 address");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->router = std::move(router);
+  impl->options = options;
+  const unsigned threads =
+      options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  impl->daemon = MHD_start_daemon(
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, options.port, nullptr,
+      nullptr, &Impl::Access, impl.get(), MHD_OPTION_SOCK_ADDR,
+      reinterpret_cast<const sockaddr*>(&address), MHD_OPTION_THREAD_POOL_SIZE, threads,
+      MHD_OPTION_NOTIFY_COMPLETED, &Impl::Completed, nullptr, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+      MHD_OPTION_END);
+  if (impl->daemon == nullptr) {
+    return base::MakeError(base::Code::kUnavailable, "cannot listen on " + options.host + ":" +
+                                                         std::to_string(options.port) +
+                                                         " (is the port in use, or not allowed?)");
+  }
+  const MHD_DaemonInfo* info = MHD_get_daemon_info(impl->daemon, MHD_DAEMON_INFO_BIND_PORT);
+  const std::uint16_t port = info != nullptr ? info->port : options.port;
+  return std::unique_ptr<Server>(new Server(std::move(impl), port));
+}
+
+void Server::Stop() {
+  if (impl_ && impl_->daemon != nullptr) {
+    MHD_stop_daemon(impl_->daemon);
+    impl_->daemon = nullptr;
+  }
+}
+
+}  // namespace promorec::http

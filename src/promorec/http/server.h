@@ -1,0 +1,76 @@
+// The HTTP transport: an event-driven server (libmicrohttpd, epoll, one
+// polling thread per core) that hands each complete request to a route
+// table. The library stays behind this header so that it can be replaced.
+// Thread-safety: handlers run concurrently on the server's threads and must
+// be thread-safe; Router is immutable once the server starts.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "promorec/base/status.h"
+
+namespace promorec::http {
+
+struct Request {
+  std::string method;
+  std::string path;
+  std::string body;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+// {"error":{"code":"...","message":"..."}} with the given status.
+Response ErrorResponse(int status, std::string_view code, std::string_view message);
+
+using Handler = std::function<Response(const Request&)>;
+
+class Router {
+ public:
+  void Add(std::string method, std::string path, Handler handler);
+  // The response for `request`: its route's, or a JSON 404/405.
+  Response Dispatch(const Request& request) const;
+  // "GET /healthz", ... in order, for listings.
+  std::vector<std::string> Routes() const;
+
+ private:
+  std::map<std::pair<std::string, std::string>, Handler> routes_;
+};
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0 picks a free port
+  unsigned threads = 0;       // 0 = one per core
+  std::size_t max_body_bytes = 8 << 20;
+};
+
+class Server {
+ public:
+  static base::Result<std::unique_ptr<Server>> Start(const ServerOptions& options, Router router);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  // Stops accepting, lets in-flight requests finish, joins the threads.
+  void Stop();
+
+  struct Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl, std::uint16_t port);
+
+  std::unique_ptr<Impl> impl_;
+  std::uint16_t port_;
+};
+
+}  // namespace promorec::http

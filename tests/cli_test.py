@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""CLI tests: run build/promorec as a user would and check what it says."""
+import argparse
+import json
+import os
+import pathlib
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+BINARY = None
+SUBCOMMANDS = ["serve", "demo", "train", "predict", "eval", "generate", "simulate", "import",
+               "agent", "log", "lake", "models", "bench"]
+NOT_BUILT = ["serve", "train", "predict", "eval", "generate", "simulate", "agent", "log",
+             "lake", "models"]
+KASANDR_HEADER = "userid\tofferid\tcountrycode\tcategory\tmerchant\tutcdate\trating\n"
+
+
+def run(*args, cwd=None, timeout=300):
+    return subprocess.run([BINARY, *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=timeout)
+
+
+def kasandr_rows(count, rng, bad=None):
+    """`count` KASANDR rows; `bad` maps a 0-based row index to a replacement row."""
+    bad = bad or {}
+    lines = [KASANDR_HEADER]
+    for i in range(count):
+        if i in bad:
+            lines.append(bad[i])
+            continue
+        user = "%040x" % rng.getrandbits(160)
+        offer = "%032x" % rng.getrandbits(128)
+        lines.append(f"{user}\t{offer}\tde\t{rng.randrange(10**8, 10**9)}\t"
+                     f"{rng.randrange(10**4, 10**5)}\t2016-06-{rng.randrange(1, 29):02d} "
+                     f"{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}.0"
+                     f"\t{1 if rng.random() < 0.1 else 0}\n")
+    return "".join(lines)
+
+
+class CliTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = pathlib.Path(self.tmp.name)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_version_names_version_and_build_type(self):
+        result = run("--version")
+        self.assertEqual(result.returncode, 0)
+        self.assertRegex(result.stdout, r"^promorec \d+\.\d+\.\d+ \((Release|Debug|RelWithDebInfo) build\)")
+
+    def test_every_subcommand_has_help(self):
+        for command in SUBCOMMANDS:
+            result = run(command, "--help")
+            self.assertEqual(result.returncode, 0, command)
+            self.assertIn(command, result.stdout)
+
+    def test_unbuilt_subcommands_say_so_and_exit_2(self):
+        for command in NOT_BUILT:
+            result = run(command, cwd=self.dir)
+            self.assertEqual(result.returncode, 2, command)
+            self.assertIn("not built yet", result.stderr)
+        self.assertEqual(run("bench", "log").returncode, 2)
+
+    def test_data_dir_option_where_data_is_used(self):
+        for command in ["demo", "import", "serve", "log", "lake", "models", "simulate", "train"]:
+            self.assertIn("--data-dir", run(command, "--help").stdout, command)
+
+    def test_bad_usage_exits_2(self):
+        self.assertEqual(run("no-such-command").returncode, 2)
+        self.assertEqual(run("import", "--format", "xml", "f").returncode, 2)
+        self.assertEqual(run().returncode, 2)
+
+    def test_import_1000_lines_one_bad(self):
+        lines = [f"user{i},0,de,100,p{i % 20},{1518318207 + i}.25,{i % 2}\n" for i in range(1000)]
+        lines[416] = "user416,0,de,100,p16,1518318623.25,yes\n"
+        path = self.dir / "clicks.csv"
+        path.write_text("".join(lines))
+        data_dir = self.dir / "data"
+        result = run("import", "--format", "click", "--json", "--data-dir", str(data_dir),
+                     str(path))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        summary = json.loads(result.stdout)
+        self.assertEqual(summary["rows_read"], 1000)
+        self.assertEqual(summary["accepted"], 999)
+        self.assertEqual(summary["rejected"], 1)
+        self.assertEqual(summary["rejected_by_reason"], {"bad_rating": 1})
+        self.assertIn("clicks.csv:417 (byte ", result.stderr)
+        self.assertIn("field 'rating': must be 0 or 1, got \"yes\"", result.stderr)
+        dead = [json.loads(l) for l in pathlib.Path(summary["dead_letter"]).read_text().splitlines()]
+        self.assertEqual(len(dead), 1)
+        self.assertEqual(dead[0]["line"], 417)
+        self.assertEqual(dead[0]["reason"], "bad_rating")
+        self.assertEqual(dead[0]["raw"], lines[416].rstrip("\n"))
+        self.assertTrue(str(data_dir / "deadletter") in summary["dead_letter"])
+
+    def test_import_text_summary_and_clean_import_leaves_no_dead_letter(self):
+        path = self.dir / "ok.csv"
+        path.write_text("andy,0,us,1,p,1518318207.8448,1\n")
+        data_dir = self.dir / "data"
+        result = run("import", "--format", "click", "--data-dir", str(data_dir), str(path))
+        self.assertEqual(result.returncode, 0)
+        self.assertIn("total: 1 rows read, 1 accepted, 0 rejected", result.stdout)
+        self.assertFalse((data_dir / "deadletter").exists())
+
+    def test_import_missing_file_fails_but_reads_the_others(self):
+        good = self.dir / "good.csv"
+        good.write_text("andy,0,us,1,p,1518318207.8448,1\n")
+        result = run("import", "--format", "click", "--json", "--data-dir", str(self.dir / "d"),
+                     str(self.dir / "missing.csv"), str(good))
+        self.assertEqual(result.returncode, 1)
+        summary = json.loads(result.stdout)
+        self.assertEqual(summary["accepted"], 1)
+        self.assertIn("No such file or directory", summary["files"][0]["error"])
+
+    def test_import_one_million_kasandr_rows_exact_counts(self):
+        rng = random.Random(20260)
+        bad = {
+            10: "u\to\tde\t1\tm\t2016-06-14 17:28:47.0\t3\n",          # bad_rating
+            200_000: "u\to\tde\t1\tm\t2016-06-14\t1\n",                # bad_timestamp
+            500_000: "\to\tde\t1\tm\t2016-06-14 17:28:47.0\t1\n",      # empty_field
+            777_777: "u\to\tde\t1\tm\t2016-06-14 17:28:47.0\n",        # wrong_field_count
+            999_998: "u\xe9\to\tde\t1\tm\t2016-06-14 17:28:47.0\t1\n",  # fine: UTF-8 é
+        }
+        path = self.dir / "train_de.csv"
+        path.write_text(kasandr_rows(1_000_000, rng, bad), encoding="utf-8")
+        result = run("import", "--format", "kasandr", "--json", "--data-dir",
+                     str(self.dir / "data"), str(path), timeout=600)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        summary = json.loads(result.stdout)
+        self.assertEqual(summary["rows_read"], 1_000_000)
+        self.assertEqual(summary["accepted"], 999_996)
+        self.assertEqual(summary["rejected"], 4)
+        self.assertEqual(summary["rejected_by_reason"],
+                         {"bad_rating": 1, "bad_timestamp": 1, "empty_field": 1,
+                          "wrong_field_count": 1})
+        for line in (12, 200_002, 500_002, 777_779):
+            self.assertIn(f"train_de.csv:{line} (byte ", result.stderr)
+
+    def test_bench_import_prints_rate_and_ratio(self):
+        result = run("bench", "import", "--rows", "20000", "--repeat", "3", "--json",
+                     "--data-dir", str(self.dir / "data"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        figures = json.loads(result.stdout)
+        self.assertGreater(figures["import_rows_per_second"], 0)
+        self.assertGreater(figures["ratio_to_baseline"], 0)
+        self.assertEqual(list((self.dir / "data" / "tmp").iterdir()), [])
+
+    def test_demo_serves_and_stops_on_sigterm(self):
+        process = subprocess.Popen([BINARY, "demo", "--port", "0", "--data-dir",
+                                    str(self.dir / "data")], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        try:
+            first = process.stdout.readline()
+            self.assertRegex(first, r"serving http://127\.0\.0\.1:\d+")
+            url = first.split()[3]
+            with urllib.request.urlopen(url + "/healthz", timeout=10) as response:
+                self.assertEqual(json.load(response), {"status": "ok"})
+            with urllib.request.urlopen(url + "/v1/catalogue/promotions", timeout=10) as response:
+                promotions = json.load(response)["promotions"]
+                self.assertEqual(len(promotions), 20)
+                self.assertEqual(promotions[0]["text"], "Free Shipping")
+            with self.assertRaises(urllib.error.HTTPError) as missing:
+                urllib.request.urlopen(url + "/nope", timeout=10)
+            self.assertEqual(missing.exception.code, 404)
+            self.assertEqual(json.load(missing.exception)["error"]["code"], "not_found")
+            process.send_signal(signal.SIGTERM)
+            self.assertEqual(process.wait(timeout=30), 0)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            process.stdout.close()
+            process.stderr.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    args, rest = parser.parse_known_args()
+    BINARY = os.path.abspath(args.binary)
+    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
