@@ -78,6 +78,29 @@ class CliTest(unittest.TestCase):
         self.assertEqual(run("import", "--format", "xml", "f").returncode, 2)
         self.assertEqual(run().returncode, 2)
 
+    def test_import_json_ndjson_and_array(self):
+        ndjson = self.dir / "events.ndjson"
+        ndjson.write_text(
+            '{"user_id":"u1","product":"p1","rating":1,"timestamp":1518318207.8448}\n'
+            '{"userid":"u2","merchant":"p2","rating":0,"utcdate":"2016-06-14 17:28:47.0"}\n'
+            '{"user_id":"u3","product":"p3","rating":0}\n'
+            '{"user_id":"u4","product":"p4","rating":1,"timestamp":1518318207\n')
+        array = self.dir / "events.json"
+        array.write_text('[{"user_id":"u5","product":"p5","rating":1,"timestamp":1},'
+                         '{"user_id":"","product":"p6","rating":1,"timestamp":1}]')
+        result = run("import", "--format", "json", "--json", "--data-dir",
+                     str(self.dir / "data"), str(ndjson), str(array))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        summary = json.loads(result.stdout)
+        self.assertEqual((summary["rows_read"], summary["accepted"], summary["rejected"]),
+                         (6, 3, 3))
+        self.assertEqual(summary["rejected_by_reason"],
+                         {"missing_field": 1, "bad_json": 1, "empty_field": 1})
+        self.assertIn("events.ndjson:3 (byte ", result.stderr)
+        self.assertIn("field 'timestamp': is required", result.stderr)
+        self.assertIn("events.json:1 (byte 58): field 'user_id': must not be empty",
+                      result.stderr)
+
     def test_import_1000_lines_one_bad(self):
         lines = [f"user{i},0,de,100,p{i % 20},{1518318207 + i}.25,{i % 2}\n" for i in range(1000)]
         lines[416] = "user416,0,de,100,p16,1518318623.25,yes\n"

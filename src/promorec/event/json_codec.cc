@@ -29,8 +29,8 @@ bool LooksLikeNdjson(std::string_view body, std::size_t first) {
 // The state of one Decode call.
 class Batch {
  public:
-  Batch(JsonObjectDecoder* decoder, std::int64_t default_timestamp_us, ClickEvent* event,
-        std::string_view body, std::string_view source, JsonEventFn on_event,
+  Batch(JsonObjectDecoder* decoder, std::optional<std::int64_t> default_timestamp_us,
+        ClickEvent* event, std::string_view body, std::string_view source, JsonEventFn on_event,
         JsonRejectFn on_reject)
       : decoder_(decoder),
         default_timestamp_us_(default_timestamp_us),
@@ -191,7 +191,7 @@ class Batch {
   }
 
   JsonObjectDecoder* decoder_;
-  std::int64_t default_timestamp_us_;
+  std::optional<std::int64_t> default_timestamp_us_;
   ClickEvent* event_;
   std::string_view body_;
   std::string_view source_;
@@ -209,6 +209,8 @@ JsonEventDecoder::JsonEventDecoder() : object_decoder_(std::make_unique<JsonObje
 JsonEventDecoder::~JsonEventDecoder() = default;
 JsonEventDecoder::JsonEventDecoder(JsonEventDecoder&&) noexcept = default;
 JsonEventDecoder& JsonEventDecoder::operator=(JsonEventDecoder&&) noexcept = default;
+
+void JsonEventDecoder::set_timestamp_required() { default_timestamp_us_.reset(); }
 
 void JsonEventDecoder::set_default_timestamp_us(std::int64_t timestamp_us) {
   default_timestamp_us_ = timestamp_us;

@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -104,6 +105,9 @@ class JsonEventDecoder {
   // arrived). It is set before the content id is derived, so two otherwise
   // equal events sent at different times get different ids.
   void set_default_timestamp_us(std::int64_t timestamp_us);
+  // Makes a missing timestamp an error (Reason::kMissingField) instead, for
+  // sources where no sensible default exists, such as files of past events.
+  void set_timestamp_required();
 
   // Decodes `body`: one event object, an array of them, NDJSON (one object
   // per line, blank lines skipped) or objects one after another (pretty-
@@ -129,7 +133,7 @@ class JsonEventDecoder {
 
  private:
   std::unique_ptr<JsonObjectDecoder> object_decoder_;
-  std::int64_t default_timestamp_us_ = 0;
+  std::optional<std::int64_t> default_timestamp_us_ = 0;
   // Reused for every record, so steady-state decoding allocates little.
   ClickEvent event_;
 };

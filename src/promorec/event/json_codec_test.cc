@@ -109,6 +109,11 @@ TEST(JsonDecode, ContentIdIsStableAndDefaultTimestampApplies) {
   ASSERT_TRUE(decoder.DecodeOne(json, &e));
   EXPECT_EQ(e.timestamp_us, 1'000'000);
   EXPECT_NE(e.event_id, DecodeOk(json).event_id);
+  decoder.set_timestamp_required();
+  auto missing = decoder.DecodeOne(json, &e);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().ToString(),
+            "field 'timestamp': is required (also accepted as 'utcdate')");
 }
 
 TEST(JsonDecode, NullIsAbsentAndUnknownFieldsAreIgnored) {

@@ -15,6 +15,8 @@ base::Result<ReadStats> ReadJsonFile(base::Env& env, const std::string& path,
   if (!body) return std::unexpected(body.error());
   ReadStats stats;
   JsonEventDecoder decoder;
+  // A file of past events has no arrival time to stand in for a missing one.
+  decoder.set_timestamp_required();
   decoder.Decode(
       *body, source,
       [&](const ClickEvent& event, std::uint64_t) {

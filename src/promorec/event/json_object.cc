@@ -438,7 +438,8 @@ FieldError WithInputNames(FieldError error, const ObjectReader& reader) {
 
 }  // namespace
 
-DecodeStatus JsonObjectDecoder::Decode(std::string_view record, std::int64_t default_timestamp_us,
+DecodeStatus JsonObjectDecoder::Decode(std::string_view record,
+                                       std::optional<std::int64_t> default_timestamp_us,
                                        ClickEvent* out) {
   out->Clear();
   if (!IsValidUtf8(record)) {
@@ -478,7 +479,12 @@ DecodeStatus JsonObjectDecoder::Decode(std::string_view record, std::int64_t def
   }
   if (reader.error()) return std::unexpected(*reader.error());
   if (auto s = CheckRequired(reader); !s) return s;
-  if (!reader.present(Field::kTimestamp)) out->timestamp_us = default_timestamp_us;
+  if (!reader.present(Field::kTimestamp)) {
+    if (!default_timestamp_us) {
+      return Reject(Reason::kMissingField, "timestamp", "is required (also accepted as 'utcdate')");
+    }
+    out->timestamp_us = *default_timestamp_us;
+  }
   if (auto s = ValidateEvent(*out); !s) return std::unexpected(WithInputNames(s.error(), reader));
   AssignContentEventId(out, &scratch_);
   return {};

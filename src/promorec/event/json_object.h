@@ -8,6 +8,7 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,7 +23,8 @@ class JsonObjectDecoder {
   // into `*out` (cleared first), validates it and derives its event id when
   // it has none. `record` need not be padded: it is copied into a padded
   // buffer that is reused between calls.
-  [[nodiscard]] DecodeStatus Decode(std::string_view record, std::int64_t default_timestamp_us,
+  [[nodiscard]] DecodeStatus Decode(std::string_view record,
+                                    std::optional<std::int64_t> default_timestamp_us,
                                     ClickEvent* out);
 
  private:

@@ -64,9 +64,9 @@ class Server {
   // Stops accepting, lets in-flight requests finish, joins the threads.
   void Stop();
 
+ private:
   struct Impl;
 
- private:
   explicit Server(std::unique_ptr<Impl> impl, std::uint16_t port);
 
   std::unique_ptr<Impl> impl_;
