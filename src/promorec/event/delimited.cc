@@ -66,21 +66,6 @@ FieldError LocateInvalidUtf8(const ColumnLayout& layout, std::string_view line) 
   return FieldError{Reason::kInvalidUtf8, "", "line is not valid UTF-8"};
 }
 
-DecodeStatus CheckExtraValue(std::string_view name, std::string_view value) {
-  if (value.size() > kMaxAttributeValueBytes) {
-    return Reject(Reason::kFieldTooLong, name,
-                  "is " + std::to_string(value.size()) + " bytes, the limit is " +
-                      std::to_string(kMaxAttributeValueBytes));
-  }
-  for (const char c : value) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-      return Reject(Reason::kBadRecord, name,
-                    "contains a control character: " + QuoteForError(value));
-    }
-  }
-  return {};
-}
-
 }  // namespace
 
 ColumnLayout ColumnLayout::Classic() {
@@ -229,7 +214,7 @@ DecodeStatus ParseDelimitedLine(const ColumnLayout& layout, std::string_view lin
         rating_index = i;
         break;
       case Column::kExtra:
-        if (auto s = CheckExtraValue(name, value); !s) return s;
+        if (auto s = CheckValueShape(name, value, kMaxAttributeValueBytes); !s) return s;
         out->attributes.emplace_back(name, value);
         break;
     }

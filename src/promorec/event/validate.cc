@@ -29,10 +29,14 @@ DecodeStatus CheckIdShape(std::string_view field, std::string_view value, bool r
     if (required) return Reject(Reason::kEmptyField, field, "must not be empty");
     return {};
   }
-  if (value.size() > kMaxIdBytes) {
-    return Reject(Reason::kFieldTooLong, field,
-                  "is " + std::to_string(value.size()) + " bytes, the limit is " +
-                      std::to_string(kMaxIdBytes));
+  return CheckValueShape(field, value, kMaxIdBytes);
+}
+
+DecodeStatus CheckValueShape(std::string_view field, std::string_view value, std::size_t limit) {
+  if (value.size() > limit) {
+    return Reject(
+        Reason::kFieldTooLong, field,
+        "is " + std::to_string(value.size()) + " bytes, the limit is " + std::to_string(limit));
   }
   for (const char c : value) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {

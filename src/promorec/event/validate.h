@@ -18,6 +18,10 @@ bool IsValidUtf8(std::string_view text);
 // non-empty when `required`. `field` is the name the input uses.
 DecodeStatus CheckId(std::string_view field, std::string_view value, bool required);
 
+// At most `limit` bytes and no control characters (the UTF-8 check is the
+// caller's).
+DecodeStatus CheckValueShape(std::string_view field, std::string_view value, std::size_t limit);
+
 // CheckId without the UTF-8 check, for callers that validated the whole
 // record at once (a split at ASCII separators keeps valid UTF-8 valid).
 DecodeStatus CheckIdShape(std::string_view field, std::string_view value, bool required);
