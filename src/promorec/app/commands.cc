@@ -34,7 +34,6 @@ constexpr Planned kPlanned[] = {
      false},
     {"simulate", "drive a running system with synthetic shoppers", "the simulator", true},
     {"agent", "tail log files and ship their events to a server", "the HTTP server", false},
-    {"log", "inspect and check the event log (stat, check)", "the event log", true},
     {"lake", "query and maintain the data lake", "the data lake", true},
     {"models", "list, publish and roll back model versions", "the model registry", true},
 };

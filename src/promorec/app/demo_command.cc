@@ -10,8 +10,8 @@
 #include "promorec/app/commands.h"
 #include "promorec/app/embedded_files.h"
 #include "promorec/base/env.h"
+#include "promorec/base/json_string.h"
 #include "promorec/event/catalogue_csv.h"
-#include "promorec/event/json_string.h"
 #include "promorec/http/server.h"
 
 namespace promorec::app {
@@ -29,13 +29,13 @@ std::string ProductsJson(const std::vector<event::Product>& products) {
     const event::Product& p = products[i];
     if (i > 0) out += ",";
     out += "{\"id\":";
-    event::AppendJsonString(p.id, &out);
+    base::AppendJsonString(p.id, &out);
     out += ",\"name\":";
-    event::AppendJsonString(p.name, &out);
+    base::AppendJsonString(p.name, &out);
     out += ",\"category\":";
-    event::AppendJsonString(p.category, &out);
+    base::AppendJsonString(p.category, &out);
     out += ",\"category_name\":";
-    event::AppendJsonString(p.category_name, &out);
+    base::AppendJsonString(p.category_name, &out);
     char price[32];
     std::snprintf(price, sizeof price, "%.2f", p.price);
     out += ",\"price\":";
@@ -51,11 +51,11 @@ std::string PromotionsJson(const std::vector<event::Promotion>& promotions) {
   for (std::size_t i = 0; i < promotions.size(); ++i) {
     if (i > 0) out += ",";
     out += "{\"id\":";
-    event::AppendJsonString(promotions[i].id, &out);
+    base::AppendJsonString(promotions[i].id, &out);
     out += ",\"text\":";
-    event::AppendJsonString(promotions[i].text, &out);
+    base::AppendJsonString(promotions[i].text, &out);
     out += ",\"code\":";
-    event::AppendJsonString(promotions[i].code, &out);
+    base::AppendJsonString(promotions[i].code, &out);
     out += "}";
   }
   out += "]}\n";

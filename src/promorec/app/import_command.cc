@@ -12,19 +12,26 @@
 #include <vector>
 
 #include "promorec/app/commands.h"
+#include "promorec/app/event_appender.h"
 #include "promorec/app/import_report.h"
+#include "promorec/base/clock.h"
 #include "promorec/base/env.h"
 #include "promorec/event/dead_letter.h"
 #include "promorec/event/event_file.h"
+#include "promorec/eventlog/local_store.h"
 
 namespace promorec::app {
 namespace {
+
+constexpr std::uint32_t kDefaultShards = 4;
+constexpr std::size_t kAppendBatch = 2000;
 
 struct ImportOptions {
   std::string format;
   std::vector<std::string> files;
   std::string data_dir;
   std::string dead_letter_path;
+  std::string stream = "clicks";
   bool json = false;
   bool progress = true;
   int show_rejections = 10;
@@ -100,16 +107,33 @@ int RunImport(const ImportOptions& options) {
                                    : options.dead_letter_path,
                                options.show_rejections);
   const bool show_progress = options.progress && isatty(STDERR_FILENO) == 1;
+  auto store =
+      eventlog::LocalStreamStore::Open(env, base::RealClock(), options.data_dir + "/streams");
+  auto stream =
+      store ? OpenOrCreateStream(**store, options.stream, kDefaultShards)
+            : base::Result<std::shared_ptr<eventlog::Stream>>(std::unexpected(store.error()));
+  if (!stream) {
+    std::fprintf(stderr, "promorec import: cannot open stream %s: %s\n", options.stream.c_str(),
+                 stream.error().ToString().c_str());
+    return kExitFailure;
+  }
+  const eventlog::RecoveryReport recovered = (*store)->recovery_report();
+  if (!recovered.findings.empty()) {
+    std::fprintf(stderr, "promorec import: recovery of stream %s:\n%s", options.stream.c_str(),
+                 recovered.ToText().c_str());
+  }
+  EventAppender appender(*stream, kAppendBatch);
   ImportReport report;
+  report.set_stream(options.stream);
   const auto started = std::chrono::steady_clock::now();
   int exit_code = kExitOk;
   for (const std::string& path : options.files) {
     ProgressLine progress(show_progress, BaseName(path));
     auto stats = event::ReadEventFile(
         env, path, BaseName(path), *format,
-        // Accepted events are counted in the stats; storing them is the
-        // event log's job once it is wired in.
-        [](const event::ClickEvent&) {}, dead_letter,
+        // A failed append is kept by the appender and reported below; the
+        // rest of the file is still validated and counted.
+        [&appender](const event::ClickEvent& e) { (void)appender.Add(e); }, dead_letter,
         [&progress](std::uint64_t bytes, std::uint64_t rows) { progress.Update(bytes, rows); });
     progress.Finish();
     if (!stats) {
@@ -120,6 +144,11 @@ int RunImport(const ImportOptions& options) {
     }
     report.AddFile(path, *stats);
   }
+  if (auto flushed = appender.Flush(); !flushed) {
+    std::fprintf(stderr, "promorec import: %s\n", flushed.error().ToString().c_str());
+    exit_code = kExitFailure;
+  }
+  report.set_stored(appender.stored());
   report.set_seconds(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (auto closed = dead_letter.Close(); !closed) {
@@ -137,7 +166,9 @@ int RunImport(const ImportOptions& options) {
 void RegisterImportCommand(CLI::App& app, CommandResult& result) {
   auto options = std::make_shared<ImportOptions>();
   CLI::App* command = app.add_subcommand(
-      "import", "read and validate event files; rejected records go to the dead-letter folder");
+      "import",
+      "validate event files and append the good events to the event log; rejected records go "
+      "to the dead-letter folder");
   command->add_option("--format", options->format, "input format: click, kasandr or json")
       ->required();
   command->add_option("files", options->files, "files to import")->required();
@@ -146,6 +177,10 @@ void RegisterImportCommand(CLI::App& app, CommandResult& result) {
   command->add_option(
       "--dead-letter", options->dead_letter_path,
       "file for rejected records (default: DATA_DIR/deadletter/import-TIME.ndjson)");
+  command
+      ->add_option("--stream", options->stream,
+                   "stream to append to (created with 4 shards if missing)")
+      ->capture_default_str();
   command
       ->add_option("--show-rejections", options->show_rejections,
                    "how many rejections to print on stderr")

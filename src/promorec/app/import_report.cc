@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "promorec/event/json_string.h"
+#include "promorec/base/json_string.h"
 
 namespace promorec::app {
 namespace {
@@ -15,7 +15,7 @@ void AppendReasons(const event::ReadStats& stats, std::string* out) {
     if (count == 0) continue;
     if (!first) out->append(",");
     first = false;
-    event::AppendJsonString(event::ReasonName(static_cast<event::Reason>(i)), out);
+    base::AppendJsonString(event::ReasonName(static_cast<event::Reason>(i)), out);
     out->append(":").append(std::to_string(count));
   }
   out->append("}");
@@ -52,10 +52,10 @@ std::string ImportReport::ToJson() const {
   for (std::size_t i = 0; i < files_.size(); ++i) {
     if (i > 0) out.append(",");
     out.append("{\"path\":");
-    event::AppendJsonString(files_[i].path, &out);
+    base::AppendJsonString(files_[i].path, &out);
     if (!files_[i].error.empty()) {
       out.append(",\"error\":");
-      event::AppendJsonString(files_[i].error, &out);
+      base::AppendJsonString(files_[i].error, &out);
     } else {
       out.append(",");
       AppendCounts(files_[i].stats, &out);
@@ -66,12 +66,14 @@ std::string ImportReport::ToJson() const {
   AppendCounts(total_, &out);
   if (!dead_letter_.empty()) {
     out.append(",\"dead_letter\":");
-    event::AppendJsonString(dead_letter_, &out);
+    base::AppendJsonString(dead_letter_, &out);
   }
   out.append(",\"seconds\":").append(FormatDouble(seconds_));
   const double rate = seconds_ > 0 ? static_cast<double>(total_.rows_read) / seconds_ : 0;
   out.append(",\"rows_per_second\":").append(std::to_string(static_cast<std::uint64_t>(rate)));
-  out.append(",\"stored\":false}\n");
+  out.append(",\"stream\":");
+  base::AppendJsonString(stream_, &out);
+  out.append(",\"stored\":").append(std::to_string(stored_)).append("}\n");
   return out;
 }
 
@@ -97,7 +99,7 @@ std::string ImportReport::ToText() const {
            std::to_string(count) + "\n";
   }
   if (!dead_letter_.empty()) out += "rejected records kept in " + dead_letter_ + "\n";
-  out += "events were validated, not stored (the event log is not part of this build)\n";
+  out += std::to_string(stored_) + " events appended to stream " + stream_ + "\n";
   return out;
 }
 

@@ -18,12 +18,14 @@ class ImportReport {
   void AddFailedFile(const std::string& path, const std::string& error);
   void set_seconds(double seconds) { seconds_ = seconds; }
   void set_dead_letter(std::string path) { dead_letter_ = std::move(path); }
+  void set_stream(std::string stream) { stream_ = std::move(stream); }
+  void set_stored(std::uint64_t stored) { stored_ = stored; }
 
   const event::ReadStats& total() const { return total_; }
 
   // {"files":[...],"rows_read":N,"accepted":N,"rejected":N,
   //  "rejected_by_reason":{"bad_rating":1},"dead_letter":"...","seconds":S,
-  //  "rows_per_second":R} and a line break.
+  //  "rows_per_second":R,"stream":"clicks","stored":N} and a line break.
   std::string ToJson() const;
   std::string ToText() const;
 
@@ -37,6 +39,8 @@ class ImportReport {
   event::ReadStats total_;
   double seconds_ = 0;
   std::string dead_letter_;
+  std::string stream_;
+  std::uint64_t stored_ = 0;
 };
 
 // "\r<file>: 12.3 MB, 450000 rows, 1.2 M rows/s" redrawn at most five times

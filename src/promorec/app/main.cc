@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
     app::RegisterDemoCommand(cli, result);
     app::RegisterImportCommand(cli, result);
     app::RegisterBenchCommand(cli, result);
+    app::RegisterLogCommand(cli, result);
     std::string planned_data_dir;
     app::RegisterPlannedCommands(cli, result, &planned_data_dir);
     cli.parse_complete_callback([&log_level] { promorec::base::InitLogging(log_level); });

@@ -58,6 +58,12 @@ class WritableFile {
   virtual uint64_t Size() const = 0;
 };
 
+// Held while a process owns a directory; released when destroyed.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
 class Env {
  public:
   virtual ~Env() = default;
@@ -87,6 +93,9 @@ class Env {
   [[nodiscard]] virtual Status TruncateFile(const std::string& path, uint64_t size) = 0;
   // Makes creations, renames and removals inside `dir` durable.
   [[nodiscard]] virtual Status SyncDir(const std::string& dir) = 0;
+  // Creates `path` if needed and takes an exclusive lock on it, without
+  // waiting: kUnavailable when another holder (another process) has it.
+  [[nodiscard]] virtual Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) = 0;
 };
 
 // The process's POSIX file system. Stateless, so sharing it is not a mutable

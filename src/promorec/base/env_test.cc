@@ -344,6 +344,17 @@ TEST_P(EnvTest, ConcurrentWritersToDistinctFiles) {
   }
 }
 
+TEST_P(EnvTest, LockIsExclusiveUntilReleased) {
+  const std::string path = Path("LOCK");
+  auto first = env_->LockFile(path);
+  ASSERT_TRUE(first) << first.error().ToString();
+  auto second = env_->LockFile(path);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code(), Code::kUnavailable);
+  first->reset();
+  EXPECT_TRUE(env_->LockFile(path));
+}
+
 INSTANTIATE_TEST_SUITE_P(Envs, EnvTest, testing::Values(Kind::kPosix, Kind::kMem),
                          [](const testing::TestParamInfo<Kind>& param_info) {
                            return param_info.param == Kind::kPosix ? "Posix" : "Mem";

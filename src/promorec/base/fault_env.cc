@@ -226,4 +226,8 @@ Status FaultInjectionEnv::TruncateFile(const std::string& path, uint64_t size) {
 
 Status FaultInjectionEnv::SyncDir(const std::string& dir) { return base_.SyncDir(dir); }
 
+Result<std::unique_ptr<FileLock>> FaultInjectionEnv::LockFile(const std::string& path) {
+  return base_.LockFile(path);
+}
+
 }  // namespace promorec::base

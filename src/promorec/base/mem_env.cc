@@ -113,6 +113,25 @@ bool IsUnder(const std::string& path, const std::string& dir) {
          path[dir.size()] == '/';
 }
 
+struct MemLockTable {
+  std::mutex mu;
+  std::set<std::string> held;
+};
+
+class MemFileLock final : public FileLock {
+ public:
+  MemFileLock(std::shared_ptr<MemLockTable> table, std::string key)
+      : table_(std::move(table)), key_(std::move(key)) {}
+  ~MemFileLock() override {
+    std::lock_guard lock(table_->mu);
+    table_->held.erase(key_);
+  }
+
+ private:
+  std::shared_ptr<MemLockTable> table_;
+  std::string key_;
+};
+
 class MemEnv final : public Env {
  public:
   MemEnv() : dirs_{"/", "."} {}
@@ -248,6 +267,20 @@ class MemEnv final : public Env {
     return ErrnoError("open directory " + dir, files_.contains(key) ? ENOTDIR : ENOENT);
   }
 
+  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
+    const std::string key = Normalize(path);
+    {
+      std::lock_guard lock(mu_);
+      if (!dirs_.contains(ParentKey(key))) return ErrnoError("open lock file " + path, ENOENT);
+      files_.try_emplace(key, std::make_shared<FileData>());
+    }
+    std::lock_guard lock(locks_->mu);
+    if (!locks_->held.insert(key).second) {
+      return MakeError(Code::kUnavailable, "lock " + path + ": held by another holder");
+    }
+    return std::unique_ptr<FileLock>(new MemFileLock(locks_, key));
+  }
+
  private:
   static const std::string& Key(const std::string& s) { return s; }
   static const std::string& Key(const std::pair<const std::string, std::shared_ptr<FileData>>& p) {
@@ -294,6 +327,8 @@ class MemEnv final : public Env {
   }
 
   std::mutex mu_;
+  // Shared with the locks handed out, which may outlive the env.
+  std::shared_ptr<MemLockTable> locks_ = std::make_shared<MemLockTable>();
   std::map<std::string, std::shared_ptr<FileData>> files_;
   std::set<std::string> dirs_;
 };

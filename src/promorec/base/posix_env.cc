@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -176,6 +177,16 @@ class PosixWritableFile final : public WritableFile {
   std::string buffer_;
 };
 
+class PosixFileLock final : public FileLock {
+ public:
+  explicit PosixFileLock(int fd) : fd_(fd) {}
+  // Closing the descriptor releases the flock.
+  ~PosixFileLock() override { ::close(fd_); }
+
+ private:
+  int fd_;
+};
+
 class PosixEnv final : public Env {
  public:
   Result<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path) override {
@@ -290,6 +301,21 @@ class PosixEnv final : public Env {
     ::close(fd);
     if (rc != 0) return ErrnoError("fsync directory " + dir, err);
     return OkStatus();
+  }
+
+  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
+    const int fd = OpenRetry(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return ErrnoError("open lock file " + path, errno);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      const int err = errno;
+      ::close(fd);
+      if (err == EWOULDBLOCK) {
+        return MakeError(Code::kUnavailable,
+                         "lock " + path + ": held by another process (is promorec running?)");
+      }
+      return ErrnoError("lock " + path, err);
+    }
+    return std::unique_ptr<FileLock>(new PosixFileLock(fd));
   }
 };
 

@@ -1,24 +1,24 @@
 #include "promorec/event/dead_letter.h"
 
-#include "promorec/event/json_string.h"
+#include "promorec/base/json_string.h"
 #include "promorec/event/validate.h"
 
 namespace promorec::event {
 
 void AppendDeadLetterJson(const Rejection& rejection, std::string* out) {
   out->append("{\"source\":");
-  AppendJsonString(rejection.source, out);
+  base::AppendJsonString(rejection.source, out);
   out->append(",\"line\":").append(std::to_string(rejection.line));
   out->append(",\"offset\":").append(std::to_string(rejection.offset));
   out->append(",\"reason\":");
-  AppendJsonString(ReasonName(rejection.error.reason), out);
+  base::AppendJsonString(ReasonName(rejection.error.reason), out);
   out->append(",\"field\":");
-  AppendJsonString(rejection.error.field, out);
+  base::AppendJsonString(rejection.error.field, out);
   out->append(",\"message\":");
-  AppendJsonString(rejection.ToString(), out);
+  base::AppendJsonString(rejection.ToString(), out);
   if (IsValidUtf8(rejection.raw)) {
     out->append(",\"raw\":");
-    AppendJsonString(rejection.raw, out);
+    base::AppendJsonString(rejection.raw, out);
   } else {
     static constexpr char kHex[] = "0123456789abcdef";
     out->append(",\"raw_hex\":\"");

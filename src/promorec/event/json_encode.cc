@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "promorec/event/json_codec.h"
-#include "promorec/event/json_string.h"
+#include "promorec/base/json_string.h"
 #include "promorec/event/timestamp.h"
 
 namespace promorec::event {
@@ -20,13 +20,13 @@ class ObjectWriter {
   void Key(std::string_view name) {
     if (!first_) out_->push_back(',');
     first_ = false;
-    AppendJsonString(name, out_);
+    base::AppendJsonString(name, out_);
     out_->push_back(':');
   }
 
   void String(std::string_view name, std::string_view value) {
     Key(name);
-    AppendJsonString(value, out_);
+    base::AppendJsonString(value, out_);
   }
 
   void StringIfSet(std::string_view name, std::string_view value) {

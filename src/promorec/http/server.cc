@@ -7,7 +7,7 @@
 #include <cstring>
 #include <thread>
 
-#include "promorec/event/json_string.h"
+#include "promorec/base/json_string.h"
 
 namespace promorec::http {
 namespace {
@@ -24,9 +24,9 @@ Response ErrorResponse(int status, std::string_view code, std::string_view messa
   Response response;
   response.status = status;
   response.body = "{\"error\":{\"code\":";
-  event::AppendJsonString(code, &response.body);
+  base::AppendJsonString(code, &response.body);
   response.body += ",\"message\":";
-  event::AppendJsonString(message, &response.body);
+  base::AppendJsonString(message, &response.body);
   response.body += "}}\n";
   return response;
 }

@@ -1,4 +1,4 @@
-// JSON string escaping shared by every JSON writer in event/ (event encoder,
+// JSON string escaping shared by every JSON writer (event encoder,
 // dead-letter records, import summaries).
 // Thread-safety: pure functions.
 #pragma once
@@ -6,11 +6,11 @@
 #include <string>
 #include <string_view>
 
-namespace promorec::event {
+namespace promorec::base {
 
 // Appends `value` as a quoted JSON string. Control characters become \u00XX;
 // bytes that are not valid UTF-8 become U+FFFD, so the output is always
 // valid JSON.
 void AppendJsonString(std::string_view value, std::string* out);
 
-}  // namespace promorec::event
+}  // namespace promorec::base

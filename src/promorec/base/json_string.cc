@@ -1,8 +1,8 @@
-#include "promorec/event/json_string.h"
+#include "promorec/base/json_string.h"
 
 #include <cstdint>
 
-namespace promorec::event {
+namespace promorec::base {
 namespace {
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid.
@@ -86,4 +86,4 @@ void AppendJsonString(std::string_view value, std::string* out) {
   out->push_back('"');
 }
 
-}  // namespace promorec::event
+}  // namespace promorec::base

@@ -1,0 +1,226 @@
+#include "promorec/eventlog/local_stream.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "promorec/base/logging.h"
+#include "promorec/eventlog/checkpoint_file.h"
+#include "promorec/eventlog/completion.h"
+#include "promorec/eventlog/segment_format.h"
+
+namespace promorec::eventlog {
+
+std::string ShardDirName(std::uint32_t shard) {
+  char name[24];
+  std::snprintf(name, sizeof name, "shard-%04u", shard);
+  return name;
+}
+
+base::Result<std::shared_ptr<LocalStream>> LocalStream::Open(base::Env& env, base::Clock& clock,
+                                                             std::string dir,
+                                                             RecoveryReport* report) {
+  auto meta = ReadStreamMeta(env, dir);
+  if (!meta) {
+    if (meta.error().code() == base::Code::kCorruption) {
+      report->Add(Finding{FindingKind::kBadMeta, dir + "/STREAM", 0, 0, meta.error().message()});
+    }
+    return std::unexpected(meta.error());
+  }
+  std::shared_ptr<LocalStream> stream(
+      new LocalStream(env, clock, std::move(dir), std::move(*meta)));
+  const StreamOptions& options = stream->meta_.options;
+  for (std::uint32_t i = 0; i < options.shard_count; ++i) {
+    ShardConfig config;
+    config.dir = stream->dir_ + "/" + ShardDirName(i);
+    config.stream_name = stream->meta_.name;
+    config.shard = i;
+    config.shard_count = options.shard_count;
+    config.durability = options.durability;
+    config.sync_interval_ms = options.sync_interval_ms;
+    config.segment_bytes = options.segment_bytes;
+    config.seal_age_us = options.retention_us / 10;
+    PROMOREC_ASSIGN_OR_RETURN(auto shard, Shard::Open(env, clock, std::move(config), report));
+    stream->shards_.push_back(std::move(shard));
+  }
+  return stream;
+}
+
+StreamOptions LocalStream::options() const {
+  std::lock_guard lock(meta_mu_);
+  return meta_.options;
+}
+
+base::Result<Shard*> LocalStream::ShardAt(std::uint32_t shard) {
+  if (shard >= shards_.size()) {
+    return base::NotFound("stream " + meta_.name + " has no shard " + std::to_string(shard) +
+                          " (it has " + std::to_string(shards_.size()) + ")");
+  }
+  return shards_[shard].get();
+}
+
+base::Result<std::vector<PutResult>> LocalStream::Append(std::span<const PutRecord> records) {
+  const auto shard_count = static_cast<std::uint32_t>(shards_.size());
+  std::vector<std::vector<std::uint32_t>> by_shard(shard_count);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const PutRecord& r = records[i];
+    if (r.partition_key.empty() || r.partition_key.size() > kMaxPartitionKeyBytes) {
+      return base::InvalidArgument("record " + std::to_string(i) + ": partition key must be 1 to " +
+                                   std::to_string(kMaxPartitionKeyBytes) + " bytes, got " +
+                                   std::to_string(r.partition_key.size()));
+    }
+    if (r.data.size() > kMaxRecordDataBytes) {
+      return base::InvalidArgument("record " + std::to_string(i) + ": data is " +
+                                   std::to_string(r.data.size()) + " bytes, the limit is " +
+                                   std::to_string(kMaxRecordDataBytes));
+    }
+    const HashKey key =
+        r.explicit_hash_key ? *r.explicit_hash_key : PartitionKeyHash(r.partition_key);
+    by_shard[ShardForHashKey(key, shard_count)].push_back(static_cast<std::uint32_t>(i));
+  }
+  std::vector<PutResult> results(records.size());
+  const int involved = static_cast<int>(
+      std::count_if(by_shard.begin(), by_shard.end(), [](const auto& v) { return !v.empty(); }));
+  if (involved == 0) return results;
+  Completion completion(involved);
+  std::vector<AppendRequest> requests(shard_count);
+  for (std::uint32_t s = 0; s < shard_count; ++s) {
+    if (by_shard[s].empty()) continue;
+    requests[s] = AppendRequest{records, by_shard[s], results, &completion};
+    shards_[s]->Submit(&requests[s]);
+  }
+  PROMOREC_RETURN_IF_ERROR(completion.Wait());
+  return results;
+}
+
+base::Result<std::uint64_t> LocalStream::Resolve(std::uint32_t shard, const IteratorSpec& spec) {
+  PROMOREC_ASSIGN_OR_RETURN(Shard * s, ShardAt(shard));
+  return s->Resolve(spec);
+}
+
+base::Result<ReadBatch> LocalStream::Read(std::uint32_t shard, std::uint64_t from_sequence,
+                                          const ReadLimits& limits) {
+  PROMOREC_ASSIGN_OR_RETURN(Shard * s, ShardAt(shard));
+  return s->Read(from_sequence, limits);
+}
+
+base::Result<std::vector<ShardInfo>> LocalStream::DescribeShards() {
+  std::vector<ShardInfo> out;
+  for (const auto& shard : shards_) out.push_back(shard->Info());
+  return out;
+}
+
+std::string LocalStream::CheckpointPath(std::string_view consumer, std::uint32_t shard) const {
+  return dir_ + "/consumers/" + std::string(consumer) + "/" + ShardDirName(shard) + ".ckpt";
+}
+
+base::Status LocalStream::SaveCheckpoint(std::string_view consumer, std::uint32_t shard,
+                                         std::uint64_t sequence) {
+  PROMOREC_RETURN_IF_ERROR(ValidateStreamName(consumer));
+  PROMOREC_RETURN_IF_ERROR(ShardAt(shard));
+  const std::string dir = dir_ + "/consumers/" + std::string(consumer);
+  PROMOREC_RETURN_IF_ERROR(env_.CreateDirs(dir));
+  return WriteCheckpointFile(env_, CheckpointPath(consumer, shard),
+                             Checkpoint{shard, sequence, clock_.NowMicros()});
+}
+
+base::Result<std::optional<std::uint64_t>> LocalStream::LoadCheckpoint(std::string_view consumer,
+                                                                       std::uint32_t shard) {
+  PROMOREC_RETURN_IF_ERROR(ValidateStreamName(consumer));
+  PROMOREC_RETURN_IF_ERROR(ShardAt(shard));
+  auto checkpoint = ReadCheckpointFile(env_, CheckpointPath(consumer, shard));
+  if (!checkpoint) {
+    if (checkpoint.error().code() == base::Code::kCorruption) {
+      // Starting over is at-least-once; skipping ahead would lose records.
+      spdlog::warn("{}; the consumer starts from the oldest record", checkpoint.error().ToString());
+      return std::optional<std::uint64_t>();
+    }
+    return std::unexpected(checkpoint.error());
+  }
+  if (!*checkpoint) return std::optional<std::uint64_t>();
+  return std::optional<std::uint64_t>((*checkpoint)->sequence);
+}
+
+base::Result<std::vector<ConsumerCheckpoint>> LocalStream::ListCheckpoints() {
+  std::vector<ConsumerCheckpoint> out;
+  const std::string root = dir_ + "/consumers";
+  PROMOREC_ASSIGN_OR_RETURN(const bool exists, env_.FileExists(root));
+  if (!exists) return out;
+  PROMOREC_ASSIGN_OR_RETURN(const auto consumers, env_.ListDir(root));
+  for (const std::string& consumer : consumers) {
+    for (std::uint32_t shard = 0; shard < shards_.size(); ++shard) {
+      auto checkpoint = ReadCheckpointFile(env_, CheckpointPath(consumer, shard));
+      if (!checkpoint || !*checkpoint) continue;
+      out.push_back(
+          ConsumerCheckpoint{consumer, shard, (*checkpoint)->sequence, (*checkpoint)->updated_us});
+    }
+  }
+  return out;
+}
+
+base::Status LocalStream::SetRetention(std::int64_t retention_us) {
+  std::lock_guard lock(meta_mu_);
+  StreamMeta updated = meta_;
+  updated.options.retention_us = retention_us;
+  PROMOREC_RETURN_IF_ERROR(updated.options.Validate());
+  PROMOREC_RETURN_IF_ERROR(WriteStreamMeta(env_, dir_, updated));
+  meta_ = std::move(updated);
+  return {};
+}
+
+base::Result<RetentionResult> LocalStream::EnforceRetention() {
+  std::lock_guard guard(retention_mu_);
+  const StreamOptions opts = options();
+  const std::int64_t cutoff = clock_.NowMicros() - opts.retention_us;
+  PROMOREC_ASSIGN_OR_RETURN(const auto checkpoints, ListCheckpoints());
+  // The lowest checkpoint of any consumer per shard: records after it are
+  // still owed to that consumer.
+  std::vector<std::optional<std::uint64_t>> owed(shards_.size());
+  for (const ConsumerCheckpoint& c : checkpoints) {
+    auto& low = owed[c.shard];
+    low = low ? std::min(*low, c.sequence) : c.sequence;
+  }
+  RetentionResult result;
+  for (std::uint32_t s = 0; s < shards_.size(); ++s) {
+    for (const SealedSegment& segment : shards_[s]->SealedSegments()) {
+      if (segment.last_arrival_us >= cutoff) break;
+      if (owed[s] && *owed[s] < segment.last_sequence) break;
+      PROMOREC_ASSIGN_OR_RETURN(const std::uint64_t freed,
+                                shards_[s]->DeleteOldestSegment(segment.first_sequence));
+      if (freed == 0) break;
+      ++result.segments_deleted;
+      result.bytes_deleted += freed;
+    }
+  }
+  if (opts.retention_bytes == 0) return result;
+  std::uint64_t total = 0;
+  for (const auto& shard : shards_) total += shard->TotalBytes();
+  while (total > opts.retention_bytes) {
+    // The oldest sealed segment of the whole stream goes first.
+    std::optional<std::pair<std::uint32_t, SealedSegment>> oldest;
+    for (std::uint32_t s = 0; s < shards_.size(); ++s) {
+      const auto sealed = shards_[s]->SealedSegments();
+      if (sealed.empty()) continue;
+      if (!oldest || sealed.front().first_arrival_us < oldest->second.first_arrival_us) {
+        oldest = {s, sealed.front()};
+      }
+    }
+    if (!oldest) break;
+    const auto& [s, segment] = *oldest;
+    PROMOREC_ASSIGN_OR_RETURN(const std::uint64_t freed,
+                              shards_[s]->DeleteOldestSegment(segment.first_sequence));
+    if (freed == 0) break;
+    if (owed[s] && *owed[s] < segment.last_sequence) {
+      ++result.forced_deletions;
+      spdlog::warn(
+          "stream {} shard {}: size limit deleted records {}..{} that a consumer has not "
+          "checkpointed past",
+          meta_.name, s, segment.first_sequence, segment.last_sequence);
+    }
+    ++result.segments_deleted;
+    result.bytes_deleted += freed;
+    total -= std::min(total, freed);
+  }
+  return result;
+}
+
+}  // namespace promorec::eventlog
