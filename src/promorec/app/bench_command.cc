@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "promorec/app/bench_log.h"
 #include "promorec/app/commands.h"
 #include "promorec/base/env.h"
 #include "promorec/base/hash.h"
@@ -29,6 +30,7 @@ struct BenchOptions {
   std::uint64_t rows = 1'000'000;
   int repeat = 5;
   bool json = false;
+  double seconds = 0.5;
 };
 
 // A KASANDR-shaped file: 40-hex-digit user ids, 32-hex-digit offer ids,
@@ -157,21 +159,31 @@ int RunImportBench(const BenchOptions& options) {
 
 void RegisterBenchCommand(CLI::App& app, CommandResult& result) {
   auto options = std::make_shared<BenchOptions>();
-  CLI::App* command = app.add_subcommand(
-      "bench", "measure promorec on this machine (targets: import; more arrive with their parts)");
-  command->add_option("target", options->target, "what to measure: import")->required();
+  CLI::App* command =
+      app.add_subcommand("bench", "measure promorec on this machine (targets: import, log)");
+  command->add_option("target", options->target, "what to measure: import or log")->required();
   AddDataDirOption(*command, &options->data_dir);
   command->add_option("--rows", options->rows, "rows in the generated file")->capture_default_str();
   command->add_option("--repeat", options->repeat, "runs per measurement (median reported)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
+  command->add_option("--seconds", options->seconds, "seconds per measurement (log)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.05, 60.0));
   command->add_flag("--json", options->json, "print the figures as one JSON object");
   command->callback([options, &result] {
     if (options->target == "import") {
       result.exit_code = RunImportBench(*options);
       return;
     }
-    std::fprintf(stderr, "promorec bench %s: not built yet in this version (available: import)\n",
+    if (options->target == "log") {
+      LogBenchOptions log_options{options->data_dir, options->seconds, options->repeat,
+                                  options->json};
+      result.exit_code = RunLogBench(log_options);
+      return;
+    }
+    std::fprintf(stderr,
+                 "promorec bench %s: not built yet in this version (available: import, log)\n",
                  options->target.c_str());
     result.exit_code = kExitUnavailable;
   });

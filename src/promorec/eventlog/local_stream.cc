@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <future>
 
 #include "promorec/base/logging.h"
 #include "promorec/eventlog/checkpoint_file.h"
-#include "promorec/eventlog/completion.h"
 #include "promorec/eventlog/segment_format.h"
 
 namespace promorec::eventlog {
@@ -78,17 +78,32 @@ base::Result<std::vector<PutResult>> LocalStream::Append(std::span<const PutReco
     by_shard[ShardForHashKey(key, shard_count)].push_back(static_cast<std::uint32_t>(i));
   }
   std::vector<PutResult> results(records.size());
-  const int involved = static_cast<int>(
-      std::count_if(by_shard.begin(), by_shard.end(), [](const auto& v) { return !v.empty(); }));
-  if (involved == 0) return results;
-  Completion completion(involved);
-  std::vector<AppendRequest> requests(shard_count);
+  std::vector<std::uint32_t> involved;
   for (std::uint32_t s = 0; s < shard_count; ++s) {
-    if (by_shard[s].empty()) continue;
-    requests[s] = AppendRequest{records, by_shard[s], results, &completion};
-    shards_[s]->Submit(&requests[s]);
+    if (!by_shard[s].empty()) involved.push_back(s);
   }
-  PROMOREC_RETURN_IF_ERROR(completion.Wait());
+  if (involved.size() > 1 && shards_[0]->durability() == Durability::kFsync) {
+    // Each shard commits with its own fdatasync: run them side by side
+    // rather than one after another.
+    std::vector<std::future<base::Status>> others;
+    for (std::size_t i = 1; i < involved.size(); ++i) {
+      const std::uint32_t s = involved[i];
+      others.push_back(std::async(std::launch::async, [&, s] {
+        return shards_[s]->Append(AppendRequest{records, by_shard[s], results});
+      }));
+    }
+    const std::uint32_t s0 = involved[0];
+    base::Status status = shards_[s0]->Append(AppendRequest{records, by_shard[s0], results});
+    for (auto& other : others) {
+      base::Status result = other.get();
+      if (status && !result) status = std::move(result);
+    }
+    PROMOREC_RETURN_IF_ERROR(status);
+    return results;
+  }
+  for (const std::uint32_t s : involved) {
+    PROMOREC_RETURN_IF_ERROR(shards_[s]->Append(AppendRequest{records, by_shard[s], results}));
+  }
   return results;
 }
 
@@ -171,13 +186,21 @@ base::Result<RetentionResult> LocalStream::EnforceRetention() {
   std::lock_guard guard(retention_mu_);
   const StreamOptions opts = options();
   const std::int64_t cutoff = clock_.NowMicros() - opts.retention_us;
-  PROMOREC_ASSIGN_OR_RETURN(const auto checkpoints, ListCheckpoints());
-  // The lowest checkpoint of any consumer per shard: records after it are
-  // still owed to that consumer.
+  // The lowest checkpoint of any registered consumer per shard: records
+  // after it are still owed to that consumer. A consumer without a
+  // checkpoint for a shard is owed the whole shard.
   std::vector<std::optional<std::uint64_t>> owed(shards_.size());
-  for (const ConsumerCheckpoint& c : checkpoints) {
-    auto& low = owed[c.shard];
-    low = low ? std::min(*low, c.sequence) : c.sequence;
+  const std::string consumers = dir_ + "/consumers";
+  PROMOREC_ASSIGN_OR_RETURN(const bool has_consumers, env_.FileExists(consumers));
+  if (has_consumers) {
+    PROMOREC_ASSIGN_OR_RETURN(const auto names, env_.ListDir(consumers));
+    for (const std::string& consumer : names) {
+      for (std::uint32_t s = 0; s < shards_.size(); ++s) {
+        auto checkpoint = ReadCheckpointFile(env_, CheckpointPath(consumer, s));
+        const std::uint64_t at = checkpoint && *checkpoint ? (*checkpoint)->sequence : 0;
+        owed[s] = owed[s] ? std::min(*owed[s], at) : at;
+      }
+    }
   }
   RetentionResult result;
   for (std::uint32_t s = 0; s < shards_.size(); ++s) {

@@ -13,7 +13,20 @@ std::string IndexPathOf(const std::string& segment_path) {
   return segment_path.substr(0, segment_path.size() - 4) + ".idx";
 }
 
+// At most this much is written by one leader, so that a flood of appenders
+// does not hold one leader forever.
+constexpr std::size_t kMaxGroupRecords = 64 * 1024;
+
 }  // namespace
+
+struct Shard::Writer {
+  explicit Writer(const AppendRequest* r) : request(r) {}
+  const AppendRequest* request;
+  std::condition_variable cv;
+  bool done = false;
+  base::Status status;
+  std::uint64_t last_sequence = 0;
+};
 
 Shard::Shard(base::Env& env, base::Clock& clock, ShardConfig config)
     : env_(env), clock_(clock), config_(std::move(config)) {}
@@ -50,38 +63,44 @@ base::Status Shard::Start(ShardState state) {
     }
     segments_.push_back(std::move(segment));
   }
-  if (state.last_is_appendable && !segments_.empty()) {
-    // Continue the newest segment; an index written for it earlier is stale.
-    Segment& active = *segments_.back();
-    (void)env_.RemoveFile(IndexPathOf(active.path));
-    PROMOREC_ASSIGN_OR_RETURN(active_file_, env_.NewAppendableFile(active.path));
-    active.sealed = false;
-    written_end_ = active.size;
-  } else {
-    PROMOREC_RETURN_IF_ERROR(CreateSegment(next_sequence_));
+  {
+    std::lock_guard file_lock(file_mu_);
+    if (state.last_is_appendable && !segments_.empty()) {
+      // Continue the newest segment; an index written for it earlier is stale.
+      active_ = segments_.back();
+      if (auto removed = env_.RemoveFile(IndexPathOf(active_->path));
+          !removed && removed.error().code() != base::Code::kNotFound) {
+        return std::unexpected(removed.error());
+      }
+      PROMOREC_ASSIGN_OR_RETURN(active_file_, env_.NewAppendableFile(active_->path));
+      active_->sealed = false;
+      written_end_ = active_->size;
+    } else {
+      PROMOREC_RETURN_IF_ERROR(CreateSegment(next_sequence_));
+    }
   }
-  next_sync_ns_ =
-      clock_.MonotonicNanos() + static_cast<std::int64_t>(config_.sync_interval_ms) * 1'000'000;
-  writer_ = std::thread([this] { WriterLoop(); });
+  if (config_.durability == Durability::kInterval) {
+    syncer_ = std::thread([this] { SyncLoop(); });
+  }
   return {};
 }
 
 Shard::~Shard() {
   {
-    std::lock_guard lock(queue_mu_);
+    std::lock_guard lock(stop_mu_);
     stopping_ = true;
   }
-  queue_cv_.notify_all();
-  if (writer_.joinable()) writer_.join();
-  if (active_file_) {
-    if (!failed_) {
-      if (auto s = active_file_->Sync(); !s) {
-        spdlog::error("stream {} shard {}: final sync failed: {}", config_.stream_name,
-                      config_.shard, s.error().ToString());
-      }
+  stop_cv_.notify_all();
+  if (syncer_.joinable()) syncer_.join();
+  std::lock_guard file_lock(file_mu_);
+  if (!active_file_) return;
+  if (!failed_flag_) {
+    if (auto s = active_file_->Sync(); !s) {
+      spdlog::error("stream {} shard {}: final sync failed: {}", config_.stream_name, config_.shard,
+                    s.error().ToString());
     }
-    (void)active_file_->Close();
   }
+  (void)active_file_->Close();
 }
 
 base::Status Shard::CreateSegment(std::uint64_t first_sequence) {
@@ -98,7 +117,9 @@ base::Status Shard::CreateSegment(std::uint64_t first_sequence) {
   segment->file = std::move(reader);
   segment->size = kSegmentHeaderBytes;
   active_file_ = std::move(file);
+  active_ = segment;
   written_end_ = kSegmentHeaderBytes;
+  dirty_ = false;
   std::lock_guard lock(meta_mu_);
   segments_.push_back(std::move(segment));
   return {};
@@ -108,103 +129,80 @@ base::Status Shard::SealActiveSegment() {
   PROMOREC_RETURN_IF_ERROR(active_file_->Sync());
   PROMOREC_RETURN_IF_ERROR(active_file_->Close());
   active_file_.reset();
-  dirty_ = false;
-  std::shared_ptr<Segment> active;
+  SegmentIndex index;
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
   {
     std::lock_guard lock(meta_mu_);
-    active = segments_.back();
+    index = active_->index;
+    first = active_->first_sequence;
+    last = active_->last_sequence == 0 ? first - 1 : active_->last_sequence;
   }
-  // The writer is the only one changing the active segment, so reading its
-  // index without the lock is safe here.
-  const std::uint64_t last =
-      active->last_sequence == 0 ? active->first_sequence - 1 : active->last_sequence;
-  PROMOREC_RETURN_IF_ERROR(
-      base::WriteFileAtomically(env_, IndexPathOf(active->path),
-                                active->index.Encode(active->first_sequence, last, written_end_)));
+  PROMOREC_RETURN_IF_ERROR(base::WriteFileAtomically(env_, IndexPathOf(active_->path),
+                                                     index.Encode(first, last, written_end_)));
   {
     std::lock_guard lock(meta_mu_);
-    active->sealed = true;
+    active_->sealed = true;
   }
   return CreateSegment(next_sequence_);
 }
 
-void Shard::Submit(AppendRequest* request) {
-  {
-    std::lock_guard lock(queue_mu_);
-    queue_.push_back(request);
-  }
-  queue_cv_.notify_one();
-}
-
-void Shard::WriterLoop() {
-  std::vector<AppendRequest*> group;
-  while (true) {
-    {
-      std::unique_lock lock(queue_mu_);
-      if (config_.durability == Durability::kInterval) {
-        const std::int64_t wait_ns =
-            std::max<std::int64_t>(0, next_sync_ns_ - clock_.MonotonicNanos());
-        queue_cv_.wait_for(lock, std::chrono::nanoseconds(wait_ns),
-                           [this] { return stopping_ || !queue_.empty(); });
-      } else {
-        queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      }
-      if (queue_.empty() && stopping_) return;
-      group.assign(queue_.begin(), queue_.end());
-      queue_.clear();
-    }
-    if (!group.empty()) WriteGroup(group);
-    if (config_.durability == Durability::kInterval && !failed_) {
-      if (auto synced = SyncIfDue(false); !synced) {
-        // Data acknowledged since the last sync may be lost; refuse more.
-        failed_ = synced.error().WithContext("interval sync of stream " + config_.stream_name +
-                                             " shard " + std::to_string(config_.shard));
-        failed_flag_ = true;
-        spdlog::error("{}", failed_->ToString());
-      }
-    }
-    group.clear();
-  }
-}
-
-base::Status Shard::SyncIfDue(bool force) {
-  const std::int64_t now = clock_.MonotonicNanos();
-  if (!force && now < next_sync_ns_) return {};
-  next_sync_ns_ = now + static_cast<std::int64_t>(config_.sync_interval_ms) * 1'000'000;
-  if (!dirty_) return {};
-  dirty_ = false;
-  return active_file_->Sync();
-}
-
-void Shard::Fail(std::vector<AppendRequest*>& group, const base::Error& error) {
-  for (AppendRequest* request : group) request->completion->Done(std::unexpected(error));
-}
-
-void Shard::WriteGroup(std::vector<AppendRequest*>& group) {
-  if (failed_) {
-    Fail(group,
-         base::Error(base::Code::kFailedPrecondition,
+base::Error Shard::FailedError() const {
+  return base::Error(base::Code::kFailedPrecondition,
                      "stream " + config_.stream_name + " shard " + std::to_string(config_.shard) +
                          " refuses appends after an I/O error (" + failed_->message() +
-                         "); reopen the stream"));
-    return;
+                         "); reopen the stream");
+}
+
+base::Status Shard::Append(const AppendRequest& request) {
+  Writer self(&request);
+  std::unique_lock lock(mu_);
+  if (failed_) return std::unexpected(FailedError());
+  queue_.push_back(&self);
+  while (!self.done && &self != queue_.front()) self.cv.wait(lock);
+  if (self.done) return self.status;
+  // This appender leads: it commits its own and every waiting request.
+  std::vector<Writer*> group;
+  std::size_t records = 0;
+  for (Writer* w : queue_) {
+    if (!group.empty() && records + w->request->indices.size() > kMaxGroupRecords) break;
+    group.push_back(w);
+    records += w->request->indices.size();
   }
+  lock.unlock();
+  base::Status status = WriteGroup(group);
+  lock.lock();
+  if (!status && !failed_) {
+    // A failed write or sync may have lost any record of the group: none
+    // is acknowledged, and nothing more is accepted until a reopen.
+    failed_ = status.error();
+    failed_flag_ = true;
+    spdlog::error("stream {} shard {}: {}", config_.stream_name, config_.shard,
+                  failed_->ToString());
+  }
+  for (Writer* w : group) {
+    queue_.pop_front();
+    if (w == &self) continue;
+    w->status = status;
+    w->done = true;
+    w->cv.notify_one();
+  }
+  if (!queue_.empty()) queue_.front()->cv.notify_one();
+  return status;
+}
+
+base::Status Shard::WriteGroup(const std::vector<Writer*>& group) {
+  std::lock_guard file_lock(file_mu_);
   const std::int64_t now = clock_.NowMicros();
+  bool seal = written_end_ >= config_.segment_bytes;
   {
-    bool seal = written_end_ >= config_.segment_bytes;
-    {
-      std::lock_guard lock(meta_mu_);
-      const Segment& active = *segments_.back();
-      seal = seal || (config_.seal_age_us > 0 && active.records > 0 &&
-                      now - active.first_arrival_us > config_.seal_age_us);
-    }
-    if (seal) {
-      if (auto sealed = SealActiveSegment(); !sealed) {
-        failed_ = sealed.error().WithContext("sealing a segment");
-        failed_flag_ = true;
-        Fail(group, *failed_);
-        return;
-      }
+    std::lock_guard lock(meta_mu_);
+    seal = seal || (config_.seal_age_us > 0 && active_->records > 0 &&
+                    now - active_->first_arrival_us > config_.seal_age_us);
+  }
+  if (seal) {
+    if (auto sealed = SealActiveSegment(); !sealed) {
+      return std::unexpected(sealed.error().WithContext("sealing segment " + active_->path));
     }
   }
   const std::int64_t arrival = std::max(last_arrival_us_, now);
@@ -212,48 +210,74 @@ void Shard::WriteGroup(std::vector<AppendRequest*>& group) {
   pending_.clear();
   std::uint64_t offset = written_end_;
   std::uint64_t sequence = next_sequence_;
-  for (AppendRequest* request : group) {
-    for (const std::uint32_t index : request->indices) {
-      const PutRecord& record = request->records[index];
+  for (Writer* w : group) {
+    for (const std::uint32_t index : w->request->indices) {
+      const PutRecord& record = w->request->records[index];
       payload_.clear();
       EncodeRecordPayload(RecordFields{sequence, arrival, record.partition_key, record.data},
                           &payload_);
-      pending_.push_back(Pending{sequence, arrival, offset});
+      const std::uint64_t start = offset;
       offset = AppendFragments(offset, payload_, &buffer_);
-      request->results[index] = PutResult{config_.shard, sequence};
+      pending_.push_back(Pending{sequence, arrival, start, offset});
+      w->request->results[index] = PutResult{config_.shard, sequence};
       ++sequence;
     }
   }
   base::Status status = active_file_->Append(buffer_);
+  // The separate sync step: one fdatasync covers the whole group. In the
+  // other modes a flush to the OS is enough: the records then survive a
+  // crash of this process, and readers (with their own handles) see them.
   if (status) {
     status =
         config_.durability == Durability::kFsync ? active_file_->Sync() : active_file_->Flush();
   }
   if (!status) {
-    failed_ = status.error().WithContext("appending to " + segments_.back()->path);
-    failed_flag_ = true;
-    spdlog::error("stream {} shard {}: {}", config_.stream_name, config_.shard,
-                  failed_->ToString());
-    Fail(group, *failed_);
-    return;
+    return std::unexpected(status.error().WithContext("appending to " + active_->path));
   }
   dirty_ = config_.durability != Durability::kFsync;
   next_sequence_ = sequence;
   last_arrival_us_ = arrival;
   written_end_ = offset;
-  {
-    std::lock_guard lock(meta_mu_);
-    Segment& active = *segments_.back();
-    for (const Pending& p : pending_) active.index.Add(p.sequence, p.arrival_us, p.offset);
-    if (active.records == 0) active.first_arrival_us = arrival;
-    active.records += pending_.size();
-    active.last_sequence = sequence - 1;
-    active.last_arrival_us = arrival;
-    active.size = offset;
-    visible_last_sequence_ = sequence - 1;
-    visible_last_arrival_us_ = arrival;
+  Publish();
+  return {};
+}
+
+void Shard::Publish() {
+  std::lock_guard lock(meta_mu_);
+  Segment& segment = *active_;
+  for (const Pending& p : pending_) segment.index.Add(p.sequence, p.arrival_us, p.offset);
+  if (pending_.empty()) return;
+  if (segment.records == 0) segment.first_arrival_us = pending_.front().arrival_us;
+  segment.records += pending_.size();
+  segment.last_sequence = pending_.back().sequence;
+  segment.last_arrival_us = pending_.back().arrival_us;
+  segment.size = pending_.back().end_offset;
+  visible_last_sequence_ = segment.last_sequence;
+  visible_last_arrival_us_ = segment.last_arrival_us;
+}
+
+void Shard::SyncLoop() {
+  const auto interval = std::chrono::milliseconds(config_.sync_interval_ms);
+  std::unique_lock stop_lock(stop_mu_);
+  while (!stop_cv_.wait_for(stop_lock, interval, [this] { return stopping_; })) {
+    base::Status status;
+    {
+      std::lock_guard file_lock(file_mu_);
+      if (!dirty_ || failed_flag_) continue;
+      status = active_file_->Sync();
+      if (status) dirty_ = false;
+    }
+    if (!status) {
+      // Records acknowledged since the last sync may be lost; refuse more.
+      std::lock_guard lock(mu_);
+      if (!failed_) {
+        failed_ = status.error().WithContext("interval sync of " + config_.dir);
+        failed_flag_ = true;
+        spdlog::error("stream {} shard {}: {}", config_.stream_name, config_.shard,
+                      failed_->ToString());
+      }
+    }
   }
-  for (AppendRequest* request : group) request->completion->Done(base::OkStatus());
 }
 
 std::vector<SealedSegment> Shard::SealedSegments() {
@@ -271,7 +295,7 @@ base::Result<std::uint64_t> Shard::DeleteOldestSegment(std::uint64_t first_seque
   std::shared_ptr<Segment> victim;
   {
     std::lock_guard lock(meta_mu_);
-    if (segments_.empty() || !segments_.front()->sealed || segments_.size() == 1 ||
+    if (segments_.size() < 2 || !segments_.front()->sealed ||
         segments_.front()->first_sequence != first_sequence) {
       return 0;
     }

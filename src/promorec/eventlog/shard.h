@@ -1,12 +1,13 @@
-// One shard of a local stream: its segment files, the single writer thread
-// that group-commits appends, and reads. Appenders queue requests; the
-// writer takes every waiting request, writes them with one write, makes
-// them durable with one sync (in `fsync` mode), publishes them to readers
-// and wakes the appenders. Readers scan segment files without blocking the
-// writer, up to what has been acknowledged.
+// One shard of a local stream: its segment files, group-committed appends
+// and reads. Appending is leader/follower: the first appender in the queue
+// becomes the leader and writes every waiting batch with one write, then (in
+// `fsync` mode) makes them durable with one fdatasync, publishes them to
+// readers and wakes the others, each exactly once. There is no hand-off to
+// another thread, so a lone appender runs at the speed of one core, and
+// appenders that arrive during a sync form the next, larger group. Readers
+// scan segment files without blocking writers, up to what is acknowledged.
 //
-// Thread-safety: Submit, Read, Resolve, Info and the retention calls are
-// safe from any thread.
+// Thread-safety: every public method is safe from any thread.
 #pragma once
 
 #include <atomic>
@@ -24,7 +25,6 @@
 #include "promorec/base/clock.h"
 #include "promorec/base/env.h"
 #include "promorec/base/status.h"
-#include "promorec/eventlog/completion.h"
 #include "promorec/eventlog/recovery_report.h"
 #include "promorec/eventlog/shard_recovery.h"
 #include "promorec/eventlog/stream.h"
@@ -48,7 +48,6 @@ struct AppendRequest {
   std::span<const PutRecord> records;      // the caller's whole batch
   std::span<const std::uint32_t> indices;  // which of them go here
   std::span<PutResult> results;            // filled at the same indices
-  Completion* completion = nullptr;
 };
 
 // A sealed segment as retention sees it.
@@ -70,9 +69,10 @@ class Shard {
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
-  // Queues the request; request->completion->Done is called once it is
-  // durable or failed. The request must stay alive until then.
-  void Submit(AppendRequest* request);
+  // Appends the request's records, group-committed with concurrent
+  // requests; returns once they are durable under the stream's mode.
+  base::Status Append(const AppendRequest& request);
+  Durability durability() const { return config_.durability; }
 
   base::Result<std::uint64_t> Resolve(const IteratorSpec& spec);
   base::Result<ReadBatch> Read(std::uint64_t from_sequence, const ReadLimits& limits);
@@ -86,15 +86,25 @@ class Shard {
 
  private:
   struct Segment;
+  struct Writer;
+  // A record written by the current group, published once it is durable.
+  struct Pending {
+    std::uint64_t sequence;
+    std::int64_t arrival_us;
+    std::uint64_t offset;
+    std::uint64_t end_offset;
+  };
 
   Shard(base::Env& env, base::Clock& clock, ShardConfig config);
   base::Status Start(ShardState state);
+  // Under file_mu_.
   base::Status CreateSegment(std::uint64_t first_sequence);
   base::Status SealActiveSegment();
-  void WriterLoop();
-  void WriteGroup(std::vector<AppendRequest*>& group);
-  void Fail(std::vector<AppendRequest*>& group, const base::Error& error);
-  base::Status SyncIfDue(bool force);
+  base::Status WriteGroup(const std::vector<Writer*>& group);
+  // Makes the group's records visible to readers.
+  void Publish();
+  base::Error FailedError() const;
+  void SyncLoop();
   // Under meta_mu_: the segment holding `sequence` (or the first after it).
   std::size_t SegmentFor(std::uint64_t sequence) const;
 
@@ -102,36 +112,36 @@ class Shard {
   base::Clock& clock_;
   const ShardConfig config_;
 
-  // Writer state: only the writer thread touches these after Start.
+  // The active file and where it ends; the write leader and the syncer
+  // take turns on it.
+  std::mutex file_mu_;
   std::unique_ptr<base::WritableFile> active_file_;
+  std::shared_ptr<Segment> active_;
+  std::uint64_t written_end_ = 0;
+  bool dirty_ = false;  // written since the last sync
   std::uint64_t next_sequence_ = 1;
   std::int64_t last_arrival_us_ = 0;
-  std::uint64_t written_end_ = 0;  // file offset after the last write
-  bool dirty_ = false;             // written but not synced (interval/none)
-  std::int64_t next_sync_ns_ = 0;
-  std::optional<base::Error> failed_;
   std::string buffer_;
   std::string payload_;
-  struct Pending {
-    std::uint64_t sequence;
-    std::int64_t arrival_us;
-    std::uint64_t offset;
-  };
   std::vector<Pending> pending_;
 
-  // Request queue.
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<AppendRequest*> queue_;
+  // Leadership queue and failure state.
+  std::mutex mu_;
+  std::deque<Writer*> queue_;
+  std::optional<base::Error> failed_;
+  std::atomic<bool> failed_flag_{false};
+
+  // Background sync for `interval` mode.
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
   bool stopping_ = false;
-  std::thread writer_;
+  std::thread syncer_;
 
   // What readers see; guarded by meta_mu_.
   mutable std::mutex meta_mu_;
   std::vector<std::shared_ptr<Segment>> segments_;
   std::uint64_t visible_last_sequence_ = 0;
   std::int64_t visible_last_arrival_us_ = 0;
-  std::atomic<bool> failed_flag_{false};
 };
 
 }  // namespace promorec::eventlog
