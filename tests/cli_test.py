@@ -16,8 +16,8 @@ import urllib.request
 BINARY = None
 SUBCOMMANDS = ["serve", "demo", "train", "predict", "eval", "generate", "simulate", "import",
                "agent", "log", "lake", "models", "bench"]
-NOT_BUILT = ["serve", "train", "predict", "eval", "generate", "simulate", "agent", "log",
-             "lake", "models"]
+NOT_BUILT = ["serve", "train", "predict", "eval", "generate", "simulate", "agent", "lake",
+             "models"]
 KASANDR_HEADER = "userid\tofferid\tcountrycode\tcategory\tmerchant\tutcdate\trating\n"
 
 
@@ -67,11 +67,12 @@ class CliTest(unittest.TestCase):
             result = run(command, cwd=self.dir)
             self.assertEqual(result.returncode, 2, command)
             self.assertIn("not built yet", result.stderr)
-        self.assertEqual(run("bench", "log").returncode, 2)
+        self.assertEqual(run("bench", "score").returncode, 2)
 
     def test_data_dir_option_where_data_is_used(self):
-        for command in ["demo", "import", "serve", "log", "lake", "models", "simulate", "train"]:
-            self.assertIn("--data-dir", run(command, "--help").stdout, command)
+        for command in [["demo"], ["import"], ["serve"], ["log", "stat"], ["log", "check"],
+                        ["lake"], ["models"], ["simulate"], ["train"], ["bench"]]:
+            self.assertIn("--data-dir", run(*command, "--help").stdout, command)
 
     def test_bad_usage_exits_2(self):
         self.assertEqual(run("no-such-command").returncode, 2)
@@ -166,6 +167,63 @@ class CliTest(unittest.TestCase):
                           "wrong_field_count": 1})
         for line in (12, 200_002, 500_002, 777_779):
             self.assertIn(f"train_de.csv:{line} (byte ", result.stderr)
+
+    def test_import_appends_to_the_clicks_stream_and_log_stat_shows_it(self):
+        lines = [f"user{i % 37},0,de,100,p{i % 20},{1518318207 + i}.5,{i % 2}\n" for i in range(5000)]
+        path = self.dir / "clicks.csv"
+        path.write_text("".join(lines))
+        data_dir = str(self.dir / "data")
+        result = run("import", "--format", "click", "--json", "--data-dir", data_dir, str(path))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(json.loads(result.stdout)["stored"], 5000)
+        # A second import appends after the first.
+        self.assertEqual(run("import", "--format", "click", "--data-dir", data_dir,
+                             str(path)).returncode, 0)
+        stat = run("log", "stat", "--json", "--data-dir", data_dir)
+        self.assertEqual(stat.returncode, 0, stat.stderr)
+        streams = json.loads(stat.stdout)["streams"]
+        self.assertEqual([s["name"] for s in streams], ["clicks"])
+        clicks = streams[0]
+        self.assertEqual(len(clicks["shards"]), 4)
+        self.assertEqual(clicks["records"], 10000)
+        self.assertEqual(sum(s["records"] for s in clicks["shards"]), 10000)
+        self.assertEqual(clicks["shards"][0]["starting_hash_key"], "0")
+        self.assertEqual(clicks["shards"][3]["ending_hash_key"],
+                         "340282366920938463463374607431768211455")
+        check = run("log", "check", "--data-dir", data_dir)
+        self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
+        self.assertIn("event log is intact", check.stdout)
+
+    def test_log_check_reports_damage_and_exits_1(self):
+        lines = [f"user{i},0,de,100,p,{1518318207 + i},1\n" for i in range(3000)]
+        path = self.dir / "clicks.csv"
+        path.write_text("".join(lines))
+        data_dir = self.dir / "data"
+        self.assertEqual(run("import", "--format", "click", "--data-dir", str(data_dir),
+                             str(path)).returncode, 0)
+        segment = sorted((data_dir / "streams" / "clicks" / "shard-0001").glob("*.seg"))[0]
+        raw = bytearray(segment.read_bytes())
+        raw[64 + 100] ^= 0xFF  # inside the first block's records
+        segment.write_bytes(bytes(raw))
+        check = run("log", "check", "--json", "--data-dir", str(data_dir))
+        self.assertEqual(check.returncode, 1, check.stdout + check.stderr)
+        report = json.loads(check.stdout)
+        self.assertFalse(report["clean"])
+        self.assertTrue(any(f["path"] == str(segment) for f in report["findings"]))
+        # Checking changed nothing.
+        self.assertEqual(segment.read_bytes(), bytes(raw))
+
+    def test_bench_log_prints_figures_and_ratio(self):
+        result = run("bench", "log", "--seconds", "0.05", "--repeat", "1", "--json",
+                     "--data-dir", str(self.dir / "data"), timeout=300)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        figures = json.loads(result.stdout)
+        self.assertEqual(len(figures["append"]), 12)
+        self.assertTrue(all(row["records_per_second"] > 0 for row in figures["append"]))
+        self.assertEqual([l["appenders"] for l in figures["latency"]], [1, 64])
+        self.assertGreater(figures["read_records_per_second"], 0)
+        self.assertGreater(figures["fsync_group_to_raw_ratio"], 0)
+        self.assertEqual(list((self.dir / "data" / "tmp").iterdir()), [])
 
     def test_bench_import_prints_rate_and_ratio(self):
         result = run("bench", "import", "--rows", "20000", "--repeat", "3", "--json",

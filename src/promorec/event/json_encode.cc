@@ -3,8 +3,8 @@
 #include <cmath>
 #include <limits>
 
-#include "promorec/event/json_codec.h"
 #include "promorec/base/json_string.h"
+#include "promorec/event/json_codec.h"
 #include "promorec/event/timestamp.h"
 
 namespace promorec::event {

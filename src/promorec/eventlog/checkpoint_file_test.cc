@@ -65,7 +65,8 @@ TEST(Checkpoint, ReportsWhatIsWrong) {
   bad = good;
   bad[8] = 2;
   Reseal(&bad);
-  EXPECT_EQ(DecodeError(bad), "checkpoint format version 2 is not supported (this build reads version 1)");
+  EXPECT_EQ(DecodeError(bad),
+            "checkpoint format version 2 is not supported (this build reads version 1)");
   bad = good;
   bad[33] = 1;
   Reseal(&bad);

@@ -51,8 +51,8 @@ base::Result<HashKey> ParseHashKey(std::string_view decimal) {
     }
     const auto digit = static_cast<unsigned>(c - '0');
     if (value > (kMaxHashKey - digit) / 10) {
-      return base::InvalidArgument("hash key '" + std::string(decimal) +
-                                   "' is above 2^128 - 1 (" + HashKeyToDecimal(kMaxHashKey) + ")");
+      return base::InvalidArgument("hash key '" + std::string(decimal) + "' is above 2^128 - 1 (" +
+                                   HashKeyToDecimal(kMaxHashKey) + ")");
     }
     value = value * 10 + digit;
   }
@@ -77,7 +77,8 @@ HashKey StartingHashKey(std::uint32_t shard, std::uint32_t shard_count) {
   // floor(shard * 2^128 / n) = shard * q + floor(shard * r / n), where
   // 2^128 = q * n + r; shard * r < n^2 fits in 64 bits.
   const Split split = DivideFullRange(shard_count);
-  return split.quotient * shard + (static_cast<std::uint64_t>(shard) * split.remainder) / shard_count;
+  return split.quotient * shard +
+         (static_cast<std::uint64_t>(shard) * split.remainder) / shard_count;
 }
 
 HashKey EndingHashKey(std::uint32_t shard, std::uint32_t shard_count) {

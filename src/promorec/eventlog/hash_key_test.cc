@@ -35,11 +35,20 @@ TEST(HashKey, KnownShardsOfFour) {
     const char* key;
     std::uint32_t shard;
   } kCases[] = {
-      {"", 3},       {"user-1", 3}, {"andy", 3},    {"shop-42", 1},  {"\xc3\xbc"
-                                                                       "ber",
-                                                                       2},
-      {"user-2", 0}, {"user-3", 0}, {"user-6", 1},  {"user-7", 1},   {"user-8", 3},
-      {"user-9", 2}, {"user-10", 2},
+      {"", 3},
+      {"user-1", 3},
+      {"andy", 3},
+      {"shop-42", 1},
+      {"\xc3\xbc"
+       "ber",
+       2},
+      {"user-2", 0},
+      {"user-3", 0},
+      {"user-6", 1},
+      {"user-7", 1},
+      {"user-8", 3},
+      {"user-9", 2},
+      {"user-10", 2},
   };
   for (const auto& c : kCases) {
     EXPECT_EQ(ShardForHashKey(PartitionKeyHash(c.key), 4), c.shard) << c.key;

@@ -117,7 +117,8 @@ base::Result<RecoveryReport> CheckStreams(base::Env& env, const std::string& roo
       const std::string shard_dir = dir + "/" + ShardDirName(shard);
       PROMOREC_ASSIGN_OR_RETURN(const bool shard_exists, env.FileExists(shard_dir));
       if (!shard_exists) continue;
-      PROMOREC_RETURN_IF_ERROR(ScanShard(env, shard_dir, shard, false, &report));
+      PROMOREC_RETURN_IF_ERROR(
+          ScanShard(env, shard_dir, shard, false, &report, /*verify_sealed=*/true));
     }
     const std::string consumers = dir + "/consumers";
     PROMOREC_ASSIGN_OR_RETURN(const bool has_consumers, env.FileExists(consumers));

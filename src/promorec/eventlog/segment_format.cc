@@ -40,8 +40,8 @@ base::Result<SegmentHeader> DecodeSegmentHeader(std::string_view bytes) {
   // Callers may pass more than the header (the start of the file); only the
   // first 64 bytes are the header.
   if (bytes.size() < kSegmentHeaderBytes) {
-    return base::Corruption("segment header is " + std::to_string(bytes.size()) +
-                            " bytes, needs " + std::to_string(kSegmentHeaderBytes));
+    return base::Corruption("segment header is " + std::to_string(bytes.size()) + " bytes, needs " +
+                            std::to_string(kSegmentHeaderBytes));
   }
   bytes = bytes.substr(0, kSegmentHeaderBytes);
   if (bytes.substr(0, kSegmentMagic.size()) != kSegmentMagic) {
@@ -50,8 +50,8 @@ base::Result<SegmentHeader> DecodeSegmentHeader(std::string_view bytes) {
   const std::uint32_t stored = base::Crc32cUnmask(GetFixed32(bytes.data() + kHeaderCrcOffset));
   const std::uint32_t actual = base::Crc32c(bytes.substr(0, kHeaderCrcOffset));
   if (stored != actual) {
-    return base::Corruption("segment header CRC mismatch: stored " + Hex32(stored) +
-                            ", computed " + Hex32(actual));
+    return base::Corruption("segment header CRC mismatch: stored " + Hex32(stored) + ", computed " +
+                            Hex32(actual));
   }
   const std::uint32_t version = GetFixed32(bytes.data() + 8);
   if (version != kSegmentVersion) {
@@ -143,8 +143,8 @@ std::uint64_t AppendFragments(std::uint64_t file_offset, std::string_view payloa
     }
     // Exactly 7 bytes left gives an empty FIRST fragment, as in LevelDB:
     // simpler than a second padding rule, and the reader needs no special case.
-    const std::size_t length =
-        static_cast<std::size_t>(std::min<std::uint64_t>(payload.size(), left - kFragmentHeaderBytes));
+    const std::size_t length = static_cast<std::size_t>(
+        std::min<std::uint64_t>(payload.size(), left - kFragmentHeaderBytes));
     const bool last = length == payload.size();
     const FragmentType type = first && last ? FragmentType::kFull
                               : first       ? FragmentType::kFirst

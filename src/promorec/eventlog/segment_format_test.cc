@@ -15,7 +15,8 @@ namespace {
 // Overwrites the masked CRC at `crc_at` with the right one for [0, crc_at),
 // so a test can change a field and still reach the check behind the CRC.
 void Reseal(std::string* bytes, std::size_t crc_at) {
-  const std::uint32_t crc = base::Crc32cMask(base::Crc32c(std::string_view(*bytes).substr(0, crc_at)));
+  const std::uint32_t crc =
+      base::Crc32cMask(base::Crc32c(std::string_view(*bytes).substr(0, crc_at)));
   std::string fixed;
   PutFixed32(&fixed, crc);
   bytes->replace(crc_at, 4, fixed);
@@ -65,7 +66,8 @@ TEST(SegmentHeader, NegativeCreationTimeSurvives) {
 
 TEST(SegmentHeader, ReportsWhatIsWrong) {
   const std::string good = EncodeSegmentHeader({1, 1, 1});
-  EXPECT_EQ(ErrorOf(DecodeSegmentHeader(good.substr(0, 63))), "segment header is 63 bytes, needs 64");
+  EXPECT_EQ(ErrorOf(DecodeSegmentHeader(good.substr(0, 63))),
+            "segment header is 63 bytes, needs 64");
   EXPECT_EQ(ErrorOf(DecodeSegmentHeader("")), "segment header is 0 bytes, needs 64");
 
   std::string bad = good;
@@ -134,7 +136,8 @@ TEST(RecordPayload, ReportsWhatIsWrong) {
             "partition key of 5 bytes runs past the end of the 20-byte payload");
   std::string huge = fixed + "\x01k";
   huge.append(kMaxRecordDataBytes + 1, 'd');
-  EXPECT_EQ(ErrorOf(DecodeRecordPayload(huge)), "record data is 16777217 bytes, above the 16 MiB limit");
+  EXPECT_EQ(ErrorOf(DecodeRecordPayload(huge)),
+            "record data is 16777217 bytes, above the 16 MiB limit");
 }
 
 TEST(BlockStart, MapsOffsetsToTheirBlock) {
@@ -169,9 +172,11 @@ std::vector<Fragment> Split(std::uint64_t offset, std::string_view bytes) {
       offset += left;
       continue;
     }
-    const std::size_t length = static_cast<unsigned char>(bytes[4]) |
-                               (static_cast<std::size_t>(static_cast<unsigned char>(bytes[5])) << 8);
-    EXPECT_LE(kFragmentHeaderBytes + length, left) << "fragment at " << offset << " crosses a block";
+    const std::size_t length =
+        static_cast<unsigned char>(bytes[4]) |
+        (static_cast<std::size_t>(static_cast<unsigned char>(bytes[5])) << 8);
+    EXPECT_LE(kFragmentHeaderBytes + length, left)
+        << "fragment at " << offset << " crosses a block";
     const std::string_view typed = bytes.substr(6, 1 + length);
     EXPECT_EQ(base::Crc32cUnmask(GetFixed32(bytes.data())), base::Crc32c(typed));
     out.push_back({offset, static_cast<FragmentType>(bytes[6]), std::string(typed.substr(1))});
@@ -244,8 +249,8 @@ TEST(AppendFragments, LargeRecordsSpanBlocksAndReassemble) {
     const auto fragments = Split(offset, out);
     std::string joined;
     for (std::size_t i = 0; i < fragments.size(); ++i) {
-      const FragmentType want = fragments.size() == 1 ? FragmentType::kFull
-                                : i == 0              ? FragmentType::kFirst
+      const FragmentType want = fragments.size() == 1       ? FragmentType::kFull
+                                : i == 0                    ? FragmentType::kFirst
                                 : i + 1 == fragments.size() ? FragmentType::kLast
                                                             : FragmentType::kMiddle;
       EXPECT_EQ(fragments[i].type, want) << "size " << size << " fragment " << i;

@@ -110,8 +110,7 @@ base::Result<SegmentIndex::Decoded> SegmentIndex::Decode(std::string_view bytes)
       const IndexEntry& previous = entries.back();
       if (BlockStart(entry.offset) <= BlockStart(previous.offset)) {
         return base::Corruption(where + ": offset " + std::to_string(entry.offset) +
-                                " is not in a later block than " +
-                                std::to_string(previous.offset));
+                                " is not in a later block than " + std::to_string(previous.offset));
       }
       if (entry.sequence <= previous.sequence) {
         return base::Corruption(where + ": sequence number " + std::to_string(entry.sequence) +

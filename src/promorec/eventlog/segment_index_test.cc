@@ -129,7 +129,8 @@ TEST(SegmentIndex, ReportsWhatIsWrong) {
   bad = good;
   bad[8] = 3;
   Reseal(&bad);
-  EXPECT_EQ(DecodeError(bad), "index format version 3 is not supported (this build reads version 1)");
+  EXPECT_EQ(DecodeError(bad),
+            "index format version 3 is not supported (this build reads version 1)");
   bad = good;
   bad[12] = 5;
   Reseal(&bad);
@@ -151,7 +152,8 @@ TEST(SegmentIndex, ReportsWhatIsWrong) {
             "index entry 2: offset 32837 is not in a later block than 32852");
   EXPECT_EQ(DecodeError(with_entry_field(0, 0, 9)),
             "index entry 0: sequence number 9 is below the segment's first 10");
-  EXPECT_EQ(DecodeError(with_entry_field(2, 0, 13)), "index entry 2: sequence number 13 not above 13");
+  EXPECT_EQ(DecodeError(with_entry_field(2, 0, 13)),
+            "index entry 2: sequence number 13 not above 13");
   EXPECT_EQ(DecodeError(with_entry_field(1, 1, 99)), "index entry 1: arrival time 99 before 100");
 }
 

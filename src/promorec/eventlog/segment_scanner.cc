@@ -181,8 +181,8 @@ base::Result<bool> SegmentScanner::Next(ScannedRecord* record) {
           // The open record's fragments all passed their CRCs, so the new
           // one is trustworthy: only the unfinished record is lost.
           AddDamage(record_start_, position_ - record_start_,
-                    std::string("record has no LAST fragment before the next ") +
-                        TypeName(type) + " fragment");
+                    std::string("record has no LAST fragment before the next ") + TypeName(type) +
+                        " fragment");
           record_open_ = false;
         }
         if (type == FragmentType::kFull) {

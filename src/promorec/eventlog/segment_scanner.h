@@ -31,8 +31,9 @@ struct Damage {
 class SegmentScanner {
  public:
   // Scans [start_offset, end_offset) of `file`; start_offset must be a block
-  // start or the start of a record. end_offset is the readable end (the
-  // writer's published end, or the file size).
+  // start or the start of a record (or the offset a record was appended at,
+  // before the block padding AppendFragments may put ahead of it). end_offset
+  // is the readable end (the writer's published end, or the file size).
   SegmentScanner(const base::RandomAccessFile& file, std::uint64_t start_offset,
                  std::uint64_t end_offset);
 

@@ -9,11 +9,14 @@
 //    length and optionally hit by one changed byte. Random bytes almost
 //    never carry valid CRCs, so this is what reaches the fragment assembly.
 //    Cut files must give back exactly the records before the cut;
+//  - as a body again, with every fragment CRC made right, to reach the
+//    checks of fragment order and record contents behind the CRCs;
 //  - with its magic and CRC forced, as a segment header and as an index:
 //    whatever decodes must encode back to the same bytes.
 // Seed corpus: tests/corpus/eventlog/.
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -91,9 +94,36 @@ void ScanOnDisk(std::string_view input) {
             size);
   // Starting anywhere is outside the contract, but must still be safe.
   if (size > kSegmentHeaderBytes) {
-    const std::uint64_t start = kSegmentHeaderBytes + static_cast<std::uint8_t>(file_bytes[0]) % (size - kSegmentHeaderBytes);
+    const std::uint64_t start = kSegmentHeaderBytes + static_cast<std::uint8_t>(file_bytes[0]) %
+                                                          (size - kSegmentHeaderBytes);
     CheckScan(eventlog::testing::ScanFile(**file, start, size), start, size);
   }
+}
+
+// The body with every fragment's CRC made right, walking it the way the
+// scanner does, so that types, lengths and payloads are what gets tested.
+std::string ResealFragments(std::string_view input) {
+  std::string body(input);
+  std::uint64_t at = 0;  // body offset; the file offset is 64 more
+  while (at + eventlog::kFragmentHeaderBytes <= body.size()) {
+    const std::uint64_t block_left = eventlog::kBlockBytes - at % eventlog::kBlockBytes;
+    if (block_left < eventlog::kFragmentHeaderBytes) {
+      at += block_left;
+      continue;
+    }
+    const std::size_t offset = static_cast<std::size_t>(at);
+    const std::size_t length =
+        static_cast<std::uint8_t>(body[offset + 4]) |
+        (static_cast<std::size_t>(static_cast<std::uint8_t>(body[offset + 5])) << 8);
+    const std::size_t typed =
+        1 + std::min(length, body.size() - offset - eventlog::kFragmentHeaderBytes);
+    std::string crc;
+    eventlog::PutFixed32(
+        &crc, base::Crc32cMask(base::Crc32c(std::string_view(body).substr(offset + 6, typed))));
+    body.replace(offset, 4, crc);
+    at += std::min<std::uint64_t>(eventlog::kFragmentHeaderBytes + length, block_left);
+  }
+  return body;
 }
 
 void ScanWritten(std::string_view input) {
@@ -148,6 +178,17 @@ void ScanWritten(std::string_view input) {
     if (r.end <= cut) complete.push_back(r);
   }
   Require(scan.records == complete);
+  // A seek through the block index lands at or before the record sought.
+  if (!complete.empty()) {
+    eventlog::SegmentIndex index;
+    for (const TestRecord& r : complete) index.Add(r.sequence, r.arrival_us, r.offset);
+    const TestRecord& sought = complete[static_cast<std::size_t>(at % complete.size())];
+    const ScanResult from =
+        eventlog::testing::ScanBytes(bytes, index.SeekSequence(sought.sequence));
+    Require(from.damages.size() == scan.damages.size());
+    Require(!from.records.empty() && from.records.front().sequence <= sought.sequence &&
+            from.records.back() == complete.back());
+  }
   const bool clean_end = cut == scan.last_good_end;
   Require(clean_end ? scan.damages.empty()
                     : scan.damages.size() == 1 && scan.damages[0].what.starts_with("torn tail: "));
@@ -190,6 +231,7 @@ void DecodeSealed(std::string_view input) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   ScanOnDisk(input);
+  if (!input.starts_with(eventlog::kSegmentMagic)) ScanOnDisk(ResealFragments(input));
   ScanWritten(input);
   DecodeSealed(input);
   return 0;

@@ -86,7 +86,8 @@ TEST(SegmentScanner, StartsAtIndexedOffsets) {
     const std::vector<TestRecord> tail(records.begin() + static_cast<std::ptrdiff_t>(i),
                                        records.end());
     ASSERT_GE(scan.records.size(), tail.size());
-    EXPECT_TRUE(std::equal(tail.begin(), tail.end(), scan.records.end() - static_cast<std::ptrdiff_t>(tail.size())));
+    EXPECT_TRUE(std::equal(tail.begin(), tail.end(),
+                           scan.records.end() - static_cast<std::ptrdiff_t>(tail.size())));
 
     const ScanResult by_time = ScanBytes(builder.bytes(), index.SeekTime(records[i].arrival_us));
     ASSERT_FALSE(by_time.records.empty());
@@ -261,23 +262,32 @@ TEST(SegmentScanner, BrokenFragmentSequences) {
     std::vector<std::uint64_t> sequences;
     std::vector<std::string> damages;
   } kCases[] = {
-      {Fragment(FragmentType::kMiddle, "xx") + Fragment(FragmentType::kFull, p1), {1},
+      {Fragment(FragmentType::kMiddle, "xx") + Fragment(FragmentType::kFull, p1),
+       {1},
        {"MIDDLE fragment without FIRST"}},
-      {Fragment(FragmentType::kLast, "xx") + Fragment(FragmentType::kFull, p1), {1},
+      {Fragment(FragmentType::kLast, "xx") + Fragment(FragmentType::kFull, p1),
+       {1},
        {"LAST fragment without FIRST"}},
-      {Fragment(FragmentType::kFirst, p1.substr(0, 9)) + Fragment(FragmentType::kFull, p2), {2},
+      {Fragment(FragmentType::kFirst, p1.substr(0, 9)) + Fragment(FragmentType::kFull, p2),
+       {2},
        {"record has no LAST fragment before the next FULL fragment"}},
-      {Fragment(FragmentType::kFirst, p1.substr(0, 9)) + Fragment(FragmentType::kFirst, p2.substr(0, 5)) +
+      {Fragment(FragmentType::kFirst, p1.substr(0, 9)) +
+           Fragment(FragmentType::kFirst, p2.substr(0, 5)) +
            Fragment(FragmentType::kLast, p2.substr(5)),
        {2},
        {"record has no LAST fragment before the next FIRST fragment"}},
-      {Fragment(FragmentType::kFull, "short") + Fragment(FragmentType::kFull, p3), {3},
+      {Fragment(FragmentType::kFull, "short") + Fragment(FragmentType::kFull, p3),
+       {3},
        {"bad record: record payload is 5 bytes, shorter than the smallest record (18)"}},
-      {Fragment(static_cast<FragmentType>(9), p1) + Fragment(FragmentType::kFull, p2), {},
+      {Fragment(static_cast<FragmentType>(9), p1) + Fragment(FragmentType::kFull, p2),
+       {},
        {"bad fragment type 9"}},
-      {Fragment(FragmentType::kFirst, p1.substr(0, 3)) + std::string(7, '\0'), {},
+      {Fragment(FragmentType::kFirst, p1.substr(0, 3)) + std::string(7, '\0'),
+       {},
        {"zero fragment header inside a record"}},
-      {Fragment(FragmentType::kFirst, p1.substr(0, 3)) + Fragment(FragmentType::kMiddle, p1.substr(3, 4)), {},
+      {Fragment(FragmentType::kFirst, p1.substr(0, 3)) +
+           Fragment(FragmentType::kMiddle, p1.substr(3, 4)),
+       {},
        {"torn tail: record has no LAST fragment before the end of the data"}},
   };
   for (const auto& c : kCases) {

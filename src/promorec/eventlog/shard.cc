@@ -161,6 +161,13 @@ base::Status Shard::Append(const AppendRequest& request) {
   queue_.push_back(&self);
   while (!self.done && &self != queue_.front()) self.cv.wait(lock);
   if (self.done) return self.status;
+  if (failed_) {
+    // A group that failed while this one waited left the file's end
+    // unknown: writing more would reuse its sequence numbers and misframe.
+    queue_.pop_front();
+    if (!queue_.empty()) queue_.front()->cv.notify_one();
+    return std::unexpected(FailedError());
+  }
   // This appender leads: it commits its own and every waiting request.
   std::vector<Writer*> group;
   std::size_t records = 0;
@@ -216,7 +223,7 @@ base::Status Shard::WriteGroup(const std::vector<Writer*>& group) {
       payload_.clear();
       EncodeRecordPayload(RecordFields{sequence, arrival, record.partition_key, record.data},
                           &payload_);
-      const std::uint64_t start = offset;
+      const std::uint64_t start = FirstFragmentOffset(offset);
       offset = AppendFragments(offset, payload_, &buffer_);
       pending_.push_back(Pending{sequence, arrival, start, offset});
       w->request->results[index] = PutResult{config_.shard, sequence};

@@ -21,6 +21,7 @@ std::size_t Shard::SegmentFor(std::uint64_t sequence) const {
 
 base::Result<ReadBatch> Shard::Read(std::uint64_t from_sequence, const ReadLimits& limits) {
   ReadBatch batch;
+  std::string storage;
   struct Slice {
     std::uint64_t sequence;
     std::int64_t arrival_us;
@@ -31,7 +32,7 @@ base::Result<ReadBatch> Shard::Read(std::uint64_t from_sequence, const ReadLimit
   std::int64_t newest_arrival = 0;
   std::int64_t last_returned_arrival = 0;
   bool first_pass = true;
-  while (slices.size() < limits.max_records && batch.storage.size() < limits.max_bytes) {
+  while (slices.size() < limits.max_records && storage.size() < limits.max_bytes) {
     std::shared_ptr<Segment> segment;
     std::uint64_t start = 0;
     std::uint64_t end = 0;
@@ -55,16 +56,16 @@ base::Result<ReadBatch> Shard::Read(std::uint64_t from_sequence, const ReadLimit
     SegmentScanner scanner(*segment->file, start, end);
     ScannedRecord record;
     bool progressed = false;
-    while (slices.size() < limits.max_records && batch.storage.size() < limits.max_bytes) {
+    while (slices.size() < limits.max_records && storage.size() < limits.max_bytes) {
       PROMOREC_ASSIGN_OR_RETURN(const bool more, scanner.Next(&record));
       if (!more) break;
       const RecordFields& f = record.fields;
       if (f.sequence < next) continue;
-      Slice slice{f.sequence, f.arrival_us, batch.storage.size(), f.partition_key.size(),
+      Slice slice{f.sequence, f.arrival_us, storage.size(), f.partition_key.size(),
                   0,          f.data.size()};
-      batch.storage.append(f.partition_key);
-      slice.data_offset = batch.storage.size();
-      batch.storage.append(f.data);
+      storage.append(f.partition_key);
+      slice.data_offset = storage.size();
+      storage.append(f.data);
       slices.push_back(slice);
       next = f.sequence + 1;
       last_returned_arrival = f.arrival_us;
@@ -84,11 +85,14 @@ base::Result<ReadBatch> Shard::Read(std::uint64_t from_sequence, const ReadLimit
       next = std::max(next, after);
     }
   }
+  auto shared = std::make_shared<const std::string>(std::move(storage));
+  const std::string_view bytes(*shared);
+  batch.storage = shared;
   batch.records.reserve(slices.size());
   for (const Slice& s : slices) {
-    batch.records.push_back(RecordView{
-        s.sequence, s.arrival_us, std::string_view(batch.storage).substr(s.key_offset, s.key_size),
-        std::string_view(batch.storage).substr(s.data_offset, s.data_size)});
+    batch.records.push_back(RecordView{s.sequence, s.arrival_us,
+                                       bytes.substr(s.key_offset, s.key_size),
+                                       bytes.substr(s.data_offset, s.data_size)});
   }
   batch.next_sequence = next;
   batch.behind_us =

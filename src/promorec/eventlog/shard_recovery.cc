@@ -107,7 +107,7 @@ std::string SegmentFileName(std::uint64_t first_sequence) {
 }
 
 base::Result<ShardState> ScanShard(base::Env& env, const std::string& dir, std::uint32_t shard,
-                                   bool repair, RecoveryReport* report) {
+                                   bool repair, RecoveryReport* report, bool verify_sealed) {
   ShardState state;
   PROMOREC_ASSIGN_OR_RETURN(const auto names, env.ListDir(dir));
   const std::vector<SegmentName> segments = ListSegments(names);
@@ -147,6 +147,15 @@ base::Result<ShardState> ScanShard(base::Env& env, const std::string& dir, std::
     if (!header) {
       report->Add(Finding{FindingKind::kBadHeader, segment.path, 0, kSegmentHeaderBytes,
                           header.error().message() + "; segment skipped"});
+      if (is_newest) {
+        // Left untouched means never reused: the new active segment must not
+        // take its name (and truncate it), nor new records any sequence
+        // number it may hold. A record takes at least 25 bytes (fragment
+        // header, two 8-byte numbers, a key length and a 1-byte key).
+        state.next_sequence =
+            std::max(state.next_sequence,
+                     segments[i].first_sequence + (segment.size - kSegmentHeaderBytes) / 25 + 1);
+      }
       continue;
     }
     segment.first_sequence = header->first_sequence;
@@ -183,6 +192,15 @@ base::Result<ShardState> ScanShard(base::Env& env, const std::string& dir, std::
             Finding{FindingKind::kIndexRebuilt, IndexPath(segment.path), 0, 0,
                     "index " + why + (repair ? "; rebuilt" : "; a repair would rebuild it")});
       }
+    }
+    if (indexed && verify_sealed) {
+      // The index says where records start, not that they are intact.
+      SegmentState scratch;
+      scratch.path = segment.path;
+      scratch.size = segment.size;
+      scratch.file = segment.file;
+      PROMOREC_RETURN_IF_ERROR(
+          ScanRecords(&scratch, kSegmentHeaderBytes, false, false, env, report));
     }
     if (!indexed) {
       PROMOREC_RETURN_IF_ERROR(

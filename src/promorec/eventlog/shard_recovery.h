@@ -43,8 +43,11 @@ std::string SegmentFileName(std::uint64_t first_sequence);
 
 // Scans the shard directory `dir`. With `repair`, truncates a torn tail,
 // removes an empty newest segment and rewrites missing or damaged indexes;
-// without it, changes nothing. Findings go to `report`.
+// without it, changes nothing. Findings go to `report`. A sealed segment
+// with an intact index is trusted without reading it, which keeps opening a
+// large store cheap; `verify_sealed` reads it in full as well, so that
+// damage inside it is found (`log check`).
 base::Result<ShardState> ScanShard(base::Env& env, const std::string& dir, std::uint32_t shard,
-                                   bool repair, RecoveryReport* report);
+                                   bool repair, RecoveryReport* report, bool verify_sealed = false);
 
 }  // namespace promorec::eventlog

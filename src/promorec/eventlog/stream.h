@@ -66,8 +66,8 @@ struct RecordView {
   std::string_view data;
 };
 
-// Records read from one shard. The views point into the batch's own
-// storage: keep the batch while using them.
+// Records read from one shard. The views point into `storage`, which is
+// shared, so copies and moves of the batch keep them valid.
 struct ReadBatch {
   std::vector<RecordView> records;
   // Where the next read continues (one past the last record returned, or
@@ -76,7 +76,7 @@ struct ReadBatch {
   // How far the shard's newest record is ahead of the last one returned, in
   // µs of arrival time (0 when caught up).
   std::int64_t behind_us = 0;
-  std::string storage;
+  std::shared_ptr<const std::string> storage;
 };
 
 enum class IteratorType : std::uint8_t {
