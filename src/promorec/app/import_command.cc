@@ -149,6 +149,15 @@ int RunImport(const ImportOptions& options) {
     exit_code = kExitFailure;
   }
   report.set_stored(appender.stored());
+  // Retention runs whenever the log is written; a server also runs it on a
+  // schedule.
+  if (auto retained = (*stream)->EnforceRetention(); !retained) {
+    std::fprintf(stderr, "promorec import: retention: %s\n", retained.error().ToString().c_str());
+  } else if (retained->segments_deleted > 0) {
+    std::fprintf(stderr, "promorec import: retention deleted %u old segments (%llu bytes)\n",
+                 retained->segments_deleted,
+                 static_cast<unsigned long long>(retained->bytes_deleted));
+  }
   report.set_seconds(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (auto closed = dead_letter.Close(); !closed) {

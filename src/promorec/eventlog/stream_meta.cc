@@ -56,6 +56,11 @@ base::Result<StreamMeta> DecodeStreamMeta(std::string_view bytes) {
   if (base::Crc32cUnmask(stored) != base::Crc32c(bytes.substr(0, kFixedBytes + name_length))) {
     return base::Corruption("STREAM file checksum mismatch");
   }
+  for (const std::size_t reserved : {41u, 42u, 43u, 58u, 59u}) {
+    if (bytes[reserved] != '\0') {
+      return base::Corruption("STREAM file has non-zero reserved byte " + std::to_string(reserved));
+    }
+  }
   StreamMeta meta;
   meta.options.shard_count = GetFixed32(bytes.data() + 12);
   meta.created_us = static_cast<std::int64_t>(GetFixed64(bytes.data() + 16));
