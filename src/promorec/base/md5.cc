@@ -38,36 +38,36 @@ inline std::uint32_t LoadLe32(const unsigned char* p) {
          (static_cast<std::uint32_t>(p[2]) << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
 }
 
+// One MD5 step; written per round with a constant round function so that
+// the compiler unrolls each round and folds the message index and shift.
+inline void Step(std::uint32_t& a, std::uint32_t& b, std::uint32_t& c, std::uint32_t& d,
+                 std::uint32_t f, std::uint32_t k, std::uint32_t word, int shift) {
+  const std::uint32_t sum = a + f + k + word;
+  a = d;
+  d = c;
+  c = b;
+  b = b + std::rotl(sum, shift);
+}
+
 void Transform(State& s, const unsigned char* block) {
   std::array<std::uint32_t, 16> x;
   for (std::size_t i = 0; i < 16; ++i) x[i] = LoadLe32(block + 4 * i);
   std::uint32_t a = s.a, b = s.b, c = s.c, d = s.d;
-  for (std::size_t i = 0; i < 64; ++i) {
-    std::uint32_t f;
-    std::size_t g;
-    switch (i / 16) {
-      case 0:
-        f = (b & c) | (~b & d);
-        g = i;
-        break;
-      case 1:
-        f = (d & b) | (~d & c);
-        g = (5 * i + 1) % 16;
-        break;
-      case 2:
-        f = b ^ c ^ d;
-        g = (3 * i + 5) % 16;
-        break;
-      default:
-        f = c ^ (b | ~d);
-        g = (7 * i) % 16;
-        break;
-    }
-    const std::uint32_t sum = a + f + kSine[i] + x[g];
-    a = d;
-    d = c;
-    c = b;
-    b = b + std::rotl(sum, kShift[(i / 16) * 4 + i % 4]);
+#pragma GCC unroll 16
+  for (std::size_t i = 0; i < 16; ++i) {
+    Step(a, b, c, d, (b & c) | (~b & d), kSine[i], x[i], kShift[i % 4]);
+  }
+#pragma GCC unroll 16
+  for (std::size_t i = 16; i < 32; ++i) {
+    Step(a, b, c, d, (d & b) | (~d & c), kSine[i], x[(5 * i + 1) % 16], kShift[4 + i % 4]);
+  }
+#pragma GCC unroll 16
+  for (std::size_t i = 32; i < 48; ++i) {
+    Step(a, b, c, d, b ^ c ^ d, kSine[i], x[(3 * i + 5) % 16], kShift[8 + i % 4]);
+  }
+#pragma GCC unroll 16
+  for (std::size_t i = 48; i < 64; ++i) {
+    Step(a, b, c, d, c ^ (b | ~d), kSine[i], x[(7 * i) % 16], kShift[12 + i % 4]);
   }
   s.a += a;
   s.b += b;

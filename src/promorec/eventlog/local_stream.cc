@@ -61,6 +61,8 @@ base::Result<Shard*> LocalStream::ShardAt(std::uint32_t shard) {
 base::Result<std::vector<PutResult>> LocalStream::Append(std::span<const PutRecord> records) {
   const auto shard_count = static_cast<std::uint32_t>(shards_.size());
   std::vector<std::vector<std::uint32_t>> by_shard(shard_count);
+  std::optional<std::string_view> last_key;
+  std::uint32_t last_shard = 0;
   for (std::size_t i = 0; i < records.size(); ++i) {
     const PutRecord& r = records[i];
     if (r.partition_key.empty() || r.partition_key.size() > kMaxPartitionKeyBytes) {
@@ -73,9 +75,18 @@ base::Result<std::vector<PutResult>> LocalStream::Append(std::span<const PutReco
                                    std::to_string(r.data.size()) + " bytes, the limit is " +
                                    std::to_string(kMaxRecordDataBytes));
     }
-    const HashKey key =
-        r.explicit_hash_key ? *r.explicit_hash_key : PartitionKeyHash(r.partition_key);
-    by_shard[ShardForHashKey(key, shard_count)].push_back(static_cast<std::uint32_t>(i));
+    std::uint32_t shard = 0;
+    if (r.explicit_hash_key) {
+      shard = ShardForHashKey(*r.explicit_hash_key, shard_count);
+    } else if (shard_count > 1) {
+      // Batches often repeat a key (one user's events): hash it once.
+      if (!last_key || *last_key != r.partition_key) {
+        last_key = r.partition_key;
+        last_shard = ShardForHashKey(PartitionKeyHash(r.partition_key), shard_count);
+      }
+      shard = last_shard;
+    }
+    by_shard[shard].push_back(static_cast<std::uint32_t>(i));
   }
   std::vector<PutResult> results(records.size());
   std::vector<std::uint32_t> involved;

@@ -168,6 +168,13 @@ base::Status Shard::Append(const AppendRequest& request) {
     if (!queue_.empty()) queue_.front()->cv.notify_one();
     return std::unexpected(FailedError());
   }
+  if (config_.durability == Durability::kFsync && queue_.size() == 1) {
+    // An fdatasync costs the same for one record as for thousands: give
+    // appenders that were just woken a moment to queue up behind this one.
+    lock.unlock();
+    std::this_thread::yield();
+    lock.lock();
+  }
   // This appender leads: it commits its own and every waiting request.
   std::vector<Writer*> group;
   std::size_t records = 0;
