@@ -24,6 +24,7 @@ std::uint32_t FeatureDictionary::Add(std::uint32_t field, std::string_view value
   const auto index = static_cast<std::uint32_t>(names_.size());
   map.emplace(std::string(value), index);
   names_.push_back(fields_[field] + "_" + std::string(value));
+  fields_of_.push_back(field);
   return index;
 }
 

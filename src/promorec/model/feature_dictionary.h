@@ -45,6 +45,10 @@ class FeatureDictionary {
   // added: build the whole dictionary before sizing a model from it.
   void SetHashedBuckets(std::uint32_t field, std::uint32_t buckets);
 
+  std::uint32_t buckets(std::uint32_t field) const { return buckets_[field].count; }
+  // The field of an explicit index.
+  std::uint32_t field_of(std::uint32_t index) const { return fields_of_[index]; }
+
   // Explicit entries plus hashed buckets: the model's feature count.
   std::uint32_t size() const { return explicit_size() + total_buckets_; }
   std::uint32_t explicit_size() const { return static_cast<std::uint32_t>(names_.size()); }
@@ -66,6 +70,7 @@ class FeatureDictionary {
       by_field_;
   std::vector<Buckets> buckets_;
   std::vector<std::string> names_;  // explicit entries by index
+  std::vector<std::uint32_t> fields_of_;
   std::uint32_t total_buckets_ = 0;
 };
 

@@ -1,0 +1,43 @@
+// model.bin (docs/formats/model.md): a trained model's parameters, feature
+// dictionary, hyper-parameters and training record in one checksummed,
+// versioned file, written atomically.
+// Thread-safety: functions; a ModelFile is a value.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "promorec/base/env.h"
+#include "promorec/base/status.h"
+#include "promorec/model/feature_dictionary.h"
+#include "promorec/model/ffm_params.h"
+
+namespace promorec::model {
+
+enum class Loss : std::uint8_t { kLogistic = 0, kSquared = 1 };
+
+struct ModelFile {
+  FfmParams params;
+  FeatureDictionary dictionary;
+  Loss loss = Loss::kLogistic;
+  bool instance_normalisation = false;
+  // AdaGrad state in the parameters' layout (bias, linear, latent); absent
+  // in a serving-only export.
+  std::optional<std::vector<float>> optimiser;
+  std::map<std::string, std::string> hyper;
+  std::map<std::string, std::string> training;
+};
+
+// The bytes of model.bin; `with_optimiser` false writes a serving export.
+std::string EncodeModel(const ModelFile& model, bool with_optimiser);
+base::Result<ModelFile> DecodeModel(std::string_view bytes);
+
+// Writes DIR/model.bin atomically and DIR/headers.csv beside it.
+base::Status WriteModel(base::Env& env, const std::string& dir, const ModelFile& model,
+                        bool with_optimiser);
+base::Result<ModelFile> ReadModel(base::Env& env, const std::string& dir);
+
+}  // namespace promorec::model
