@@ -1,0 +1,44 @@
+// The libffm text format: one example per line, `label field:index:value
+// ...`, label 1 for a click and 0 or -1 otherwise, separated by spaces or
+// tabs. Strict: a bad token is an error naming the line, the token and why;
+// a bulk read keeps going past bad lines (or stops, by a flag) and counts
+// them. Thread-safety: functions; one reader per thread.
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "promorec/base/env.h"
+#include "promorec/base/status.h"
+#include "promorec/model/ffm_kernel.h"
+#include "promorec/trainer/dataset.h"
+
+namespace promorec::trainer {
+
+// Fields beyond this are refused: the model has at most 1024 fields.
+inline constexpr std::uint32_t kMaxLibffmField = 1023;
+
+// Parses one line (without its line break); appends the features to
+// `features` and returns the label (1 or 0), or why the line is bad.
+std::expected<float, std::string> ParseLibffmLine(std::string_view line,
+                                                  std::vector<model::Feature>* features);
+
+struct LibffmReport {
+  std::uint64_t rows_read = 0;
+  std::uint64_t accepted = 0;
+  std::uint64_t rejected = 0;
+  // "train.ffm:17: token 2 '3:x:1': index is not a whole number", the
+  // first few.
+  std::vector<std::string> errors;
+};
+
+// Reads `path` into `dataset`. With `stop_on_error` the first bad line ends
+// the read with an InvalidArgument error; otherwise bad lines are counted
+// and skipped. Blank lines are skipped.
+base::Result<LibffmReport> ReadLibffmFile(base::Env& env, const std::string& path, Dataset* dataset,
+                                          bool stop_on_error);
+
+}  // namespace promorec::trainer
