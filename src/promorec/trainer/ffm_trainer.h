@@ -1,0 +1,73 @@
+// Trains FFM (or FM) parameters by stochastic gradient descent with AdaGrad
+// and L2 regularisation on logistic loss, libffm-style: one pass over the
+// rows per epoch in a shuffled order, every pair of a row's features
+// updated through its field-aware latent vectors. Several threads update
+// the shared parameters without locks (Hogwild); `deterministic` uses one
+// thread and a fixed shuffle so two runs give bit-identical models.
+// Early stopping watches the validation logloss after each epoch and keeps
+// the best epoch's parameters in a snapshot file, not a second copy in
+// memory.
+// Thread-safety: Train is reentrant; it starts and joins its own threads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "promorec/base/env.h"
+#include "promorec/base/status.h"
+#include "promorec/model/ffm_params.h"
+#include "promorec/trainer/dataset.h"
+
+namespace promorec::trainer {
+
+struct TrainOptions {
+  model::ModelType type = model::ModelType::kFfm;
+  std::uint32_t k = 4;
+  float eta = 0.2f;         // AdaGrad learning rate
+  float lambda = 2e-5f;     // L2 on latent vectors
+  float lambda_linear = 0;  // L2 on linear terms
+  int epochs = 10;
+  int threads = 1;
+  bool deterministic = false;
+  bool normalise = true;  // instance-wise: pair terms scaled by 1 / sum x^2
+  std::uint64_t seed = 1;
+  // Early stopping: stop after this many epochs without a better
+  // validation logloss (0 = never stop early), and return the best epoch.
+  int patience = 1;
+  // Where the best parameters are kept while training goes on (needed with
+  // early stopping and a validation set).
+  std::string snapshot_path;
+};
+
+struct EpochReport {
+  int epoch = 0;  // 1-based
+  double train_logloss = 0;
+  std::optional<double> valid_logloss;
+  double examples_per_second = 0;
+};
+
+struct TrainResult {
+  model::FfmParams params;
+  // AdaGrad state, same layout as the parameters (bias, linear, latent).
+  std::vector<float> optimiser;
+  int best_epoch = 0;
+  std::vector<EpochReport> epochs;
+};
+
+using EpochCallback = std::function<void(const EpochReport&)>;
+
+// `num_features` and `num_fields` size the model (at least the data's). A
+// warm start continues from `start` (and `start_optimiser` if given).
+base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Dataset* valid,
+                                std::uint32_t num_features, std::uint32_t num_fields,
+                                const TrainOptions& options, const EpochCallback& on_epoch = {},
+                                const model::FfmParams* start = nullptr,
+                                const std::vector<float>* start_optimiser = nullptr);
+
+// Logloss of `params` on `data` (the model's logistic output).
+double EvaluateLogLoss(const model::FfmParams& params, const Dataset& data);
+
+}  // namespace promorec::trainer

@@ -1,0 +1,14 @@
+// Offline metrics of a binary classifier: logistic loss and the area under
+// the ROC curve. Thread-safety: pure functions.
+#pragma once
+
+#include <span>
+
+namespace promorec::trainer {
+
+// Mean of -(y log p + (1-y) log(1-p)), with p clamped to [1e-7, 1-1e-7].
+double LogLoss(std::span<const float> probabilities, std::span<const float> labels);
+// AUC by ranking, tied scores sharing their rank; 0.5 when one class is absent.
+double Auc(std::span<const float> scores, std::span<const float> labels);
+
+}  // namespace promorec::trainer
