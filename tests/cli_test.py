@@ -16,8 +16,7 @@ import urllib.request
 BINARY = None
 SUBCOMMANDS = ["serve", "demo", "train", "predict", "eval", "generate", "simulate", "import",
                "agent", "log", "lake", "models", "bench"]
-NOT_BUILT = ["serve", "train", "predict", "eval", "generate", "simulate", "agent", "lake",
-             "models"]
+NOT_BUILT = ["serve", "train", "predict", "eval", "simulate", "agent", "lake", "models"]
 KASANDR_HEADER = "userid\tofferid\tcountrycode\tcategory\tmerchant\tutcdate\trating\n"
 
 
@@ -261,6 +260,49 @@ class CliTest(unittest.TestCase):
             process.stdout.close()
             process.stderr.close()
 
+
+    def test_generate_every_format_is_complete_importable_and_deterministic(self):
+        extensions = {"kasandr": "csv", "click": "csv", "libffm": "ffm", "ndjson": "ndjson"}
+        args = ["--rows", "20000", "--users", "3000", "--offers", "400", "--seed", "7"]
+        for fmt, ext in extensions.items():
+            outs = [self.dir / f"{fmt}-1", self.dir / f"{fmt}-2"]
+            for out in outs:
+                result = run("generate", *args, "--format", fmt, "--out", str(out), "--json")
+                self.assertEqual(result.returncode, 0, result.stderr)
+                summary = json.loads(result.stdout)
+                self.assertEqual(summary["rows"], 20000)
+                self.assertTrue(0.05 <= summary["click_rate"] <= 0.20, summary)
+                self.assertGreater(summary["oracle_auc"], 0.5)
+            names = [f"train.{ext}", f"test.{ext}", "test_truth.txt", "meta.json"]
+            if fmt == "libffm":
+                names.append("headers.csv")
+            for name in names:
+                first, second = (out / name for out in outs)
+                self.assertTrue(first.is_file(), f"{fmt}: {name}")
+                self.assertEqual(first.read_bytes(), second.read_bytes(), f"{fmt}: {name}")
+            header = 1 if fmt == "kasandr" else 0
+            lines = lambda name: (outs[0] / name).read_text().count("\n")
+            self.assertEqual(lines(f"train.{ext}"), 16000 + header, fmt)
+            self.assertEqual(lines(f"test.{ext}"), 4000 + header, fmt)
+            self.assertEqual(lines("test_truth.txt"), 4000, fmt)
+            if fmt == "libffm":
+                meta = json.loads((outs[0] / "meta.json").read_text())
+                self.assertEqual(lines("headers.csv"), meta["features"])
+        kasandr = self.dir / "kasandr-1"
+        result = run("import", "--format", "kasandr", "--json", "--data-dir",
+                     str(self.dir / "data"), str(kasandr / "train.csv"), str(kasandr / "test.csv"))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        summary = json.loads(result.stdout)
+        self.assertEqual(summary["accepted"], 20000)
+        self.assertEqual(summary["rejected"], 0)
+        for bad in (["--rows", "0"], ["--users", "0"], ["--offers", "0"], ["--test-fraction", "1"],
+                    ["--format", "csv"]):
+            options = dict(zip(args[::2], args[1::2]), **{"--format": "click"})
+            options.update(dict(zip(bad[::2], bad[1::2])))
+            flat = [item for pair in options.items() for item in pair]
+            result = run("generate", *flat, "--out", str(self.dir / "bad"))
+            self.assertEqual(result.returncode, 2, bad)
+            self.assertIn("promorec generate", result.stderr, bad)
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
