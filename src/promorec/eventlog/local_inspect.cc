@@ -8,14 +8,9 @@ namespace promorec::eventlog {
 
 base::Result<std::vector<StreamStat>> StatStreams(base::Env& env, const std::string& root) {
   std::vector<StreamStat> out;
-  PROMOREC_ASSIGN_OR_RETURN(const bool exists, env.FileExists(root));
-  if (!exists) return out;
-  PROMOREC_ASSIGN_OR_RETURN(const auto names, env.ListDir(root));
+  PROMOREC_ASSIGN_OR_RETURN(const auto names, ListStreamDirs(env, root));
   for (const std::string& name : names) {
-    if (name == kLockFileName) continue;
     const std::string dir = root + "/" + name;
-    PROMOREC_ASSIGN_OR_RETURN(const bool has_meta, env.FileExists(dir + "/STREAM"));
-    if (!has_meta) continue;
     PROMOREC_ASSIGN_OR_RETURN(StreamMeta meta, ReadStreamMeta(env, dir));
     StreamStat stat{meta.name, meta.options, meta.created_us, {}, {}};
     for (std::uint32_t shard = 0; shard < meta.options.shard_count; ++shard) {

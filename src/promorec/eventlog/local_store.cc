@@ -53,15 +53,21 @@ base::Result<std::shared_ptr<Stream>> LocalStreamStore::OpenStream(std::string_v
   return std::shared_ptr<Stream>(std::move(*stream));
 }
 
-base::Result<std::vector<std::string>> LocalStreamStore::ListStreams() {
-  PROMOREC_ASSIGN_OR_RETURN(const auto names, env_.ListDir(root_));
+base::Result<std::vector<std::string>> ListStreamDirs(base::Env& env, const std::string& root) {
   std::vector<std::string> out;
+  PROMOREC_ASSIGN_OR_RETURN(const bool exists, env.FileExists(root));
+  if (!exists) return out;
+  PROMOREC_ASSIGN_OR_RETURN(const auto names, env.ListDir(root));
   for (const std::string& name : names) {
     if (name == kLockFileName) continue;
-    PROMOREC_ASSIGN_OR_RETURN(const bool exists, env_.FileExists(root_ + "/" + name + "/STREAM"));
-    if (exists) out.push_back(name);
+    PROMOREC_ASSIGN_OR_RETURN(const bool has_meta, env.FileExists(root + "/" + name + "/STREAM"));
+    if (has_meta) out.push_back(name);
   }
   return out;
+}
+
+base::Result<std::vector<std::string>> LocalStreamStore::ListStreams() {
+  return ListStreamDirs(env_, root_);
 }
 
 namespace {
@@ -100,14 +106,9 @@ RecoveryReport LocalStreamStore::recovery_report() {
 
 base::Result<RecoveryReport> CheckStreams(base::Env& env, const std::string& root) {
   RecoveryReport report;
-  PROMOREC_ASSIGN_OR_RETURN(const bool exists, env.FileExists(root));
-  if (!exists) return report;
-  PROMOREC_ASSIGN_OR_RETURN(const auto names, env.ListDir(root));
+  PROMOREC_ASSIGN_OR_RETURN(const auto names, ListStreamDirs(env, root));
   for (const std::string& name : names) {
-    if (name == kLockFileName) continue;
     const std::string dir = root + "/" + name;
-    PROMOREC_ASSIGN_OR_RETURN(const bool has_meta, env.FileExists(dir + "/STREAM"));
-    if (!has_meta) continue;
     auto meta = ReadStreamMeta(env, dir);
     if (!meta) {
       report.Add(Finding{FindingKind::kBadMeta, dir + "/STREAM", 0, 0, meta.error().message()});

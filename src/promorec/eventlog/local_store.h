@@ -49,6 +49,10 @@ class LocalStreamStore final : public StreamStore {
   RecoveryReport report_;
 };
 
+// Names of the stream folders under `root` (those holding a STREAM file),
+// sorted; empty when `root` does not exist.
+base::Result<std::vector<std::string>> ListStreamDirs(base::Env& env, const std::string& root);
+
 struct StreamStat {
   std::string name;
   StreamOptions options;
