@@ -16,7 +16,7 @@ import urllib.request
 BINARY = None
 SUBCOMMANDS = ["serve", "demo", "train", "predict", "eval", "generate", "simulate", "import",
                "agent", "log", "lake", "models", "bench"]
-NOT_BUILT = ["serve", "train", "predict", "eval", "simulate", "agent", "lake", "models"]
+NOT_BUILT = ["serve", "simulate", "agent", "lake", "models"]
 KASANDR_HEADER = "userid\tofferid\tcountrycode\tcategory\tmerchant\tutcdate\trating\n"
 
 
@@ -223,6 +223,42 @@ class CliTest(unittest.TestCase):
         self.assertGreater(figures["read_records_per_second"], 0)
         self.assertGreater(figures["fsync_group_to_raw_ratio"], 0)
         self.assertEqual(list((self.dir / "data" / "tmp").iterdir()), [])
+
+    def test_train_eval_predict_on_generated_libffm(self):
+        gen = self.dir / "gen"
+        generated = run("generate", "--rows", "30000", "--users", "3000", "--offers", "300",
+                        "--seed", "7", "--format", "libffm", "--out", str(gen), "--no-progress")
+        self.assertEqual(generated.returncode, 0, generated.stderr)
+        model_dir = self.dir / "model"
+        trained = run("train", "--train", str(gen / "train.ffm"), "--epochs", "3",
+                      "--deterministic", "--out", str(model_dir), "--json")
+        self.assertEqual(trained.returncode, 0, trained.stderr)
+        summary = json.loads(trained.stdout)
+        self.assertEqual(summary["rows"], 24000)
+        self.assertEqual(summary["fields"], 6)
+        self.assertTrue((model_dir / "model.bin").exists())
+        self.assertEqual(len((model_dir / "headers.csv").read_text().splitlines()),
+                         summary["features"])
+        evaluated = run("eval", "--model", str(model_dir), "--input", str(gen / "test.ffm"),
+                        "--truth", str(gen / "test_truth.txt"), "--json")
+        self.assertEqual(evaluated.returncode, 0, evaluated.stderr)
+        figures = json.loads(evaluated.stdout)
+        self.assertEqual(figures["rows"], 6000)
+        self.assertGreater(figures["auc"], 0.6)
+        self.assertGreaterEqual(figures["logloss"], figures["oracle"]["logloss"] - 0.01)
+        self.assertLess(figures["logloss"], 0.4)
+        predicted = run("predict", "--model", str(model_dir), "--input", str(gen / "test.ffm"))
+        self.assertEqual(predicted.returncode, 0, predicted.stderr)
+        probabilities = [float(line) for line in predicted.stdout.split()]
+        self.assertEqual(len(probabilities), 6000)
+        self.assertTrue(all(0 < p < 1 for p in probabilities))
+        # The same data and seed give the same model, byte for byte.
+        again = self.dir / "again"
+        run("train", "--train", str(gen / "train.ffm"), "--epochs", "3", "--deterministic",
+            "--out", str(again))
+        self.assertEqual((again / "model.bin").read_bytes(), (model_dir / "model.bin").read_bytes())
+        self.assertEqual(run("train", "--train", str(gen / "train.ffm"), "--format", "kasandr",
+                             "--out", str(self.dir / "x")).returncode, 2)
 
     def test_bench_import_prints_rate_and_ratio(self):
         result = run("bench", "import", "--rows", "20000", "--repeat", "3", "--json",

@@ -27,9 +27,6 @@ struct Planned {
 constexpr Planned kPlanned[] = {
     {"serve", "run the HTTP server: ingest, Kinesis API, recommendations, SageMaker contract",
      "the HTTP server", true},
-    {"train", "train an FFM/FM model from click data", "the model trainer", true},
-    {"predict", "score examples with a trained model", "the model trainer", false},
-    {"eval", "evaluate a model: logloss, AUC, MAP@k, NDCG@k", "the model trainer", false},
     {"simulate", "drive a running system with synthetic shoppers", "the simulator", true},
     {"agent", "tail log files and ship their events to a server", "the HTTP server", false},
     {"lake", "query and maintain the data lake", "the data lake", true},

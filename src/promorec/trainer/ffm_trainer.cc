@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "promorec/model/ffm_kernel.h"
+#include "promorec/model/predict.h"
 
 namespace promorec::trainer {
 namespace {
@@ -106,26 +107,6 @@ double TrainRow(const Arrays& a, std::span<const model::Feature> row, float labe
   return std::log1p(static_cast<double>(expnyt));
 }
 
-// The model's own scoring applies instance normalisation too.
-float Predict(const model::FfmParams& params, std::span<const model::Feature> row, bool normalise,
-              std::vector<model::Feature>* scratch) {
-  if (!normalise) return model::Sigmoid(model::ScoreRow(params, row));
-  // Pair terms scale with x_i x_j: scaling every value by sqrt(norm) scales
-  // pairs by norm, and the linear terms are corrected below.
-  float sum = 0;
-  for (const auto& f : row) sum += f.value * f.value;
-  const float scale = sum > 0 ? 1 / std::sqrt(sum) : 1.0f;
-  scratch->assign(row.begin(), row.end());
-  float linear_correction = 0;
-  for (auto& f : *scratch) {
-    if (f.index < params.shape().num_features && f.field < params.shape().num_fields) {
-      linear_correction += params.linear()[f.index] * f.value * (1 - scale);
-    }
-    f.value *= scale;
-  }
-  return model::Sigmoid(model::ScoreRow(params, *scratch) + linear_correction);
-}
-
 base::Status SaveSnapshot(base::Env& env, const std::string& path, const model::FfmParams& params) {
   std::string bytes;
   const float bias = params.bias();
@@ -149,12 +130,13 @@ base::Status LoadSnapshot(base::Env& env, const std::string& path, model::FfmPar
 
 }  // namespace
 
-double EvaluateLogLoss(const model::FfmParams& params, const Dataset& data) {
+double EvaluateLogLoss(const model::FfmParams& params, const Dataset& data, bool normalise) {
   double total = 0;
   std::vector<model::Feature> scratch;
   for (std::size_t i = 0; i < data.rows(); ++i) {
-    const double p = std::clamp(static_cast<double>(Predict(params, data.row(i), true, &scratch)),
-                                1e-7, 1 - 1e-7);
+    const double p = std::clamp(
+        static_cast<double>(model::PredictProbability(params, data.row(i), normalise, &scratch)),
+        1e-7, 1 - 1e-7);
     total -= data.label(i) > 0.5f ? std::log(p) : std::log(1 - p);
   }
   return data.rows() == 0 ? 0 : total / static_cast<double>(data.rows());
@@ -241,7 +223,7 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
                            static_cast<double>(std::max<std::size_t>(1, train.rows()));
     report.examples_per_second = seconds > 0 ? static_cast<double>(train.rows()) / seconds : 0;
     if (valid != nullptr && valid->rows() > 0)
-      report.valid_logloss = EvaluateLogLoss(params, *valid);
+      report.valid_logloss = EvaluateLogLoss(params, *valid, options.normalise);
     result.epochs.push_back(report);
     if (on_epoch) on_epoch(report);
     if (!early) {

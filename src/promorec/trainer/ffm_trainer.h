@@ -68,6 +68,6 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
                                 const std::vector<float>* start_optimiser = nullptr);
 
 // Logloss of `params` on `data` (the model's logistic output).
-double EvaluateLogLoss(const model::FfmParams& params, const Dataset& data);
+double EvaluateLogLoss(const model::FfmParams& params, const Dataset& data, bool normalise = true);
 
 }  // namespace promorec::trainer

@@ -8,6 +8,7 @@
 
 #include "promorec/base/mem_env.h"
 #include "promorec/model/ffm_kernel.h"
+#include "promorec/model/predict.h"
 #include "promorec/trainer/metrics.h"
 
 namespace promorec::trainer {
@@ -31,18 +32,9 @@ void Planted(std::size_t rows, std::uint64_t seed, Dataset* data) {
 
 std::vector<float> Predictions(const model::FfmParams& params, const Dataset& data) {
   std::vector<float> out;
-  std::vector<model::Feature> scaled;
+  std::vector<model::Feature> scratch;
   for (std::size_t i = 0; i < data.rows(); ++i) {
-    // Rows here have one-hot features of three fields: normalisation scales
-    // pair terms by 1/3; undo it the same way the trainer's evaluation does.
-    scaled.assign(data.row(i).begin(), data.row(i).end());
-    float linear_fix = 0;
-    const float s = 1 / std::sqrt(3.0f);
-    for (auto& f : scaled) {
-      linear_fix += params.linear()[f.index] * (1 - s);
-      f.value = s;
-    }
-    out.push_back(model::Sigmoid(model::ScoreRow(params, scaled) + linear_fix));
+    out.push_back(model::PredictProbability(params, data.row(i), true, &scratch));
   }
   return out;
 }
