@@ -257,8 +257,28 @@ class CliTest(unittest.TestCase):
         run("train", "--train", str(gen / "train.ffm"), "--epochs", "3", "--deterministic",
             "--out", str(again))
         self.assertEqual((again / "model.bin").read_bytes(), (model_dir / "model.bin").read_bytes())
-        self.assertEqual(run("train", "--train", str(gen / "train.ffm"), "--format", "kasandr",
+        self.assertEqual(run("train", "--train", str(gen / "train.ffm"), "--format", "xml",
                              "--out", str(self.dir / "x")).returncode, 2)
+
+    def test_train_and_eval_on_kasandr_events(self):
+        gen = self.dir / "gen"
+        self.assertEqual(run("generate", "--rows", "30000", "--users", "3000", "--offers", "300",
+                             "--seed", "7", "--format", "kasandr", "--out", str(gen),
+                             "--no-progress").returncode, 0)
+        model_dir = self.dir / "model"
+        trained = run("train", "--format", "kasandr", "--train", str(gen / "train.csv"),
+                      "--epochs", "3", "--deterministic", "--out", str(model_dir), "--json")
+        self.assertEqual(trained.returncode, 0, trained.stderr)
+        self.assertEqual(json.loads(trained.stdout)["fields"], 7)
+        headers = (model_dir / "headers.csv").read_text().splitlines()
+        self.assertTrue(any(h.startswith("hour_") for h in headers))
+        self.assertTrue(any(h.startswith("product_") for h in headers))
+        evaluated = run("eval", "--format", "kasandr", "--model", str(model_dir), "--input",
+                        str(gen / "test.csv"), "--truth", str(gen / "test_truth.txt"), "--json")
+        self.assertEqual(evaluated.returncode, 0, evaluated.stderr)
+        figures = json.loads(evaluated.stdout)
+        self.assertEqual(figures["rows"], 6000)
+        self.assertGreater(figures["auc"], 0.6)
 
     def test_bench_import_prints_rate_and_ratio(self):
         result = run("bench", "import", "--rows", "20000", "--repeat", "3", "--json",

@@ -1,4 +1,5 @@
-// `promorec train`, `predict` and `eval` on libffm files: training writes a
+// `promorec train`, `predict` and `eval` on libffm files or event files
+// (through the feature builder): training writes a
 // model directory (docs/formats/model.md); predict prints one probability
 // per line; eval prints logloss and AUC, and the oracle's when the true
 // probabilities are given.
@@ -14,6 +15,9 @@
 
 #include "promorec/app/commands.h"
 #include "promorec/base/env.h"
+#include "promorec/event/dead_letter.h"
+#include "promorec/event/event_file.h"
+#include "promorec/features/row_builder.h"
 #include "promorec/model/model_file.h"
 #include "promorec/model/predict.h"
 #include "promorec/trainer/ffm_trainer.h"
@@ -44,12 +48,52 @@ struct ScoreCommandOptions {
 };
 
 bool CheckFormat(const std::string& command, const std::string& format) {
-  if (format == "libffm") return true;
-  std::fprintf(stderr,
-               "promorec %s: --format %s: only libffm is built yet (KASANDR and click lines "
-               "arrive with the feature builder)\n",
+  if (format == "libffm" || event::ParseInputFormat(format)) return true;
+  std::fprintf(stderr, "promorec %s: --format %s: expected libffm, kasandr, click or json\n",
                command.c_str(), format.c_str());
   return false;
+}
+
+std::string BaseName(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Event files through the feature builder: label = rating. With `add`,
+// unknown values join the dictionary (training); otherwise they are left
+// out, as at serving time.
+base::Result<trainer::Dataset> LoadEvents(const std::string& command,
+                                          const std::vector<std::string>& files,
+                                          const std::string& format,
+                                          model::FeatureDictionary* dictionary, bool add) {
+  trainer::Dataset data;
+  std::vector<model::Feature> row;
+  for (const std::string& file : files) {
+    event::MemoryDeadLetter dead_letter;
+    PROMOREC_ASSIGN_OR_RETURN(
+        const event::ReadStats stats,
+        event::ReadEventFile(
+            base::DefaultEnv(), file, BaseName(file), *event::ParseInputFormat(format),
+            [&](const event::ClickEvent& e) {
+              if (add) {
+                features::BuildRowForTraining(dictionary, e, &row);
+              } else {
+                features::BuildRow(*dictionary, e, &row);
+              }
+              data.AddRow(e.rating == 1 ? 1.0f : 0.0f, row);
+            },
+            dead_letter));
+    for (std::size_t i = 0; i < dead_letter.rejections().size() && i < 10; ++i) {
+      std::fprintf(stderr, "promorec %s: rejected: %s\n", command.c_str(),
+                   dead_letter.rejections()[i].ToString().c_str());
+    }
+    if (stats.rejected > 0) {
+      std::fprintf(stderr, "promorec %s: %s: %llu of %llu rows rejected\n", command.c_str(),
+                   file.c_str(), static_cast<unsigned long long>(stats.rejected),
+                   static_cast<unsigned long long>(stats.rows_read));
+    }
+  }
+  return data;
 }
 
 base::Result<trainer::Dataset> Load(const std::string& command,
@@ -99,14 +143,18 @@ int RunTrain(const TrainCommandOptions& o) {
     std::fprintf(stderr, "promorec train: --model-type must be ffm or fm\n");
     return kExitUnavailable;
   }
-  auto train = Load("train", o.train_files, o.strict);
+  const bool events = o.format != "libffm";
+  model::FeatureDictionary event_dictionary = features::NewEventDictionary();
+  auto train = events ? LoadEvents("train", o.train_files, o.format, &event_dictionary, true)
+                      : Load("train", o.train_files, o.strict);
   if (!train) {
     std::fprintf(stderr, "promorec train: %s\n", train.error().ToString().c_str());
     return kExitFailure;
   }
   std::optional<trainer::Dataset> valid;
   if (!o.valid_file.empty()) {
-    auto loaded = Load("train", {o.valid_file}, o.strict);
+    auto loaded = events ? LoadEvents("train", {o.valid_file}, o.format, &event_dictionary, false)
+                         : Load("train", {o.valid_file}, o.strict);
     if (!loaded) {
       std::fprintf(stderr, "promorec train: %s\n", loaded.error().ToString().c_str());
       return kExitFailure;
@@ -117,9 +165,12 @@ int RunTrain(const TrainCommandOptions& o) {
     std::fprintf(stderr, "promorec train: no training rows\n");
     return kExitFailure;
   }
-  const std::uint32_t fields = std::max(train->num_fields(), valid ? valid->num_fields() : 0u);
+  const std::uint32_t fields =
+      events ? static_cast<std::uint32_t>(features::kEventFields.size())
+             : std::max(train->num_fields(), valid ? valid->num_fields() : 0u);
   const std::uint32_t features =
-      std::max(train->num_features(), valid ? valid->num_features() : 0u);
+      events ? event_dictionary.size()
+             : std::max(train->num_features(), valid ? valid->num_features() : 0u);
   options.snapshot_path = o.out + "/.best-epoch.tmp";
   base::Env& env = base::DefaultEnv();
   if (auto made = env.CreateDirs(o.out); !made) {
@@ -142,13 +193,14 @@ int RunTrain(const TrainCommandOptions& o) {
   }
   const trainer::EpochReport& best =
       result->epochs[static_cast<std::size_t>(result->best_epoch - 1)];
-  model::ModelFile file{std::move(result->params),
-                        LibffmDictionary(*train, fields, features),
-                        model::Loss::kLogistic,
-                        options.normalise,
-                        std::move(result->optimiser),
-                        {},
-                        {}};
+  model::ModelFile file{
+      std::move(result->params),
+      events ? std::move(event_dictionary) : LibffmDictionary(*train, fields, features),
+      model::Loss::kLogistic,
+      options.normalise,
+      std::move(result->optimiser),
+      {},
+      {}};
   file.hyper = {
       {"eta", std::to_string(options.eta)},   {"lambda", std::to_string(options.lambda)},
       {"k", std::to_string(options.k)},       {"epochs", std::to_string(result->best_epoch)},
@@ -182,7 +234,20 @@ int RunScore(const ScoreCommandOptions& o, bool evaluate) {
     std::fprintf(stderr, "promorec %s: %s\n", name, model.error().ToString().c_str());
     return kExitFailure;
   }
-  auto data = Load(name, {o.input}, false);
+  const bool events = o.format != "libffm";
+  if (events) {
+    const auto& fields = model->dictionary.fields();
+    if (!std::equal(fields.begin(), fields.end(), features::kEventFields.begin(),
+                    features::kEventFields.end())) {
+      std::fprintf(stderr,
+                   "promorec %s: the model's fields are not the event fields (was it trained "
+                   "on libffm data?)\n",
+                   name);
+      return kExitFailure;
+    }
+  }
+  auto data = events ? LoadEvents(name, {o.input}, o.format, &model->dictionary, false)
+                     : Load(name, {o.input}, false);
   if (!data) {
     std::fprintf(stderr, "promorec %s: %s\n", name, data.error().ToString().c_str());
     return kExitFailure;
@@ -246,10 +311,12 @@ int RunScore(const ScoreCommandOptions& o, bool evaluate) {
 
 void RegisterModelCommands(CLI::App& app, CommandResult& result) {
   auto t = std::make_shared<TrainCommandOptions>();
-  CLI::App* train = app.add_subcommand("train", "train an FFM/FM model from libffm files");
+  CLI::App* train = app.add_subcommand(
+      "train", "train an FFM/FM model from libffm, KASANDR, click or JSON files");
   train->add_option("--train", t->train_files, "training files")->required();
   train->add_option("--valid", t->valid_file, "validation file (enables early stopping)");
-  train->add_option("--format", t->format, "input format (libffm)")->capture_default_str();
+  train->add_option("--format", t->format, "input format: libffm, kasandr, click or json")
+      ->capture_default_str();
   train->add_option("--model-type", t->model_type, "ffm or fm")->capture_default_str();
   train->add_option("-k", t->train.k, "latent size")->capture_default_str();
   train->add_option("--epochs", t->train.epochs, "most epochs")->capture_default_str();
@@ -271,7 +338,8 @@ void RegisterModelCommands(CLI::App& app, CommandResult& result) {
   CLI::App* predict = app.add_subcommand("predict", "score examples with a trained model");
   predict->add_option("--model", p->model_dir, "model directory")->required();
   predict->add_option("--input", p->input, "examples to score")->required();
-  predict->add_option("--format", p->format, "input format (libffm)")->capture_default_str();
+  predict->add_option("--format", p->format, "input format: libffm, kasandr, click or json")
+      ->capture_default_str();
   predict->callback([p, &result] { result.exit_code = RunScore(*p, false); });
 
   auto e = std::make_shared<ScoreCommandOptions>();
@@ -279,7 +347,8 @@ void RegisterModelCommands(CLI::App& app, CommandResult& result) {
   eval->add_option("--model", e->model_dir, "model directory")->required();
   eval->add_option("--input", e->input, "labelled examples")->required();
   eval->add_option("--truth", e->truth, "true probability per row, for the oracle's figures");
-  eval->add_option("--format", e->format, "input format (libffm)")->capture_default_str();
+  eval->add_option("--format", e->format, "input format: libffm, kasandr, click or json")
+      ->capture_default_str();
   eval->add_flag("--json", e->json, "print one JSON object");
   eval->callback([e, &result] { result.exit_code = RunScore(*e, true); });
 }
