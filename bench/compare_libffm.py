@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""promorec's trainer side by side with libffm on the same generated data.
+
+Usage: bench/compare_libffm.py LIBFFM_DIR [--rows N] [--threads T] [--work DIR]
+
+LIBFFM_DIR holds ffm-train and ffm-predict, built by the user from
+github.com/ycjuan/libffm (this script never builds it). Both tools get the
+same data from `promorec generate` (fields user, offer, country, category,
+merchant, hour; k = 4), the same validation set (the time-ordered last 10 %
+of the training rows) for early stopping, and the same threads. The test
+set is the generator's time-ordered tail, scored against its true
+probabilities (the oracle). Prints test logloss, AUC, wall time and peak
+memory of each, and the differences.
+"""
+import argparse
+import json
+import math
+import os
+import pathlib
+import resource
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def run_measured(argv):
+    """Runs argv; returns (seconds, peak RSS in MiB of that process)."""
+    start = time.monotonic()
+    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.monotonic() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{argv[0]} failed: {child.stderr.read()}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def metrics(probabilities, labels):
+    eps = 1e-7
+    loss = -sum(math.log(min(max(p, eps), 1 - eps)) if y else math.log(1 - min(max(p, eps), 1 - eps))
+                for p, y in zip(probabilities, labels)) / len(labels)
+    order = sorted(range(len(labels)), key=lambda i: probabilities[i])
+    positives = sum(labels)
+    rank_sum, i = 0.0, 0
+    while i < len(order):
+        j = i
+        while j < len(order) and probabilities[order[j]] == probabilities[order[i]]:
+            j += 1
+        mean_rank = (i + 1 + j) / 2
+        rank_sum += mean_rank * sum(labels[order[t]] for t in range(i, j))
+        i = j
+    negatives = len(labels) - positives
+    auc = (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
+    return loss, auc
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("libffm_dir")
+    parser.add_argument("--rows", type=int, default=2_500_000, help="train + test rows")
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--offers", type=int, default=5_000)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--work", default="/tmp/promorec-vs-libffm")
+    args = parser.parse_args()
+    promorec = ROOT / "build" / "promorec"
+    ffm_train = pathlib.Path(args.libffm_dir) / "ffm-train"
+    ffm_predict = pathlib.Path(args.libffm_dir) / "ffm-predict"
+    for tool in (promorec, ffm_train, ffm_predict):
+        if not tool.exists():
+            sys.exit(f"missing {tool}")
+    work = pathlib.Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    subprocess.run([str(promorec), "generate", "--rows", str(args.rows), "--users", str(args.users),
+                    "--offers", str(args.offers), "--seed", str(args.seed), "--format", "libffm",
+                    "--test-fraction", "0.2", "--out", str(work / "data"), "--no-progress"],
+                   check=True, stdout=subprocess.DEVNULL)
+    train_lines = (work / "data" / "train.ffm").read_text().splitlines(keepends=True)
+    cut = len(train_lines) * 9 // 10
+    (work / "fit.ffm").write_text("".join(train_lines[:cut]))
+    (work / "valid.ffm").write_text("".join(train_lines[cut:]))
+    test = work / "data" / "test.ffm"
+    labels = [1 if line.split(" ", 1)[0] == "1" else 0 for line in test.read_text().splitlines()]
+    truth = [float(x) for x in (work / "data" / "test_truth.txt").read_text().split()]
+
+    libffm_seconds, libffm_mib = run_measured(
+        [str(ffm_train), "-k", "4", "-t", "50", "-s", str(args.threads), "-p",
+         str(work / "valid.ffm"), "--auto-stop", "--quiet", str(work / "fit.ffm"),
+         str(work / "libffm.model")])
+    subprocess.run([str(ffm_predict), str(test), str(work / "libffm.model"),
+                    str(work / "libffm.out")], check=True, stdout=subprocess.DEVNULL)
+    libffm = metrics([float(x) for x in (work / "libffm.out").read_text().split()], labels)
+
+    ours_seconds, ours_mib = run_measured(
+        [str(promorec), "train", "--train", str(work / "fit.ffm"), "--valid",
+         str(work / "valid.ffm"), "-k", "4", "--epochs", "50", "--threads", str(args.threads),
+         "--out", str(work / "promorec.model")])
+    evaluated = subprocess.run([str(promorec), "eval", "--model", str(work / "promorec.model"),
+                                "--input", str(test), "--json"], check=True,
+                               capture_output=True, text=True)
+    ours = json.loads(evaluated.stdout)
+    oracle = metrics(truth, labels)
+
+    print(f"{'':10} {'logloss':>9} {'AUC':>8} {'seconds':>8} {'peak MiB':>9}")
+    print(f"{'oracle':10} {oracle[0]:9.5f} {oracle[1]:8.5f}")
+    print(f"{'libffm':10} {libffm[0]:9.5f} {libffm[1]:8.5f} {libffm_seconds:8.1f} {libffm_mib:9.0f}")
+    print(f"{'promorec':10} {ours['logloss']:9.5f} {ours['auc']:8.5f} {ours_seconds:8.1f} "
+          f"{ours_mib:9.0f}")
+    print(f"promorec - libffm: logloss {ours['logloss'] - libffm[0]:+.5f}, "
+          f"AUC {ours['auc'] - libffm[1]:+.5f}, time x{ours_seconds / libffm_seconds:.2f}, "
+          f"memory x{ours_mib / libffm_mib:.2f}")
+
+
+if __name__ == "__main__":
+    main()
