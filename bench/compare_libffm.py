@@ -25,10 +25,11 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-def run_measured(argv):
-    """Runs argv; returns (seconds, peak RSS in MiB of that process)."""
+def run_measured(argv, cwd):
+    """Runs argv in cwd; returns (seconds, peak RSS in MiB of that process)."""
     start = time.monotonic()
-    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             cwd=cwd)
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.monotonic() - start
     if os.waitstatus_to_exitcode(status) != 0:
@@ -88,15 +89,16 @@ def main():
     libffm_seconds, libffm_mib = run_measured(
         [str(ffm_train), "-k", "4", "-t", "50", "-s", str(args.threads), "-p",
          str(work / "valid.ffm"), "--auto-stop", "--quiet", str(work / "fit.ffm"),
-         str(work / "libffm.model")])
+         str(work / "libffm.model")], work)
+    # libffm writes its binary caches into the working directory.
     subprocess.run([str(ffm_predict), str(test), str(work / "libffm.model"),
-                    str(work / "libffm.out")], check=True, stdout=subprocess.DEVNULL)
+                    str(work / "libffm.out")], check=True, stdout=subprocess.DEVNULL, cwd=work)
     libffm = metrics([float(x) for x in (work / "libffm.out").read_text().split()], labels)
 
     ours_seconds, ours_mib = run_measured(
         [str(promorec), "train", "--train", str(work / "fit.ffm"), "--valid",
          str(work / "valid.ffm"), "-k", "4", "--epochs", "50", "--threads", str(args.threads),
-         "--out", str(work / "promorec.model")])
+         "--out", str(work / "promorec.model")], work)
     evaluated = subprocess.run([str(promorec), "eval", "--model", str(work / "promorec.model"),
                                 "--input", str(test), "--json"], check=True,
                                capture_output=True, text=True)
