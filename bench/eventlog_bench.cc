@@ -20,16 +20,6 @@ std::string TempDir(const std::string& name) {
   return "/tmp/promorec-eventlog-bench-" + std::to_string(getpid()) + "-" + name;
 }
 
-void RemoveTree(base::Env& env, const std::string& path) {
-  auto children = env.ListDir(path);
-  if (!children) {
-    (void)env.RemoveFile(path);
-    return;
-  }
-  for (const auto& child : *children) RemoveTree(env, path + "/" + child);
-  (void)env.RemoveDir(path);
-}
-
 // A one-shard `none` stream in `dir`; the store must outlive the stream.
 std::pair<std::unique_ptr<LocalStreamStore>, std::shared_ptr<Stream>> OpenStream(
     base::Env& env, const std::string& dir) {
@@ -54,7 +44,7 @@ void BM_RawWrite(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(chunk.size()));
   (void)(*file)->Close();
-  RemoveTree(env, dir);
+  (void)base::RemoveTree(env, dir);
 }
 BENCHMARK(BM_RawWrite)->Arg(100)->Arg(1000);
 
@@ -72,7 +62,7 @@ void BM_AppendNone(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations() * state.range(0));
     state.SetBytesProcessed(state.iterations() * state.range(0) * 150);
   }
-  RemoveTree(env, dir);
+  (void)base::RemoveTree(env, dir);
 }
 BENCHMARK(BM_AppendNone)->Arg(1)->Arg(100)->Arg(1000);
 
@@ -96,7 +86,7 @@ void BM_Read(benchmark::State& state) {
       state.SetItemsProcessed(state.items_processed() + read);
     }
   }
-  RemoveTree(env, dir);
+  (void)base::RemoveTree(env, dir);
 }
 BENCHMARK(BM_Read)->Unit(benchmark::kMillisecond);
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "promorec/app/bench_log.h"
+#include "promorec/app/cli_util.h"
 #include "promorec/app/commands.h"
 #include "promorec/base/env.h"
 #include "promorec/base/hash.h"
@@ -60,12 +61,6 @@ std::string KasandrRows(std::uint64_t rows) {
     out.append(line, static_cast<std::size_t>(n));
   }
   return out;
-}
-
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
 template <typename Fn>

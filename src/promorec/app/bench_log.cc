@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "promorec/app/cli_util.h"
 #include "promorec/app/commands.h"
 #include "promorec/base/clock.h"
 #include "promorec/base/env.h"
@@ -20,12 +21,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kRecordBytes = 150;
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0
-                   : (v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2);
-}
 
 double Percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
@@ -40,7 +35,7 @@ class Bench {
         dir_(options.data_dir + "/tmp/bench-log-" + std::to_string(getpid())),
         env_(base::DefaultEnv()) {}
 
-  ~Bench() { (void)RemoveTree(dir_); }
+  ~Bench() { (void)base::RemoveTree(env_, dir_); }
 
   base::Status Prepare() { return env_.CreateDirs(dir_); }
 
@@ -155,13 +150,6 @@ class Bench {
   }
 
  private:
-  base::Status RemoveTree(const std::string& path) {
-    auto children = env_.ListDir(path);
-    if (!children) return env_.RemoveFile(path);
-    for (const auto& child : *children) (void)RemoveTree(path + "/" + child);
-    return env_.RemoveDir(path);
-  }
-
   const LogBenchOptions& options_;
   const std::string dir_;
   base::Env& env_;

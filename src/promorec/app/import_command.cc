@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "promorec/app/cli_util.h"
 #include "promorec/app/commands.h"
 #include "promorec/app/event_appender.h"
 #include "promorec/app/import_report.h"
@@ -87,11 +88,6 @@ std::string DefaultDeadLetterPath(const std::string& data_dir) {
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
   return data_dir + "/deadletter/import-" + stamp + "-" + std::to_string(getpid()) + ".ndjson";
-}
-
-std::string BaseName(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 int RunImport(const ImportOptions& options) {

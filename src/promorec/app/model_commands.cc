@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "promorec/app/cli_util.h"
 #include "promorec/app/commands.h"
 #include "promorec/base/env.h"
 #include "promorec/event/dead_letter.h"
@@ -52,11 +53,6 @@ bool CheckFormat(const std::string& command, const std::string& format) {
   std::fprintf(stderr, "promorec %s: --format %s: expected libffm, kasandr, click or json\n",
                command.c_str(), format.c_str());
   return false;
-}
-
-std::string BaseName(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 // Event files through the feature builder: label = rating. With `add`,

@@ -25,6 +25,16 @@ Result<std::string> ReadFileToString(Env& env, const std::string& path) {
   return out;
 }
 
+Status RemoveTree(Env& env, const std::string& path) {
+  auto children = env.ListDir(path);
+  // Not a directory: a file.
+  if (!children) return env.RemoveFile(path);
+  for (const std::string& child : *children) {
+    PROMOREC_RETURN_IF_ERROR(RemoveTree(env, path + "/" + child));
+  }
+  return env.RemoveDir(path);
+}
+
 Status WriteFileAtomically(Env& env, const std::string& path, std::string_view data) {
   // A fixed suffix rather than a unique one: concurrent writers of the same
   // path are a caller bug, and a fixed name means a crash leaves at most one

@@ -113,4 +113,7 @@ Env& DefaultEnv();
 // The directory part of `path` ("a/b" for "a/b/c", "." for "c", "/" for "/c").
 std::string ParentDir(std::string_view path);
 
+// Removes `path`: a file, or a directory with everything inside it.
+Status RemoveTree(Env& env, const std::string& path);
+
 }  // namespace promorec::base

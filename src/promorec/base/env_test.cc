@@ -34,7 +34,7 @@ class EnvTest : public testing::TestWithParam<Kind> {
       std::string name = testing::UnitTest::GetInstance()->current_test_info()->name();
       std::replace(name.begin(), name.end(), '/', '_');
       root_ = testing::TempDir() + "promorec_env_test_" + std::to_string(::getpid()) + "_" + name;
-      RemoveTree(root_);
+      (void)RemoveTree(*env_, root_);  // left over from an earlier run
     } else {
       mem_ = NewMemEnv();
       env_ = mem_.get();
@@ -44,17 +44,7 @@ class EnvTest : public testing::TestWithParam<Kind> {
   }
 
   void TearDown() override {
-    if (GetParam() == Kind::kPosix) RemoveTree(root_);
-  }
-
-  void RemoveTree(const std::string& dir) {
-    auto names = env_->ListDir(dir);
-    if (!names) return;
-    for (const std::string& name : *names) {
-      const std::string path = dir + "/" + name;
-      if (!env_->RemoveFile(path)) RemoveTree(path);
-    }
-    (void)env_->RemoveDir(dir);
+    if (GetParam() == Kind::kPosix) (void)RemoveTree(*env_, root_);
   }
 
   std::string Path(const std::string& name) const { return root_ + "/" + name; }
@@ -342,6 +332,17 @@ TEST_P(EnvTest, ConcurrentWritersToDistinctFiles) {
   for (int t = 0; t < kThreads; ++t) {
     EXPECT_EQ(Read(Path("t" + std::to_string(t))), std::string(100, static_cast<char>('a' + t)));
   }
+}
+
+TEST_P(EnvTest, RemoveTreeRemovesFilesAndNestedDirectories) {
+  ASSERT_TRUE(env_->CreateDirs(Path("tree/a/b")));
+  WriteFile(Path("tree/a/b/f"), "x");
+  WriteFile(Path("tree/g"), "y");
+  ASSERT_TRUE(RemoveTree(*env_, Path("tree")));
+  EXPECT_FALSE(env_->FileExists(Path("tree")).value());
+  WriteFile(Path("single"), "z");
+  ASSERT_TRUE(RemoveTree(*env_, Path("single")));
+  EXPECT_FALSE(env_->FileExists(Path("single")).value());
 }
 
 TEST_P(EnvTest, LockIsExclusiveUntilReleased) {

@@ -70,22 +70,6 @@ base::Result<std::vector<std::string>> LocalStreamStore::ListStreams() {
   return ListStreamDirs(env_, root_);
 }
 
-namespace {
-
-base::Status RemoveTree(base::Env& env, const std::string& path) {
-  auto children = env.ListDir(path);
-  if (!children) {
-    // Not a directory: a file.
-    return env.RemoveFile(path);
-  }
-  for (const std::string& child : *children) {
-    PROMOREC_RETURN_IF_ERROR(RemoveTree(env, path + "/" + child));
-  }
-  return env.RemoveDir(path);
-}
-
-}  // namespace
-
 base::Status LocalStreamStore::DeleteStream(std::string_view name) {
   PROMOREC_RETURN_IF_ERROR(ValidateStreamName(name));
   std::lock_guard lock(mu_);
@@ -96,7 +80,7 @@ base::Status LocalStreamStore::DeleteStream(std::string_view name) {
   // Removing STREAM first makes a half-deleted stream invisible.
   PROMOREC_RETURN_IF_ERROR(env_.RemoveFile(dir + "/STREAM"));
   PROMOREC_RETURN_IF_ERROR(env_.SyncDir(dir));
-  return RemoveTree(env_, dir);
+  return base::RemoveTree(env_, dir);
 }
 
 RecoveryReport LocalStreamStore::recovery_report() {
