@@ -65,6 +65,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", default="/tmp/promorec-vs-libffm")
+    parser.add_argument("--generate", default="", help="more `promorec generate` options")
+    parser.add_argument("--train-options", default="", help="more `promorec train` options")
     args = parser.parse_args()
     promorec = ROOT / "build" / "promorec"
     ffm_train = pathlib.Path(args.libffm_dir) / "ffm-train"
@@ -76,7 +78,8 @@ def main():
     work.mkdir(parents=True, exist_ok=True)
     subprocess.run([str(promorec), "generate", "--rows", str(args.rows), "--users", str(args.users),
                     "--offers", str(args.offers), "--seed", str(args.seed), "--format", "libffm",
-                    "--test-fraction", "0.2", "--out", str(work / "data"), "--no-progress"],
+                    "--test-fraction", "0.2", "--out", str(work / "data"), "--no-progress"]
+                   + args.generate.split(),
                    check=True, stdout=subprocess.DEVNULL)
     train_lines = (work / "data" / "train.ffm").read_text().splitlines(keepends=True)
     cut = len(train_lines) * 9 // 10
@@ -98,7 +101,7 @@ def main():
     ours_seconds, ours_mib = run_measured(
         [str(promorec), "train", "--train", str(work / "fit.ffm"), "--valid",
          str(work / "valid.ffm"), "-k", "4", "--epochs", "50", "--threads", str(args.threads),
-         "--out", str(work / "promorec.model")], work)
+         "--out", str(work / "promorec.model")] + args.train_options.split(), work)
     evaluated = subprocess.run([str(promorec), "eval", "--model", str(work / "promorec.model"),
                                 "--input", str(test), "--json"], check=True,
                                capture_output=True, text=True)

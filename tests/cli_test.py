@@ -260,6 +260,126 @@ class CliTest(unittest.TestCase):
         self.assertEqual(run("train", "--train", str(gen / "train.ffm"), "--format", "xml",
                              "--out", str(self.dir / "x")).returncode, 2)
 
+    def test_training_cache_eval_figures_export_and_warm_start(self):
+        gen = self.dir / "gen"
+        self.assertEqual(run("generate", "--rows", "40000", "--users", "3000", "--offers", "300",
+                             "--seed", "3", "--format", "libffm", "--out", str(gen),
+                             "--no-progress").returncode, 0)
+        train, test = gen / "train.ffm", gen / "test.ffm"
+        lines = train.read_text().splitlines(keepends=True)
+        fit, valid = self.dir / "fit.ffm", self.dir / "valid.ffm"
+        fit.write_text("".join(lines[:28000]))
+        valid.write_text("".join(lines[28000:]))
+        model_dir = self.dir / "model"
+        first = run("train", "--train", str(fit), "--valid", str(valid), "--deterministic",
+                    "--epochs", "3", "--out", str(model_dir), "--json")
+        self.assertEqual(first.returncode, 0, first.stderr)
+        summary = json.loads(first.stdout)
+        self.assertEqual(len(summary["epochs"]), summary["epochs_run"])
+        self.assertIn("valid_logloss", summary["epochs"][0])
+        # The text was parsed once; the second run reads the cache beside it
+        # and trains the very same model.
+        cache = pathlib.Path(str(fit) + ".promorec-cache")
+        self.assertTrue(cache.exists())
+        again = self.dir / "again"
+        second = run("train", "--train", str(fit), "--valid", str(valid), "--deterministic",
+                     "--epochs", "3", "--out", str(again), "--json")
+        self.assertEqual(second.returncode, 0, second.stderr)
+        self.assertEqual((again / "model.bin").read_bytes(), (model_dir / "model.bin").read_bytes())
+        # A damaged cache is noticed and rebuilt, not trusted.
+        damaged = bytearray(cache.read_bytes())
+        damaged[len(damaged) // 2] ^= 0xFF
+        cache.write_bytes(bytes(damaged))
+        third = run("train", "--train", str(fit), "--valid", str(valid), "--deterministic",
+                    "--epochs", "3", "--out", str(again))
+        self.assertEqual(third.returncode, 0, third.stderr)
+        self.assertIn("cache checksum mismatch; reading the text again", third.stderr)
+        self.assertEqual((again / "model.bin").read_bytes(), (model_dir / "model.bin").read_bytes())
+        # A changed source never comes from the old cache.
+        fit.write_text("".join(lines[:20000]))
+        fourth = run("train", "--train", str(fit), "--deterministic", "--epochs", "1",
+                     "--out", str(again), "--json")
+        self.assertEqual(json.loads(fourth.stdout)["rows"], 20000)
+        fit.write_text("".join(lines[:28000]))
+
+        evaluated = run("eval", "--model", str(model_dir), "--input", str(test), "--truth",
+                        str(gen / "test_truth.txt"), "--json", "--at", "5")
+        self.assertEqual(evaluated.returncode, 0, evaluated.stderr)
+        figures = json.loads(evaluated.stdout)
+        self.assertEqual(figures["k"], 5)
+        self.assertGreater(figures["map_at_k"], 0)
+        self.assertLessEqual(figures["ndcg_at_k"], 1)
+        self.assertGreater(figures["oracle"]["ndcg_at_k"], 0)
+        buckets = figures["by_user_frequency"]
+        self.assertEqual(sum(b["rows"] for b in buckets), figures["rows"])
+        self.assertEqual(buckets[0]["bucket"], "0", "test users unseen in training")
+        self.assertIn("oracle_logloss", buckets[-1])
+
+        # A serving-only export scores the same and is about half the size.
+        serving = self.dir / "serving"
+        exported = run("train", "--train", str(fit), "--valid", str(valid), "--deterministic",
+                       "--epochs", "3", "--serving-only", "--out", str(serving))
+        self.assertEqual(exported.returncode, 0, exported.stderr)
+        ratio = (serving / "model.bin").stat().st_size / (model_dir / "model.bin").stat().st_size
+        self.assertLess(ratio, 0.6)
+        self.assertEqual(
+            run("predict", "--model", str(serving), "--input", str(test)).stdout,
+            run("predict", "--model", str(model_dir), "--input", str(test)).stdout)
+
+        # Nightly retraining: a warm start from the model on newer rows.
+        newer = self.dir / "newer.ffm"
+        newer.write_text("".join(lines[20000:]))
+        warm = self.dir / "warm"
+        continued = run("train", "--train", str(newer), "--warm-start", str(model_dir),
+                        "--deterministic", "--epochs", "1", "--out", str(warm), "--json")
+        self.assertEqual(continued.returncode, 0, continued.stderr)
+        cold = run("train", "--train", str(newer), "--deterministic", "--epochs", "1",
+                   "--out", str(self.dir / "cold"), "--json")
+        self.assertLess(json.loads(continued.stdout)["train_logloss"],
+                        json.loads(cold.stdout)["train_logloss"])
+        refused = run("train", "--train", str(newer), "--warm-start", str(serving), "-k", "8",
+                      "--out", str(self.dir / "x"))
+        self.assertEqual(refused.returncode, 1)
+        self.assertIn("warm start: the earlier model's type, fields or k differ", refused.stderr)
+
+    def test_recordio_protobuf_train_and_eval(self):
+        rec, ffm = self.dir / "rec", self.dir / "ffm"
+        for fmt, out in (("recordio", rec), ("libffm", ffm)):
+            self.assertEqual(run("generate", "--rows", "40000", "--users", "3000", "--offers",
+                                 "300", "--seed", "3", "--format", fmt, "--out", str(out),
+                                 "--no-progress").returncode, 0)
+        self.assertEqual(json.loads((rec / "meta.json").read_text())["format"], "recordio")
+        self.assertFalse((rec / "train.ffm").exists())
+        figures = {}
+        for name, args in (
+                ("recordio", ["--format", "recordio", "--headers", str(rec / "headers.csv"),
+                              "--train", str(rec / "train.rec")]),
+                ("libffm", ["--train", str(ffm / "train.ffm")])):
+            model_dir = self.dir / ("model-" + name)
+            trained = run("train", *args, "--deterministic", "--epochs", "3", "--out",
+                          str(model_dir))
+            self.assertEqual(trained.returncode, 0, trained.stderr)
+            test = rec / "test.rec" if name == "recordio" else ffm / "test.ffm"
+            evaluated = run("eval", "--format", "recordio" if name == "recordio" else "libffm",
+                            "--model", str(model_dir), "--input", str(test), "--json")
+            self.assertEqual(evaluated.returncode, 0, evaluated.stderr)
+            figures[name] = json.loads(evaluated.stdout)
+        # The same rows in either format train models of the same quality,
+        # and headers.csv gives the RecordIO model its names.
+        self.assertAlmostEqual(figures["recordio"]["auc"], figures["libffm"]["auc"], delta=0.01)
+        self.assertEqual(figures["recordio"]["rows"], figures["libffm"]["rows"])
+        headers = (self.dir / "model-recordio" / "headers.csv").read_text().splitlines()
+        self.assertTrue(headers[0].startswith("userid_"))
+        # A damaged file loses only its damaged records, each named.
+        data = bytearray((rec / "test.rec").read_bytes())
+        data[0] ^= 0xFF
+        (self.dir / "bad.rec").write_bytes(bytes(data))
+        damaged = run("eval", "--format", "recordio", "--model", str(self.dir / "model-recordio"),
+                      "--input", str(self.dir / "bad.rec"), "--json")
+        self.assertEqual(damaged.returncode, 0, damaged.stderr)
+        self.assertIn("bad.rec: record 1 (byte 0): bad magic", damaged.stderr)
+        self.assertEqual(json.loads(damaged.stdout)["rows"], figures["recordio"]["rows"] - 1)
+
     def test_train_and_eval_on_kasandr_events(self):
         gen = self.dir / "gen"
         self.assertEqual(run("generate", "--rows", "30000", "--users", "3000", "--offers", "300",

@@ -28,7 +28,8 @@ void RegisterImportCommand(CLI::App& app, CommandResult& result);
 void RegisterDemoCommand(CLI::App& app, CommandResult& result);
 void RegisterBenchCommand(CLI::App& app, CommandResult& result);
 void RegisterLogCommand(CLI::App& app, CommandResult& result);
-void RegisterModelCommands(CLI::App& app, CommandResult& result);
+void RegisterTrainCommand(CLI::App& app, CommandResult& result);
+void RegisterScoreCommands(CLI::App& app, CommandResult& result);
 void RegisterGenerateCommand(CLI::App& app, CommandResult& result);
 // The subcommands whose parts are not built yet: they explain and exit 2.
 // Only one subcommand runs, so they share one `data_dir`.

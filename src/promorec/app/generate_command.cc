@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -14,6 +15,8 @@
 #include "promorec/base/env.h"
 #include "promorec/base/json_string.h"
 #include "promorec/sim/dataset.h"
+#include "promorec/trainer/libffm_reader.h"
+#include "promorec/trainer/recordio_reader.h"
 
 namespace promorec::app {
 namespace {
@@ -33,7 +36,33 @@ std::string FormatOptional(const std::optional<double>& value) {
   return buf;
 }
 
-int RunGenerate(const GenerateOptions& options) {
+// RecordIO-protobuf output: the libffm files converted record by record,
+// with headers.csv naming every index (train.rec, test.rec).
+base::Status ConvertToRecordIo(const std::string& dir) {
+  base::Env& env = base::DefaultEnv();
+  PROMOREC_ASSIGN_OR_RETURN(const std::string headers,
+                            base::ReadFileToString(env, dir + "/headers.csv"));
+  const auto names = static_cast<std::uint64_t>(std::count(headers.begin(), headers.end(), '\n'));
+  for (const char* part : {"train", "test"}) {
+    const std::string from = dir + "/" + part + ".ffm";
+    trainer::Dataset data;
+    PROMOREC_ASSIGN_OR_RETURN(const trainer::LibffmReport report,
+                              trainer::ReadLibffmFile(env, from, &data, true, 2));
+    (void)report;
+    PROMOREC_RETURN_IF_ERROR(
+        trainer::WriteRecordIoFile(env, dir + "/" + part + ".rec", data, names));
+    PROMOREC_RETURN_IF_ERROR(env.RemoveFile(from));
+  }
+  // meta.json was written for the libffm files; it names the format first.
+  PROMOREC_ASSIGN_OR_RETURN(std::string meta, base::ReadFileToString(env, dir + "/meta.json"));
+  const std::string_view was = "{\"format\":\"libffm\"";
+  if (meta.starts_with(was)) meta.replace(0, was.size(), "{\"format\":\"recordio\"");
+  return base::WriteFileAtomically(env, dir + "/meta.json", meta);
+}
+
+int RunGenerate(GenerateOptions options) {
+  const bool recordio = options.format == "recordio";
+  if (recordio) options.format = "libffm";
   auto format = sim::ParseOutputFormat(options.format);
   if (!format) {
     std::fprintf(stderr, "promorec generate: --format: %s\n", format.error().c_str());
@@ -51,6 +80,12 @@ int RunGenerate(const GenerateOptions& options) {
   if (!summary) {
     std::fprintf(stderr, "promorec generate: %s\n", summary.error().ToString().c_str());
     return summary.error().code() == base::Code::kInvalidArgument ? kExitUnavailable : kExitFailure;
+  }
+  if (recordio) {
+    if (auto converted = ConvertToRecordIo(options.out_dir); !converted) {
+      std::fprintf(stderr, "promorec generate: %s\n", converted.error().ToString().c_str());
+      return kExitFailure;
+    }
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -100,12 +135,19 @@ void RegisterGenerateCommand(CLI::App& app, CommandResult& result) {
   command->add_option("--offers", config.offers, "distinct offers (Zipf-popular)")->required();
   command->add_option("--seed", config.seed, "random seed; the same seed gives the same files")
       ->capture_default_str();
-  command->add_option("--format", options->format, "kasandr, click, libffm or ndjson")->required();
+  command
+      ->add_option("--format", options->format,
+                   "kasandr, click, libffm, ndjson or recordio (SageMaker RecordIO-protobuf)")
+      ->required();
   command->add_option("--out", options->out_dir, "output directory (created if missing)")
       ->required();
   command->add_option("--test-fraction", config.test_fraction, "last fraction of rows for test")
       ->capture_default_str();
   command->add_option("--zipf-exponent", config.zipf_exponent, "popularity skew of users, offers")
+      ->capture_default_str();
+  command
+      ->add_option("--latent-scale", config.latent_scale,
+                   "standard deviation of the planted latent coordinates")
       ->capture_default_str();
   command
       ->add_option("--click-rate", config.target_click_rate,

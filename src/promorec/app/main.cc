@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
     app::RegisterImportCommand(cli, result);
     app::RegisterBenchCommand(cli, result);
     app::RegisterLogCommand(cli, result);
-    app::RegisterModelCommands(cli, result);
+    app::RegisterTrainCommand(cli, result);
+    app::RegisterScoreCommands(cli, result);
     app::RegisterGenerateCommand(cli, result);
     std::string planned_data_dir;
     app::RegisterPlannedCommands(cli, result, &planned_data_dir);

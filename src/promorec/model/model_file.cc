@@ -19,6 +19,7 @@ enum Section : std::uint32_t {
   kTraining = 5,
   kParameters = 6,
   kOptimiser = 7,
+  kCounts = 8,
 };
 
 template <typename T>
@@ -119,6 +120,11 @@ std::string EncodeModel(const ModelFile& model, bool with_optimiser) {
     std::string state;
     PutFloats(&state, model.optimiser->data(), model.optimiser->size());
     sections.emplace_back(kOptimiser, std::move(state));
+  }
+  if (!model.counts.empty()) {
+    std::string counts;
+    for (const std::uint32_t c : model.counts) Put<std::uint32_t>(&counts, c);
+    sections.emplace_back(kCounts, std::move(counts));
   }
 
   std::string out(kMagic);
@@ -252,13 +258,23 @@ base::Result<ModelFile> DecodeModel(std::string_view bytes) {
                   (flags & 2) != 0,
                   std::nullopt,
                   ParseKeyValues(sections.contains(kHyper) ? sections[kHyper] : ""),
-                  ParseKeyValues(sections.contains(kTraining) ? sections[kTraining] : "")};
+                  ParseKeyValues(sections.contains(kTraining) ? sections[kTraining] : ""),
+                  {}};
   if ((flags & 1) != 0) {
     if (!sections.contains(kOptimiser) || sections[kOptimiser].size() != raw.size()) {
       return base::Corruption("model.bin optimiser section is missing or the wrong size");
     }
     model.optimiser.emplace(floats);
     std::memcpy(model.optimiser->data(), sections[kOptimiser].data(), raw.size());
+  }
+  if (sections.contains(kCounts)) {
+    if (sections[kCounts].size() != static_cast<std::size_t>(n) * sizeof(std::uint32_t)) {
+      return base::Corruption("model.bin counts section has " +
+                              std::to_string(sections[kCounts].size()) + " bytes, expected " +
+                              std::to_string(static_cast<std::size_t>(n) * 4));
+    }
+    model.counts.resize(n);
+    std::memcpy(model.counts.data(), sections[kCounts].data(), sections[kCounts].size());
   }
   return model;
 }

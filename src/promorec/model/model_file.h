@@ -29,6 +29,9 @@ struct ModelFile {
   std::optional<std::vector<float>> optimiser;
   std::map<std::string, std::string> hyper;
   std::map<std::string, std::string> training;
+  // How often each feature occurred in the training data (empty: not
+  // recorded); evaluation splits its figures by it.
+  std::vector<std::uint32_t> counts;
 };
 
 // The bytes of model.bin; `with_optimiser` false writes a serving export.

@@ -27,8 +27,10 @@ ModelFile Sample(ModelType type) {
   ModelFile model{std::move(*params), std::move(dictionary),
                   Loss::kLogistic,    true,
                   std::nullopt,       {{"eta", "0.2"}, {"lambda", "2e-05"}},
-                  {{"rows", "1000"}}};
+                  {{"rows", "1000"}}, {}};
   model.optimiser.emplace(1 + model.params.linear().size() + model.params.latent().size(), 1.0f);
+  model.counts = {3, 0, 12, 1000000};
+  for (std::uint32_t b = 0; b < 3; ++b) model.counts.push_back(b);
   return model;
 }
 
@@ -46,6 +48,7 @@ void ExpectSame(const ModelFile& a, const ModelFile& b) {
   EXPECT_EQ(a.training, b.training);
   EXPECT_EQ(a.loss, b.loss);
   EXPECT_EQ(a.instance_normalisation, b.instance_normalisation);
+  EXPECT_EQ(a.counts, b.counts);
 }
 
 TEST(ModelFileTest, RoundTripsFfmAndFmWithAndWithoutOptimiser) {
@@ -65,6 +68,19 @@ TEST(ModelFileTest, RoundTripsFfmAndFmWithAndWithoutOptimiser) {
   }
 }
 
+TEST(ModelFileTest, CountsAreOptionalAndChecked) {
+  ModelFile model = Sample(ModelType::kFfm);
+  model.counts.clear();
+  auto without = DecodeModel(EncodeModel(model, true));
+  ASSERT_TRUE(without);
+  EXPECT_TRUE(without->counts.empty());
+  model.counts = {1, 2};  // the dictionary has 7 features
+  std::string bytes = EncodeModel(model, true);
+  auto bad = DecodeModel(bytes);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message(), "model.bin counts section has 8 bytes, expected 28");
+}
+
 TEST(ModelFileTest, ServingExportIsAboutHalfTheSize) {
   FeatureDictionary dictionary({"userid", "offerid"});
   for (int i = 0; i < 5000; ++i)
@@ -72,7 +88,7 @@ TEST(ModelFileTest, ServingExportIsAboutHalfTheSize) {
   auto params = FfmParams::Create({ModelType::kFfm, dictionary.size(), 2, 4}, 1, 0.1f);
   ASSERT_TRUE(params);
   ModelFile model{
-      std::move(*params), std::move(dictionary), Loss::kLogistic, false, std::nullopt, {}, {}};
+      std::move(*params), std::move(dictionary), Loss::kLogistic, false, std::nullopt, {}, {}, {}};
   model.optimiser.emplace(1 + model.params.linear().size() + model.params.latent().size(), 1.0f);
   const double ratio = static_cast<double>(EncodeModel(model, false).size()) /
                        static_cast<double>(EncodeModel(model, true).size());

@@ -1,12 +1,13 @@
 // Trains FFM (or FM) parameters by stochastic gradient descent with AdaGrad
-// and L2 regularisation on logistic loss, libffm-style: one pass over the
-// rows per epoch in a shuffled order, every pair of a row's features
-// updated through its field-aware latent vectors. Several threads update
-// the shared parameters without locks (Hogwild); `deterministic` uses one
+// and L2 regularisation on logistic loss: one pass over the rows per epoch
+// in a shuffled order, every pair of a row's features updated through its
+// field-aware latent vectors (sgd_state.h). Several threads update the
+// shared parameters without locks (Hogwild); `deterministic` uses one
 // thread and a fixed shuffle so two runs give bit-identical models.
 // Early stopping watches the validation logloss after each epoch and keeps
 // the best epoch's parameters in a snapshot file, not a second copy in
-// memory.
+// memory. With `learn_valid` the validation rows (usually the most recent
+// ones) are then learned too, in one more pass.
 // Thread-safety: Train is reentrant; it starts and joins its own threads.
 #pragma once
 
@@ -29,6 +30,14 @@ struct TrainOptions {
   float eta = 0.2f;         // AdaGrad learning rate
   float lambda = 2e-5f;     // L2 on latent vectors
   float lambda_linear = 0;  // L2 on linear terms
+  // Frequency-aware L2 (see SgdOptions): lambda + prior / occurrences.
+  float prior_latent = 1;
+  float prior_linear = 1;
+  // Initial latent values uniform in [-init_scale/2, init_scale/2): zero
+  // mean, so that an id seen rarely or never adds noise around zero rather
+  // than a bias.
+  float init_scale = 0.2f;
+  bool learn_valid = false;
   int epochs = 10;
   int threads = 1;
   bool deterministic = false;
@@ -60,14 +69,18 @@ struct TrainResult {
 using EpochCallback = std::function<void(const EpochReport&)>;
 
 // `num_features` and `num_fields` size the model (at least the data's). A
-// warm start continues from `start` (and `start_optimiser` if given).
+// warm start continues from `start` (and `start_optimiser` if given), which
+// may have fewer features than now (a dictionary grown since), but the same
+// type, fields and k.
 base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Dataset* valid,
                                 std::uint32_t num_features, std::uint32_t num_fields,
                                 const TrainOptions& options, const EpochCallback& on_epoch = {},
                                 const model::FfmParams* start = nullptr,
                                 const std::vector<float>* start_optimiser = nullptr);
 
-// Logloss of `params` on `data` (the model's logistic output).
-double EvaluateLogLoss(const model::FfmParams& params, const Dataset& data, bool normalise = true);
+// Logloss of `params` on `data` (the model's logistic output), over
+// `threads` threads.
+double EvaluateLogLoss(const model::FfmParams& params, const Dataset& data, bool normalise = true,
+                       int threads = 1);
 
 }  // namespace promorec::trainer

@@ -32,9 +32,9 @@ void Planted(std::size_t rows, std::uint64_t seed, Dataset* data) {
 
 std::vector<float> Predictions(const model::FfmParams& params, const Dataset& data) {
   std::vector<float> out;
-  std::vector<model::Feature> scratch;
+  std::vector<model::Feature> row, scratch;
   for (std::size_t i = 0; i < data.rows(); ++i) {
-    out.push_back(model::PredictProbability(params, data.row(i), true, &scratch));
+    out.push_back(model::PredictProbability(params, data.Row(i, &row), true, &scratch));
   }
   return out;
 }
@@ -121,7 +121,9 @@ TEST(FfmTrainerTest, EarlyStoppingReturnsTheBestEpoch) {
   double best = 1e9;
   for (const auto& e : result->epochs) best = std::min(best, *e.valid_logloss);
   EXPECT_EQ(*result->epochs[static_cast<std::size_t>(result->best_epoch - 1)].valid_logloss, best);
-  EXPECT_NEAR(EvaluateLogLoss(result->params, valid), best, 1e-9)
+  // The trainer scores validation rows with its own SSE loop and
+  // EvaluateLogLoss with the serving kernel: float sums in another order.
+  EXPECT_NEAR(EvaluateLogLoss(result->params, valid), best, 1e-6)
       << "the returned parameters are the best epoch's";
   EXPECT_FALSE(env->FileExists("/snapshot").value());
 }

@@ -37,8 +37,11 @@ struct LibffmReport {
 
 // Reads `path` into `dataset`. With `stop_on_error` the first bad line ends
 // the read with an InvalidArgument error; otherwise bad lines are counted
-// and skipped. Blank lines are skipped.
+// and skipped. Blank lines are skipped. A large file is parsed by up to
+// `threads` threads, each taking a run of whole lines; the rows keep the
+// file's order. A thread gets at least `min_part_bytes` of the file.
 base::Result<LibffmReport> ReadLibffmFile(base::Env& env, const std::string& path, Dataset* dataset,
-                                          bool stop_on_error);
+                                          bool stop_on_error, int threads = 1,
+                                          std::uint64_t min_part_bytes = 8 << 20);
 
 }  // namespace promorec::trainer

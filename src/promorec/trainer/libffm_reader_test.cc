@@ -49,12 +49,42 @@ TEST(LibffmReaderTest, BulkReadSkipsBadLinesOrStops) {
   EXPECT_EQ(data.rows(), 2u);
   EXPECT_EQ(data.num_fields(), 2u);
   EXPECT_EQ(data.num_features(), 3u);
-  EXPECT_EQ(data.row(1)[0].index, 1u);
+  EXPECT_EQ(data.index_at(data.row_begin(1)), 1u);
   EXPECT_EQ(data.label(0), 1.0f);
   Dataset strict;
   auto stopped = ReadLibffmFile(*env, "/t.ffm", &strict, true);
   ASSERT_FALSE(stopped);
   EXPECT_EQ(stopped.error().message(), "/t.ffm:2: label 'bad' must be 1, 0 or -1");
+}
+
+TEST(LibffmReaderTest, ThreadsKeepOrderAndLineNumbers) {
+  auto env = base::NewMemEnv();
+  std::string text;
+  for (int i = 0; i < 500; ++i) {
+    text += (i % 97 == 13) ? "x 0:1:1\n" : (i % 50 == 7 ? "\n" : "");
+    text += std::to_string(i % 2) + " 0:" + std::to_string(i) + ":1 1:" + std::to_string(i + 1000) +
+            ":0.5\n";
+  }
+  ASSERT_TRUE(base::WriteFileAtomically(*env, "/big.ffm", text));
+  Dataset one, many;
+  auto a = ReadLibffmFile(*env, "/big.ffm", &one, false, 1);
+  auto b = ReadLibffmFile(*env, "/big.ffm", &many, false, 4, 1);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->errors, b->errors);
+  // Line 15: 13 rows before it and a blank line after row 7.
+  EXPECT_EQ(a->errors.front(), "/big.ffm:15: label 'x' must be 1, 0 or -1");
+  EXPECT_EQ(a->rejected, 6u);
+  EXPECT_EQ(b->accepted, 500u);
+  ASSERT_EQ(many.rows(), 500u);
+  for (std::size_t r = 0; r < 500; ++r) {
+    ASSERT_EQ(many.index_at(many.row_begin(r)), r);
+    ASSERT_EQ(many.label(r), one.label(r));
+    ASSERT_EQ(many.value_at(many.row_begin(r) + 1), 0.5f);
+  }
+  Dataset strict;
+  auto stopped = ReadLibffmFile(*env, "/big.ffm", &strict, true, 4, 1);
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().message(), "/big.ffm:15: label 'x' must be 1, 0 or -1");
 }
 
 // Every input under tests/corpus/libffm/ gives exactly the report in the

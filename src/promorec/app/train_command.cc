@@ -1,0 +1,250 @@
+// `promorec train`: an FFM/FM model from libffm, RecordIO-protobuf or event
+// files, written as a model directory (docs/formats/model.md). Progress per
+// epoch goes to a terminal; --json prints one summary object.
+#include <unistd.h>
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "promorec/app/commands.h"
+#include "promorec/app/model_data.h"
+#include "promorec/base/env.h"
+#include "promorec/features/row_builder.h"
+#include "promorec/model/model_file.h"
+#include "promorec/trainer/ffm_trainer.h"
+
+namespace promorec::app {
+namespace {
+
+struct TrainCommandOptions {
+  std::vector<std::string> train_files;
+  std::string valid_file;
+  std::string model_type = "ffm";
+  std::string warm_start;
+  std::string headers;
+  std::string out;
+  std::string data_dir;
+  LoadOptions load;
+  trainer::TrainOptions train;
+  bool serving_only = false;
+  bool json = false;
+};
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "promorec train: %s\n", message.c_str());
+  return kExitFailure;
+}
+
+std::string EpochsJson(const std::vector<trainer::EpochReport>& epochs) {
+  std::string out = "[";
+  char buf[160];
+  for (const auto& e : epochs) {
+    std::snprintf(buf, sizeof buf, "%s{\"epoch\":%d,\"train_logloss\":%.6f,",
+                  out.size() > 1 ? "," : "", e.epoch, e.train_logloss);
+    out += buf;
+    if (e.valid_logloss) {
+      std::snprintf(buf, sizeof buf, "\"valid_logloss\":%.6f,", *e.valid_logloss);
+      out += buf;
+    }
+    std::snprintf(buf, sizeof buf, "\"examples_per_second\":%.0f}", e.examples_per_second);
+    out += buf;
+  }
+  return out + "]";
+}
+
+int RunTrain(TrainCommandOptions& o) {
+  const auto started = std::chrono::steady_clock::now();
+  if (!CheckFormat("train", o.load.format)) return kExitUnavailable;
+  trainer::TrainOptions options = o.train;
+  if (o.model_type == "fm") {
+    options.type = model::ModelType::kFm;
+  } else if (o.model_type != "ffm") {
+    std::fprintf(stderr, "promorec train: --model-type must be ffm or fm\n");
+    return kExitUnavailable;
+  }
+  base::Env& env = base::DefaultEnv();
+  const bool events = IsEventFormat(o.load.format);
+  std::optional<model::ModelFile> earlier;
+  if (!o.warm_start.empty()) {
+    auto read = model::ReadModel(env, o.warm_start);
+    if (!read) return Fail("--warm-start: " + read.error().ToString());
+    earlier = std::move(*read);
+    if (!earlier->optimiser) {
+      std::fprintf(stderr, "promorec train: %s is a serving-only export; AdaGrad starts afresh\n",
+                   o.warm_start.c_str());
+    }
+  }
+  model::FeatureDictionary dictionary =
+      earlier && events ? earlier->dictionary : features::NewEventDictionary();
+  // RecordIO keys are bare indices: a headers.csv names them and gives
+  // each its field (the original system's layout), so the model keeps the
+  // names. Without one every key is in field 0 (plain FM).
+  const bool named = !o.headers.empty() || (earlier && o.load.format == "recordio");
+  if (!o.headers.empty()) {
+    if (o.load.format != "recordio") return Fail("--headers goes with --format recordio");
+    auto text = base::ReadFileToString(env, o.headers);
+    if (!text) return Fail(text.error().ToString());
+    auto read = model::FeatureDictionary::FromHeadersCsv(
+        {features::kEventFields.begin(), features::kEventFields.end()}, *text);
+    if (!read) return Fail(o.headers + ": " + read.error().message());
+    dictionary = std::move(*read);
+  } else if (earlier && o.load.format == "recordio") {
+    dictionary = earlier->dictionary;
+  }
+  LoadOptions load = o.load;
+  load.threads = options.threads;
+  load.add = true;
+  auto train = LoadExamples("train", o.train_files, load, events || named ? &dictionary : nullptr);
+  if (!train) return Fail(train.error().ToString());
+  std::optional<trainer::Dataset> valid;
+  if (!o.valid_file.empty()) {
+    load.add = false;
+    auto loaded =
+        LoadExamples("train", {o.valid_file}, load, events || named ? &dictionary : nullptr);
+    if (!loaded) return Fail(loaded.error().ToString());
+    valid = std::move(*loaded);
+  }
+  if (train->rows() == 0) return Fail("no training rows");
+  std::uint32_t fields = events || named
+                             ? static_cast<std::uint32_t>(features::kEventFields.size())
+                             : std::max(train->num_fields(), valid ? valid->num_fields() : 0u);
+  std::uint32_t features =
+      events ? dictionary.size()
+             : std::max(train->num_features(), valid ? valid->num_features() : 0u);
+  if (named && dictionary.size() < features) {
+    return Fail("the data has feature indices beyond the " + std::to_string(dictionary.size()) +
+                " names of the headers");
+  }
+  if (named) features = dictionary.size();
+  if (earlier) {
+    fields = std::max(fields, earlier->params.shape().num_fields);
+    features = std::max(features, earlier->params.shape().num_features);
+  }
+  options.snapshot_path = o.out + "/.best-epoch.tmp";
+  if (auto made = env.CreateDirs(o.out); !made) return Fail(made.error().ToString());
+  const bool terminal = isatty(STDERR_FILENO) == 1;
+  auto result = trainer::Train(
+      env, *train, valid ? &*valid : nullptr, features, fields, options,
+      [&](const trainer::EpochReport& e) {
+        if (!terminal && o.json) return;
+        std::fprintf(stderr, "epoch %3d  train logloss %.5f", e.epoch, e.train_logloss);
+        if (e.valid_logloss) std::fprintf(stderr, "  valid logloss %.5f", *e.valid_logloss);
+        std::fprintf(stderr, "  %.0f examples/s\n", e.examples_per_second);
+      },
+      earlier ? &earlier->params : nullptr,
+      earlier && earlier->optimiser ? &*earlier->optimiser : nullptr);
+  if (!result) return Fail(result.error().ToString());
+  const trainer::EpochReport& best =
+      result->epochs[static_cast<std::size_t>(result->best_epoch - 1)];
+  std::vector<std::uint32_t> counts = train->FeatureCounts();
+  counts.resize(features, 0);
+  if (valid && options.learn_valid) {
+    const auto more = valid->FeatureCounts();
+    for (std::size_t f = 0; f < more.size() && f < counts.size(); ++f) counts[f] += more[f];
+  }
+  model::ModelFile file{
+      std::move(result->params),
+      events || named ? std::move(dictionary) : NumericDictionary(*train, fields, features),
+      model::Loss::kLogistic,
+      options.normalise,
+      std::move(result->optimiser),
+      {},
+      {},
+      std::move(counts)};
+  file.hyper = {{"eta", std::to_string(options.eta)},
+                {"lambda", std::to_string(options.lambda)},
+                {"lambda_linear", std::to_string(options.lambda_linear)},
+                {"prior", std::to_string(options.prior_latent)},
+                {"prior_linear", std::to_string(options.prior_linear)},
+                {"k", std::to_string(options.k)},
+                {"epochs", std::to_string(result->best_epoch)},
+                {"seed", std::to_string(options.seed)},
+                {"model_type", o.model_type},
+                {"learn_valid", options.learn_valid && valid ? "1" : "0"}};
+  if (earlier) file.hyper["warm_start"] = o.warm_start;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  // No wall time here: a deterministic run must write the same bytes.
+  file.training = {{"rows", std::to_string(train->rows())},
+                   {"train_logloss", std::to_string(best.train_logloss)}};
+  if (valid) file.training["valid_rows"] = std::to_string(valid->rows());
+  if (best.valid_logloss) file.training["valid_logloss"] = std::to_string(*best.valid_logloss);
+  if (auto written = model::WriteModel(env, o.out, file, !o.serving_only); !written) {
+    return Fail(written.error().ToString());
+  }
+  if (o.json) {
+    std::printf(
+        "{\"model\":\"%s\",\"rows\":%zu,\"features\":%u,\"fields\":%u,\"epochs_run\":%zu,"
+        "\"best_epoch\":%d,\"train_logloss\":%.6f,\"valid_logloss\":%s,\"seconds\":%.3f,"
+        "\"serving_only\":%s,\"epochs\":%s}\n",
+        o.out.c_str(), train->rows(), features, fields, result->epochs.size(), result->best_epoch,
+        best.train_logloss,
+        best.valid_logloss ? std::to_string(*best.valid_logloss).c_str() : "null", seconds,
+        o.serving_only ? "true" : "false", EpochsJson(result->epochs).c_str());
+  } else {
+    std::printf("model written to %s (best epoch %d of %zu, %.1f s)\n", o.out.c_str(),
+                result->best_epoch, result->epochs.size(), seconds);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterTrainCommand(CLI::App& app, CommandResult& result) {
+  auto t = std::make_shared<TrainCommandOptions>();
+  t->train.learn_valid = true;
+  CLI::App* c = app.add_subcommand(
+      "train", "train an FFM/FM model from libffm, KASANDR, click or JSON files");
+  c->add_option("--train", t->train_files, "training files")->required();
+  c->add_option("--valid", t->valid_file,
+                "validation file (enables early stopping; usually the most recent rows)");
+  c->add_option(
+       "--format", t->load.format,
+       "input format: libffm, recordio (SageMaker RecordIO-protobuf), kasandr, click or json")
+      ->capture_default_str();
+  c->add_option("--model-type", t->model_type, "ffm or fm")->capture_default_str();
+  c->add_option("-k", t->train.k, "latent size")->capture_default_str();
+  c->add_option("--epochs", t->train.epochs, "most epochs")->capture_default_str();
+  c->add_option("--eta", t->train.eta, "AdaGrad learning rate")->capture_default_str();
+  c->add_option("--lambda", t->train.lambda, "L2 regularisation of latent vectors")
+      ->capture_default_str();
+  c->add_option("--lambda-linear", t->train.lambda_linear, "L2 regularisation of linear terms")
+      ->capture_default_str();
+  c->add_option("--prior", t->train.prior_latent,
+                "frequency-aware L2 of latent vectors: an id seen n times gets lambda + "
+                "prior / n per example")
+      ->capture_default_str();
+  c->add_option("--prior-linear", t->train.prior_linear, "the same for linear terms")
+      ->capture_default_str();
+  c->add_option("--init-scale", t->train.init_scale,
+                "spread of the initial latent values (zero-mean)")
+      ->capture_default_str();
+  c->add_flag("!--no-learn-valid", t->train.learn_valid,
+              "after early stopping, do not learn the validation rows too");
+  c->add_option("--threads", t->train.threads, "training threads")->capture_default_str();
+  c->add_option("--seed", t->train.seed, "random seed")->capture_default_str();
+  c->add_option("--patience", t->train.patience, "epochs without improvement before stopping")
+      ->capture_default_str();
+  c->add_flag("--deterministic", t->train.deterministic, "one thread, bit-identical models");
+  c->add_flag("!--no-norm", t->train.normalise, "no instance-wise normalisation");
+  c->add_flag("--strict", t->load.strict, "stop at the first bad line");
+  c->add_flag("!--no-cache", t->load.cache,
+              "neither read nor write FILE.promorec-cache beside libffm input");
+  c->add_option("--headers", t->headers,
+                "headers.csv naming the RecordIO feature indices (<field>_<value> per line)");
+  c->add_option("--warm-start", t->warm_start,
+                "model directory to continue from (nightly retraining)");
+  c->add_flag("--serving-only", t->serving_only,
+              "leave the optimiser state out of the model file (about half the size)");
+  c->add_option("--out", t->out, "model directory to write")->required();
+  c->add_flag("--json", t->json, "print a JSON summary");
+  AddDataDirOption(*c, &t->data_dir);
+  c->callback([t, &result] { result.exit_code = RunTrain(*t); });
+}
+
+}  // namespace promorec::app

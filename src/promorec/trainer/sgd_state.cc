@@ -1,0 +1,277 @@
+#include "promorec/trainer/sgd_state.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+namespace promorec::trainer {
+namespace {
+
+constexpr std::size_t kAlignment = 64;
+constexpr std::size_t kBiasFloats = 16;
+// Rows longer than this are trained on their first kMaxRow features' pairs
+// only through the scalar loops below, which have no such limit; the cap
+// only bounds the stack buffer of per-feature regularisation factors.
+constexpr std::size_t kMaxCachedRow = 64;
+
+std::size_t RoundUp(std::size_t floats) { return (floats + 15) / 16 * 16; }
+
+// -y t for label y in {-1, 1}: the logistic loss is softplus(z) and its
+// derivative with respect to t is -y sigmoid(z). Written so that neither
+// overflows for any finite t.
+struct Logistic {
+  double loss;
+  float kappa;
+};
+Logistic LogisticOf(float t, float label) {
+  const float y = label > 0.5f ? 1.0f : -1.0f;
+  const float z = -y * t;
+  const float e = std::exp(-std::fabs(z));
+  const float s = z >= 0 ? 1 / (1 + e) : e / (1 + e);
+  const double loss = static_cast<double>(std::max(z, 0.0f)) + std::log1p(static_cast<double>(e));
+  return {loss, -y * s};
+}
+
+float Norm(const RowRef& row, bool normalise) {
+  if (!normalise) return 1;
+  float sum = 0;
+  for (std::size_t i = 0; i < row.size; ++i) {
+    const float v = row.value == nullptr ? 1.0f : row.value[i];
+    sum += v * v;
+  }
+  return sum > 0 ? 1 / sum : 1;
+}
+
+float ValueOf(const RowRef& row, std::size_t i) {
+  return row.value == nullptr ? 1.0f : row.value[i];
+}
+
+float Dot(const float* a, const float* b, std::uint32_t k, std::true_type) {
+  __m128 acc = _mm_setzero_ps();
+  for (std::uint32_t d = 0; d < k; d += 4) {
+    acc = _mm_add_ps(acc, _mm_mul_ps(_mm_load_ps(a + d), _mm_load_ps(b + d)));
+  }
+  acc = _mm_add_ps(acc, _mm_movehl_ps(acc, acc));
+  acc = _mm_add_ss(acc, _mm_shuffle_ps(acc, acc, 1));
+  return _mm_cvtss_f32(acc);
+}
+
+float Dot(const float* a, const float* b, std::uint32_t k, std::false_type) {
+  float sum = 0;
+  for (std::uint32_t d = 0; d < k; ++d) sum += a[d] * b[d];
+  return sum;
+}
+
+// AdaGrad on two latent vectors that met in a pair: w[0..k) with sums
+// w[k..2k).
+void PairStep(float* v1, float* v2, std::uint32_t k, float xx, float l1, float l2, float eta,
+              std::true_type) {
+  const __m128 mxx = _mm_set1_ps(xx), ml1 = _mm_set1_ps(l1), ml2 = _mm_set1_ps(l2),
+               meta = _mm_set1_ps(eta);
+  for (std::uint32_t d = 0; d < k; d += 4) {
+    __m128 w1 = _mm_load_ps(v1 + d), w2 = _mm_load_ps(v2 + d);
+    __m128 g1 = _mm_load_ps(v1 + k + d), g2 = _mm_load_ps(v2 + k + d);
+    const __m128 d1 = _mm_add_ps(_mm_mul_ps(ml1, w1), _mm_mul_ps(mxx, w2));
+    const __m128 d2 = _mm_add_ps(_mm_mul_ps(ml2, w2), _mm_mul_ps(mxx, w1));
+    g1 = _mm_add_ps(g1, _mm_mul_ps(d1, d1));
+    g2 = _mm_add_ps(g2, _mm_mul_ps(d2, d2));
+    w1 = _mm_sub_ps(w1, _mm_mul_ps(meta, _mm_mul_ps(d1, _mm_rsqrt_ps(g1))));
+    w2 = _mm_sub_ps(w2, _mm_mul_ps(meta, _mm_mul_ps(d2, _mm_rsqrt_ps(g2))));
+    _mm_store_ps(v1 + d, w1);
+    _mm_store_ps(v2 + d, w2);
+    _mm_store_ps(v1 + k + d, g1);
+    _mm_store_ps(v2 + k + d, g2);
+  }
+}
+
+void PairStep(float* v1, float* v2, std::uint32_t k, float xx, float l1, float l2, float eta,
+              std::false_type) {
+  for (std::uint32_t d = 0; d < k; ++d) {
+    const float w1 = v1[d], w2 = v2[d];
+    const float d1 = l1 * w1 + xx * w2, d2 = l2 * w2 + xx * w1;
+    v1[k + d] += d1 * d1;
+    v2[k + d] += d2 * d2;
+    v1[d] = w1 - eta * d1 / std::sqrt(v1[k + d]);
+    v2[d] = w2 - eta * d2 / std::sqrt(v2[k + d]);
+  }
+}
+
+}  // namespace
+
+void SgdState::Free::operator()(float* p) const { std::free(p); }
+
+SgdState::SgdState(const model::FfmShape& shape)
+    : shape_(shape),
+      ffm_(shape.type == model::ModelType::kFfm),
+      block_(static_cast<std::size_t>(shape.latent_fields()) * 2 * shape.k) {}
+
+base::Result<SgdState> SgdState::From(const model::FfmParams& params,
+                                      std::span<const float> optimiser) {
+  const model::FfmShape& shape = params.shape();
+  PROMOREC_RETURN_IF_ERROR(shape.Validate());
+  const std::size_t model_floats = 1 + params.linear().size() + params.latent().size();
+  if (!optimiser.empty() && optimiser.size() != model_floats) {
+    return base::InvalidArgument("optimiser state has " + std::to_string(optimiser.size()) +
+                                 " floats, the model needs " + std::to_string(model_floats));
+  }
+  SgdState s(shape);
+  const std::size_t linear_floats = RoundUp(4 * static_cast<std::size_t>(shape.num_features));
+  s.floats_ = kBiasFloats + linear_floats + shape.num_features * s.block_;
+  void* memory = std::aligned_alloc(kAlignment, RoundUp(s.floats_) * sizeof(float));
+  if (memory == nullptr) {
+    return base::MakeError(base::Code::kNoSpace, "cannot allocate " +
+                                                     std::to_string(s.floats_ * sizeof(float)) +
+                                                     " bytes of training state");
+  }
+  std::memset(memory, 0, RoundUp(s.floats_) * sizeof(float));
+  s.storage_.reset(static_cast<float*>(memory));
+  s.bias_ = s.storage_.get();
+  s.linear_ = s.bias_ + kBiasFloats;
+  s.latent_ = s.linear_ + linear_floats;
+  const auto g = [&](std::size_t at) { return optimiser.empty() ? 1.0f : optimiser[at]; };
+  s.bias_[0] = params.bias();
+  s.bias_[1] = g(0);
+  const std::uint32_t k = shape.k;
+  for (std::uint32_t f = 0; f < shape.num_features; ++f) {
+    s.linear(f)[0] = params.linear()[f];
+    s.linear(f)[1] = g(1 + f);
+    for (std::uint32_t field = 0; field < shape.latent_fields(); ++field) {
+      const float* w = params.latent_of(f, field);
+      float* out = s.latent(f, field);
+      const std::size_t at =
+          1 + shape.num_features + static_cast<std::size_t>(w - params.latent().data());
+      for (std::uint32_t d = 0; d < k; ++d) {
+        out[d] = w[d];
+        out[k + d] = g(at + d);
+      }
+    }
+  }
+  return s;
+}
+
+void SgdState::SetCounts(std::span<const std::uint32_t> counts) {
+  for (std::uint32_t f = 0; f < shape_.num_features; ++f) {
+    const std::uint32_t n = f < counts.size() ? counts[f] : 0;
+    linear(f)[2] = n > 0 ? 1.0f / static_cast<float>(n) : 0.0f;
+  }
+}
+
+template <bool kSse>
+float SgdState::LogitImpl(const RowRef& row, bool normalise) const {
+  const std::integral_constant<bool, kSse> sse;
+  const std::uint32_t k = shape_.k;
+  const float norm = Norm(row, normalise);
+  float t = bias_[0];
+  float pairs = 0;
+  for (std::size_t i = 0; i < row.size; ++i) {
+    if (!Known(row.index[i], row.field[i])) continue;
+    const float vi = ValueOf(row, i);
+    t += linear(row.index[i])[0] * vi;
+    for (std::size_t j = i + 1; j < row.size; ++j) {
+      if (!Known(row.index[j], row.field[j])) continue;
+      pairs += Dot(latent(row.index[i], row.field[j]), latent(row.index[j], row.field[i]), k, sse) *
+               vi * ValueOf(row, j);
+    }
+  }
+  return t + pairs * norm;
+}
+
+template <bool kSse>
+double SgdState::UpdateImpl(const RowRef& row, float label, const SgdOptions& o) {
+  const std::integral_constant<bool, kSse> sse;
+  const std::uint32_t k = shape_.k;
+  const float norm = Norm(row, o.normalise);
+  const Logistic l = LogisticOf(LogitImpl<kSse>(row, o.normalise), label);
+  const float kappa = l.kappa;
+  bias_[1] += kappa * kappa;
+  bias_[0] -= o.eta * kappa / std::sqrt(bias_[1]);
+  float reg[kMaxCachedRow];
+  for (std::size_t i = 0; i < row.size; ++i) {
+    if (!Known(row.index[i], row.field[i])) continue;
+    float* w = linear(row.index[i]);
+    if (i < kMaxCachedRow) reg[i] = o.lambda + o.prior_latent * w[2];
+    const float grad = kappa * ValueOf(row, i) + (o.lambda_linear + o.prior_linear * w[2]) * w[0];
+    w[1] += grad * grad;
+    w[0] -= o.eta * grad / std::sqrt(w[1]);
+  }
+  for (std::size_t i = 0; i < row.size; ++i) {
+    if (!Known(row.index[i], row.field[i])) continue;
+    const float li =
+        i < kMaxCachedRow ? reg[i] : o.lambda + o.prior_latent * linear(row.index[i])[2];
+    const float xi = kappa * ValueOf(row, i) * norm;
+    for (std::size_t j = i + 1; j < row.size; ++j) {
+      if (!Known(row.index[j], row.field[j])) continue;
+      const float lj =
+          j < kMaxCachedRow ? reg[j] : o.lambda + o.prior_latent * linear(row.index[j])[2];
+      PairStep(latent(row.index[i], row.field[j]), latent(row.index[j], row.field[i]), k,
+               xi * ValueOf(row, j), li, lj, o.eta, sse);
+    }
+  }
+  return l.loss;
+}
+
+double SgdState::Update(const RowRef& row, float label, const SgdOptions& options) {
+  return shape_.k % 4 == 0 ? UpdateImpl<true>(row, label, options)
+                           : UpdateImpl<false>(row, label, options);
+}
+
+float SgdState::Logit(const RowRef& row, bool normalise) const {
+  return shape_.k % 4 == 0 ? LogitImpl<true>(row, normalise) : LogitImpl<false>(row, normalise);
+}
+
+void SgdState::Prefetch(const RowRef& row) const {
+  const std::size_t bytes = std::min<std::size_t>(block_ * sizeof(float), 16 * 64);
+  for (std::size_t i = 0; i < row.size; ++i) {
+    if (row.index[i] >= shape_.num_features) continue;
+    __builtin_prefetch(linear(row.index[i]), 1);
+    const char* at = reinterpret_cast<const char*>(latent(row.index[i], 0));
+    for (std::size_t b = 0; b < bytes; b += 64) __builtin_prefetch(at + b, 1);
+  }
+}
+
+void SgdState::ExportParams(model::FfmParams* params) const {
+  params->bias() = bias_[0];
+  for (std::uint32_t f = 0; f < shape_.num_features; ++f) {
+    params->linear()[f] = linear(f)[0];
+    for (std::uint32_t field = 0; field < shape_.latent_fields(); ++field) {
+      std::memcpy(params->latent_of(f, field), latent(f, field), shape_.k * sizeof(float));
+    }
+  }
+}
+
+std::vector<float> SgdState::ExportOptimiser() const {
+  std::vector<float> out;
+  out.reserve(1 + shape_.num_features + shape_.num_features * block_ / 2);
+  out.push_back(bias_[1]);
+  for (std::uint32_t f = 0; f < shape_.num_features; ++f) out.push_back(linear(f)[1]);
+  for (std::uint32_t f = 0; f < shape_.num_features; ++f) {
+    for (std::uint32_t field = 0; field < shape_.latent_fields(); ++field) {
+      const float* g = latent(f, field) + shape_.k;
+      out.insert(out.end(), g, g + shape_.k);
+    }
+  }
+  return out;
+}
+
+base::Status SgdState::Save(base::Env& env, const std::string& path) const {
+  PROMOREC_ASSIGN_OR_RETURN(auto file, env.NewWritableFile(path));
+  PROMOREC_RETURN_IF_ERROR(
+      file->Append({reinterpret_cast<const char*>(storage_.get()), floats_ * sizeof(float)}));
+  return file->Close();
+}
+
+base::Status SgdState::Load(base::Env& env, const std::string& path) {
+  PROMOREC_ASSIGN_OR_RETURN(auto file, env.NewRandomAccessFile(path));
+  PROMOREC_ASSIGN_OR_RETURN(const std::uint64_t size, file->Size());
+  if (size != floats_ * sizeof(float))
+    return base::Corruption(path + ": snapshot has the wrong size");
+  const std::span<char> buf(reinterpret_cast<char*>(storage_.get()), floats_ * sizeof(float));
+  PROMOREC_ASSIGN_OR_RETURN(const std::size_t got, file->ReadAt(0, buf));
+  if (got != buf.size()) return base::Corruption(path + ": snapshot is short");
+  return {};
+}
+
+}  // namespace promorec::trainer

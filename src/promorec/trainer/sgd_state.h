@@ -1,0 +1,121 @@
+// The trainer's working copy of an FM/FFM model: parameters and their
+// AdaGrad sums interleaved, so that one update touches one run of memory.
+//
+//   bias block      w, g (padded to 16 floats)
+//   linear block    per feature: w, g, reg_scale, unused  (4 floats)
+//   latent block    per feature, per latent field: w[k], g[k]  (2k floats)
+//
+// reg_scale is 1 / (training occurrences of the feature), the factor of the
+// frequency-aware L2 term (see SgdOptions).
+//
+// Update applies one AdaGrad step of logistic loss to a row; Logit is the
+// forward pass alone. With k a multiple of 4 both run on SSE (part of every
+// x86-64 CPU, so no run-time dispatch is needed); other k use scalar code.
+// Thread-safety: several threads may call Update concurrently on one state
+// (Hogwild): their writes race on purpose, as lock-free SGD does, and a
+// reader may see a mix of old and new floats. Everything else needs
+// exclusive access.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "promorec/base/env.h"
+#include "promorec/base/status.h"
+#include "promorec/model/ffm_params.h"
+#include "promorec/trainer/dataset.h"
+
+namespace promorec::trainer {
+
+struct SgdOptions {
+  float eta = 0.2f;  // AdaGrad learning rate
+  // Per-example L2 of a feature seen n times in the training data:
+  // lambda + prior / n. The prior part is frequency-aware regularisation:
+  // over an epoch every feature gets about the same total pull towards
+  // zero, so rare ids are shrunk hard and frequent ones hardly at all.
+  float lambda = 2e-5f;
+  float lambda_linear = 0;
+  float prior_latent = 0;
+  float prior_linear = 0;
+  bool normalise = true;  // pair terms scaled by 1 / sum of squared values
+};
+
+// One row as parallel arrays (value null: every value is 1).
+struct RowRef {
+  const std::uint32_t* index;
+  const std::uint16_t* field;
+  const float* value;
+  std::size_t size;
+};
+
+inline RowRef RowOf(const Dataset& data, std::size_t row) {
+  return {data.indices(row), data.fields(row), data.values(row), data.row_size(row)};
+}
+
+class SgdState {
+ public:
+  // Parameters from `params`; AdaGrad sums from `optimiser` (the model
+  // file's layout: bias, linear, latent) or 1 when it is empty.
+  static base::Result<SgdState> From(const model::FfmParams& params,
+                                     std::span<const float> optimiser);
+
+  SgdState(SgdState&&) noexcept = default;
+  SgdState& operator=(SgdState&&) noexcept = default;
+
+  const model::FfmShape& shape() const { return shape_; }
+  // Sets every feature's reg_scale to 1 / its count (0 when unseen).
+  void SetCounts(std::span<const std::uint32_t> counts);
+  void SetCount(std::uint32_t feature, std::uint32_t count) {
+    if (feature < shape_.num_features) {
+      linear(feature)[2] = count > 0 ? 1.0f / static_cast<float>(count) : 0.0f;
+    }
+  }
+
+  // One AdaGrad step on the row; returns the row's logloss before it.
+  double Update(const RowRef& row, float label, const SgdOptions& options);
+  float Logit(const RowRef& row, bool normalise) const;
+
+  // Back to the model's layout.
+  void ExportParams(model::FfmParams* params) const;
+  std::vector<float> ExportOptimiser() const;
+
+  // The whole state as one file (a scratch copy, not fsynced) and back;
+  // used to keep the best epoch on disk rather than in memory.
+  base::Status Save(base::Env& env, const std::string& path) const;
+  base::Status Load(base::Env& env, const std::string& path);
+
+  // Brings the blocks of `row` towards the cache ahead of use.
+  void Prefetch(const RowRef& row) const;
+
+ private:
+  struct Free {
+    void operator()(float* p) const;
+  };
+  explicit SgdState(const model::FfmShape& shape);
+  float* linear(std::uint32_t f) const { return linear_ + 4 * static_cast<std::size_t>(f); }
+  float* latent(std::uint32_t f, std::uint32_t field) const {
+    return latent_ + static_cast<std::size_t>(f) * block_ +
+           (ffm_ ? static_cast<std::size_t>(field) * 2 * shape_.k : 0);
+  }
+  bool Known(std::uint32_t index, std::uint32_t field) const {
+    return index < shape_.num_features && field < shape_.num_fields;
+  }
+  template <bool kSse>
+  double UpdateImpl(const RowRef& row, float label, const SgdOptions& o);
+  template <bool kSse>
+  float LogitImpl(const RowRef& row, bool normalise) const;
+
+  model::FfmShape shape_;
+  bool ffm_ = true;
+  std::size_t block_ = 0;  // floats per feature in the latent block
+  std::size_t floats_ = 0;
+  std::unique_ptr<float, Free> storage_;
+  float* bias_ = nullptr;
+  float* linear_ = nullptr;
+  float* latent_ = nullptr;
+};
+
+}  // namespace promorec::trainer
