@@ -21,8 +21,13 @@ std::string DecodeError(std::string_view text) {
 
 TEST(Base64, Rfc4648Vectors) {
   const std::pair<std::string, std::string> vectors[] = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(Base64Encode(plain), encoded);
@@ -61,7 +66,8 @@ TEST(Base64, RejectsBadLength) {
 
 TEST(Base64, RejectsBytesOutsideTheAlphabet) {
   EXPECT_EQ(DecodeError("Zm9v-A=="), "base64 text has '-' at offset 4, outside the alphabet");
-  EXPECT_EQ(DecodeError("Zm9v\nA=="), "base64 text has byte 0x0a at offset 4, outside the alphabet");
+  EXPECT_EQ(DecodeError("Zm9v\nA=="),
+            "base64 text has byte 0x0a at offset 4, outside the alphabet");
   EXPECT_EQ(DecodeError("Zm 9"), "base64 text has byte 0x20 at offset 2, outside the alphabet");
   EXPECT_EQ(DecodeError(std::string("Zm\0v", 4)),
             "base64 text has byte 0x00 at offset 2, outside the alphabet");

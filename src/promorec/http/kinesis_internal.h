@@ -58,8 +58,12 @@ class KinesisApi::Impl {
 
   // Parsers are reused between requests (a simdjson parser keeps its
   // buffers), one per concurrent request.
-  std::unique_ptr<simdjson::dom::parser> AcquireParser();
-  void ReleaseParser(std::unique_ptr<simdjson::dom::parser> parser);
+  struct ParserSlot {
+    simdjson::dom::parser parser;
+    std::string buffer;
+  };
+  std::unique_ptr<ParserSlot> AcquireParser();
+  void ReleaseParser(std::unique_ptr<ParserSlot> parser);
 
   eventlog::StreamStore& store_;
   const base::Clock& clock_;
@@ -67,7 +71,7 @@ class KinesisApi::Impl {
   const kinesis::IteratorCodec iterators_;
   kinesis::ShardThrottle throttle_;
   std::mutex parsers_mu_;
-  std::vector<std::unique_ptr<simdjson::dom::parser>> parsers_;
+  std::vector<std::unique_ptr<ParserSlot>> parsers_;
 };
 
 }  // namespace promorec::http

@@ -72,7 +72,8 @@ std::string IteratorCodec::Encode(const ShardPosition& position) const {
   bytes.push_back(static_cast<char>(kVersion));
   PutU64(static_cast<std::uint64_t>(position.issued_us), &bytes);
   PutU64(static_cast<std::uint64_t>(position.stream_created_us), &bytes);
-  for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<char>((position.shard >> (8 * i)) & 0xFF));
+  for (int i = 0; i < 4; ++i)
+    bytes.push_back(static_cast<char>((position.shard >> (8 * i)) & 0xFF));
   PutU64(position.sequence, &bytes);
   bytes.push_back(static_cast<char>(name.size()));
   bytes.append(name);
@@ -98,7 +99,7 @@ std::optional<ShardPosition> IteratorCodec::Decode(std::string_view text) const 
   // forged MAC was right.
   unsigned diff = 0;
   for (std::size_t i = 0; i < kMacBytes; ++i) {
-    diff |= mac[i] ^ static_cast<unsigned char>(bytes[message.size() + i]);
+    diff |= static_cast<unsigned>(mac[i] ^ static_cast<unsigned char>(bytes[message.size() + i]));
   }
   if (diff != 0) return std::nullopt;
   ShardPosition position;

@@ -175,9 +175,9 @@ Outcome<void> Fields::CheckLength(std::string_view member, std::string_view valu
                                              "Member must have length greater than or equal to 1"));
   }
   if (value.size() > max) {
-    return ValidationError(ConstraintMessage(
-        QuoteValue(value), Name(member),
-        "Member must have length less than or equal to " + std::to_string(max)));
+    return ValidationError(
+        ConstraintMessage(QuoteValue(value), Name(member),
+                          "Member must have length less than or equal to " + std::to_string(max)));
   }
   return {};
 }
@@ -185,9 +185,9 @@ Outcome<void> Fields::CheckLength(std::string_view member, std::string_view valu
 Outcome<void> Fields::CheckRange(std::string_view member, std::int64_t value, std::int64_t lo,
                                  std::int64_t hi) const {
   if (value < lo) {
-    return ValidationError(ConstraintMessage(
-        "'" + std::to_string(value) + "'", Name(member),
-        "Member must have value greater than or equal to " + std::to_string(lo)));
+    return ValidationError(
+        ConstraintMessage("'" + std::to_string(value) + "'", Name(member),
+                          "Member must have value greater than or equal to " + std::to_string(lo)));
   }
   if (value > hi) {
     return ValidationError(

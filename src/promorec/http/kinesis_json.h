@@ -55,8 +55,7 @@ class Fields {
   Outcome<std::optional<simdjson::dom::object>> OptObject(std::string_view member) const;
 
   // ValidationException unless 1 <= value.size() <= max (in bytes).
-  Outcome<void> CheckLength(std::string_view member, std::string_view value,
-                            std::size_t max) const;
+  Outcome<void> CheckLength(std::string_view member, std::string_view value, std::size_t max) const;
   // ValidationException unless lo <= value <= hi.
   Outcome<void> CheckRange(std::string_view member, std::int64_t value, std::int64_t lo,
                            std::int64_t hi) const;

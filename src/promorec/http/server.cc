@@ -4,6 +4,8 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <thread>
 
@@ -35,12 +37,58 @@ void Router::Add(std::string method, std::string path, Handler handler) {
   routes_[{std::move(method), std::move(path)}] = std::move(handler);
 }
 
+namespace {
+
+// Whether `path` fits `pattern` segment by segment ({name} fits any one
+// non-empty segment); fills `params` when it does.
+bool Matches(std::string_view pattern, std::string_view path,
+             std::map<std::string, std::string>* params) {
+  std::map<std::string, std::string> found;
+  while (!pattern.empty() || !path.empty()) {
+    if (pattern.empty() || path.empty() || pattern[0] != '/' || path[0] != '/') return false;
+    pattern.remove_prefix(1);
+    path.remove_prefix(1);
+    const std::size_t p_end = std::min(pattern.find('/'), pattern.size());
+    const std::size_t s_end = std::min(path.find('/'), path.size());
+    const std::string_view want = pattern.substr(0, p_end);
+    const std::string_view got = path.substr(0, s_end);
+    if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+      if (got.empty()) return false;
+      found[std::string(want.substr(1, want.size() - 2))] = std::string(got);
+    } else if (want != got) {
+      return false;
+    }
+    pattern.remove_prefix(p_end);
+    path.remove_prefix(s_end);
+  }
+  *params = std::move(found);
+  return true;
+}
+
+}  // namespace
+
+const Handler* Router::Find(const std::string& method, const std::string& path,
+                            std::map<std::string, std::string>* params) const {
+  if (auto it = routes_.find({method, path}); it != routes_.end()) return &it->second;
+  for (const auto& [key, handler] : routes_) {
+    if (key.first == method && key.second.find('{') != std::string::npos &&
+        Matches(key.second, path, params)) {
+      return &handler;
+    }
+  }
+  return nullptr;
+}
+
 Response Router::Dispatch(const Request& request) const {
-  if (auto it = routes_.find({request.method, request.path}); it != routes_.end()) {
-    return it->second(request);
+  std::map<std::string, std::string> params;
+  if (const Handler* handler = Find(request.method, request.path, &params)) {
+    if (params.empty()) return (*handler)(request);
+    Request with = request;
+    with.params = std::move(params);
+    return (*handler)(with);
   }
   for (const auto& [key, handler] : routes_) {
-    if (key.second == request.path) {
+    if (key.second == request.path || Matches(key.second, request.path, &params)) {
       return ErrorResponse(405, "method_not_allowed",
                            request.method + " is not allowed on " + request.path);
     }
@@ -68,6 +116,10 @@ struct Server::Impl {
       pending = new PendingRequest;
       pending->request.method = method;
       pending->request.path = url;
+      MHD_get_connection_values(connection, MHD_HEADER_KIND, &Impl::CollectHeader,
+                                &pending->request.headers);
+      MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, &Impl::CollectArgument,
+                                &pending->request.query);
       *con_cls = pending;
       return MHD_YES;
     }
@@ -93,10 +145,27 @@ struct Server::Impl {
     MHD_Response* reply = MHD_create_response_from_buffer(
         response.body.size(), response.body.data(), MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(reply, "Content-Type", response.content_type.c_str());
+    for (const auto& [name, value] : response.headers) {
+      MHD_add_response_header(reply, name.c_str(), value.c_str());
+    }
     const MHD_Result queued =
         MHD_queue_response(connection, static_cast<unsigned>(response.status), reply);
     MHD_destroy_response(reply);
     return queued;
+  }
+
+  static MHD_Result CollectHeader(void* cls, MHD_ValueKind /*kind*/, const char* key,
+                                  const char* value) {
+    std::string name(key);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    (*static_cast<std::map<std::string, std::string>*>(cls))[name] = value ? value : "";
+    return MHD_YES;
+  }
+
+  static MHD_Result CollectArgument(void* cls, MHD_ValueKind /*kind*/, const char* key,
+                                    const char* value) {
+    (*static_cast<std::map<std::string, std::string>*>(cls))[key] = value ? value : "";
+    return MHD_YES;
   }
 
   static void Completed(void* /*cls*/, MHD_Connection* /*connection*/, void** con_cls,

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "promorec/base/status.h"
 
@@ -21,12 +22,25 @@ struct Request {
   std::string method;
   std::string path;
   std::string body;
+  // Header names in lower case; a repeated header keeps its last value.
+  std::map<std::string, std::string> headers;
+  // Decoded query arguments (?user=U&k=5).
+  std::map<std::string, std::string> query;
+  // Values of `{name}` segments of the matched route (/endpoints/{name}/...).
+  std::map<std::string, std::string> params;
+
+  // The header's value, or "" when absent (`name` in lower case).
+  std::string_view Header(const std::string& name) const {
+    const auto it = headers.find(name);
+    return it == headers.end() ? std::string_view() : std::string_view(it->second);
+  }
 };
 
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
 // {"error":{"code":"...","message":"..."}} with the given status.
@@ -36,6 +50,8 @@ using Handler = std::function<Response(const Request&)>;
 
 class Router {
  public:
+  // `path` is exact, or has `{name}` segments that match any one segment
+  // (exact routes win over patterns).
   void Add(std::string method, std::string path, Handler handler);
   // The response for `request`: its route's, or a JSON 404/405.
   Response Dispatch(const Request& request) const;
@@ -43,6 +59,10 @@ class Router {
   std::vector<std::string> Routes() const;
 
  private:
+  // The route matching `path` for `method`, filling `params`; null if none.
+  const Handler* Find(const std::string& method, const std::string& path,
+                      std::map<std::string, std::string>* params) const;
+
   std::map<std::pair<std::string, std::string>, Handler> routes_;
 };
 

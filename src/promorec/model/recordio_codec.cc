@@ -125,8 +125,7 @@ std::expected<void, std::string> AddFeature(std::uint64_t index, float value,
   return {};
 }
 
-std::expected<void, std::string> AppendSparse(const Float32Tensor& t,
-                                              const RecordIoFields& fields,
+std::expected<void, std::string> AppendSparse(const Float32Tensor& t, const RecordIoFields& fields,
                                               std::vector<Feature>* out) {
   if (t.keys_size() != t.values_size()) {
     return std::unexpected("keys and values differ in length (" + std::to_string(t.keys_size()) +
@@ -153,8 +152,7 @@ std::expected<void, std::string> AppendSparse(const Float32Tensor& t,
 // Dense: element i is feature i; zeros are absent features. No values at
 // all is an empty row whatever the shape (a sparse writer's empty row looks
 // exactly like that).
-std::expected<void, std::string> AppendDense(const Float32Tensor& t,
-                                             const RecordIoFields& fields,
+std::expected<void, std::string> AppendDense(const Float32Tensor& t, const RecordIoFields& fields,
                                              std::vector<Feature>* out) {
   if (t.shape_size() > 1) {
     return std::unexpected("shape has " + std::to_string(t.shape_size()) +
@@ -173,7 +171,6 @@ std::expected<void, std::string> AppendDense(const Float32Tensor& t,
   }
   return {};
 }
-
 
 // Reads the features of a parsed record into `*out`, all or nothing.
 std::expected<void, std::string> AppendFeatures(const aialgs::data::Record& record,
@@ -266,8 +263,8 @@ base::Result<RecordIoFrame> RecordIoFramer::Skip(std::uint64_t start, std::uint6
       break;
     }
   }
-  return RecordIoFrame{resume, reason + "; skipped " + std::to_string(resume - start) + " bytes",
-                       {}};
+  return RecordIoFrame{
+      resume, reason + "; skipped " + std::to_string(resume - start) + " bytes", {}};
 }
 
 base::Result<RecordIoFrame> RecordIoFramer::Next(std::uint64_t start) {

@@ -1,8 +1,7 @@
-// Fuzzes the RecordIO-protobuf reader at both levels: the input as one
-// record payload (the protobuf message and its mapping onto a row), and the
-// input as a whole file (framing, multi-part joining, resynchronisation).
-// Nothing may crash, every accepted row must be in range, and the report's
-// counts must add up.
+// Fuzzes the RecordIO-protobuf file reader: the input as a whole file
+// (framing, multi-part joining, resynchronisation) and the same bytes
+// framed as one record. Nothing may crash and the report's counts must add
+// up. The payload codec on its own: model/recordio_codec_fuzz.cc.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -13,17 +12,20 @@
 
 #include "promorec/base/env.h"
 #include "promorec/base/mem_env.h"
+#include "promorec/model/recordio_codec.h"
 #include "promorec/trainer/dataset.h"
 #include "promorec/trainer/recordio_reader.h"
 
 namespace {
 
-// True when the payload is accepted.
+// True when the payload is accepted as a training row.
 bool CheckPayload(std::string_view bytes) {
-  // Fields 0..7 for the first few indices, so the field path is exercised.
-  static const std::vector<std::uint32_t> kFields = {0, 1, 2, 3, 4, 5, 6, 7};
+  // Fields 0..7 for the first few indices, and one above the Dataset's
+  // limit, so the field paths are exercised.
+  static const std::vector<std::uint32_t> kFields = {0, 1, 2, 3, 4, 5, 6, 7, 5000};
   std::vector<promorec::model::Feature> features;
-  auto label = promorec::trainer::ParseRecordIoPayload(bytes, &kFields, &features);
+  auto label = promorec::model::ParseRecordIoPayload(
+      bytes, promorec::trainer::DatasetRecordIoFields(&kFields), &features);
   if (!label) {
     if (!features.empty() || label.error().empty()) std::abort();
     return false;
@@ -55,8 +57,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool accepted = CheckPayload(bytes);
   CheckFile(bytes);
   // The same bytes framed as one record read back as one record, accepted
-  // exactly when the payload on its own is.
-  const auto framed = CheckFile(promorec::trainer::FrameRecordIoPayload(bytes));
-  if (framed.records_read != 1 || framed.accepted != (accepted ? 1u : 0u)) std::abort();
+  // exactly when the payload on its own is (no field table on either side).
+  std::vector<promorec::model::Feature> features;
+  const bool plain = promorec::model::ParseRecordIoPayload(bytes, {}, &features).has_value();
+  if (accepted && !plain) std::abort();
+  const auto framed = CheckFile(promorec::model::FrameRecordIoPayload(bytes));
+  if (framed.records_read != 1 || framed.accepted != (plain ? 1u : 0u)) std::abort();
   return 0;
 }

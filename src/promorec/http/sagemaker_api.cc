@@ -1,0 +1,180 @@
+#include "promorec/http/sagemaker_api.h"
+
+#include <charconv>
+#include <cmath>
+#include <exception>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "promorec/http/server.h"
+#include "promorec/model/predict.h"
+#include "promorec/model/recordio_codec.h"
+
+namespace promorec::http {
+namespace {
+
+// A reply in the project's error shape, with the error type AWS SDK
+// clients read (SageMaker runtime's names: ValidationError, ModelError,
+// ServiceUnavailable, InternalFailure).
+SageMakerReply Error(int status, std::string_view code, std::string_view message,
+                     std::string_view amzn_type) {
+  Response response = ErrorResponse(status, code, message);
+  SageMakerReply reply;
+  reply.status = response.status;
+  reply.content_type = std::move(response.content_type);
+  reply.body = std::move(response.body);
+  reply.headers.emplace_back("x-amzn-ErrorType", std::string(amzn_type));
+  return reply;
+}
+
+SageMakerReply NoModel() {
+  return Error(503, "model_not_loaded", "no model is loaded", "ServiceUnavailable");
+}
+
+std::string_view Trim(std::string_view s) {
+  const auto begin = s.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return {};
+  const auto end = s.find_last_not_of(" \t");
+  return s.substr(begin, end - begin + 1);
+}
+
+// The media type of a Content-Type or Accept item, without parameters.
+std::string_view MediaType(std::string_view value) {
+  return Trim(value.substr(0, value.find(';')));
+}
+
+bool SameType(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+void AppendFloat(float v, std::string* out) {
+  char buf[32];
+  const auto result = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, result.ptr);
+}
+
+}  // namespace
+
+SageMakerApi::SageMakerApi(std::shared_ptr<const model::ModelFile> model)
+    : model_(std::move(model)) {
+  if (model_) decoder_.emplace(model_->dictionary, model_->params.shape().num_features);
+}
+
+std::optional<SageMakerApi::Format> SageMakerApi::ContentFormat(std::string_view content_type) {
+  const std::string_view type = MediaType(content_type);
+  if (SameType(type, kJsonType)) return Format::kJson;
+  if (SameType(type, kRecordIoType)) return Format::kRecordIo;
+  return std::nullopt;
+}
+
+std::optional<SageMakerApi::Format> SageMakerApi::AcceptFormat(std::string_view accept,
+                                                               Format request) {
+  if (Trim(accept).empty()) return request;
+  // The first listed type we can produce wins; quality values are not
+  // weighed (clients of this contract list one type).
+  while (!accept.empty()) {
+    const std::size_t comma = accept.find(',');
+    const std::string_view type = MediaType(accept.substr(0, comma));
+    accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
+    if (SameType(type, kJsonType)) return Format::kJson;
+    if (SameType(type, kRecordIoType)) return Format::kRecordIo;
+    if (SameType(type, "*/*") || SameType(type, "application/*")) return request;
+  }
+  return std::nullopt;
+}
+
+SageMakerReply SageMakerApi::Ping() const {
+  if (!model_) return NoModel();
+  SageMakerReply reply;
+  reply.content_type = "text/plain";
+  return reply;
+}
+
+SageMakerReply SageMakerApi::Invoke(std::string_view content_type, std::string_view accept,
+                                    std::string_view body) const {
+  try {
+    if (!model_) return NoModel();
+    const auto request = ContentFormat(content_type);
+    if (!request) {
+      return Error(415, "unsupported_media_type",
+                   "Content-Type '" + std::string(content_type) + "' is not supported; send " +
+                       std::string(kJsonType) + " or " + std::string(kRecordIoType),
+                   "ValidationError");
+    }
+    const auto answer = AcceptFormat(accept, *request);
+    if (!answer) {
+      return Error(415, "unsupported_media_type",
+                   "Accept '" + std::string(accept) + "' is not supported; ask for " +
+                       std::string(kJsonType) + " or " + std::string(kRecordIoType),
+                   "ValidationError");
+    }
+    if (body.size() > kSageMakerMaxBodyBytes) {
+      return Error(413, "body_too_large",
+                   "body of " + std::to_string(body.size()) + " bytes is above the limit of " +
+                       std::to_string(kSageMakerMaxBodyBytes),
+                   "ValidationError");
+    }
+    features::InvocationRows rows;
+    const auto decoded = *request == Format::kJson ? decoder_->DecodeJson(body, &rows)
+                                                   : decoder_->DecodeRecordIo(body, &rows);
+    if (!decoded) {
+      if (decoded.error().kind == features::InvocationErrorKind::kModelError) {
+        return Error(424, "model_error", decoded.error().message, "ModelError");
+      }
+      return Error(400, "invalid_request", decoded.error().message, "ValidationError");
+    }
+
+    // A logistic model is a binary classifier (score = probability, plus
+    // predicted_label); a squared-loss model is a regressor (score only),
+    // as SageMaker's factorization machines answer for the two.
+    const bool classifier = model_->loss == model::Loss::kLogistic;
+    std::vector<float> scores(rows.size());
+    std::vector<model::Feature> scratch;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      scores[i] = classifier ? model::PredictProbability(model_->params, rows.row(i),
+                                                         model_->instance_normalisation, &scratch)
+                             : model::PredictLogit(model_->params, rows.row(i),
+                                                   model_->instance_normalisation, &scratch);
+      if (!std::isfinite(scores[i])) {
+        return Error(424, "model_error",
+                     "instance " + std::to_string(i) + ": the model gave a non-finite score",
+                     "ModelError");
+      }
+    }
+
+    SageMakerReply reply;
+    if (*answer == Format::kJson) {
+      reply.content_type = std::string(kJsonType);
+      reply.body.reserve(16 + scores.size() * 48);
+      reply.body = "{\"predictions\":[";
+      for (std::size_t i = 0; i < scores.size(); ++i) {
+        if (i > 0) reply.body += ',';
+        reply.body += "{\"score\":";
+        AppendFloat(scores[i], &reply.body);
+        if (classifier)
+          reply.body += scores[i] >= 0.5f ? ",\"predicted_label\":1" : ",\"predicted_label\":0";
+        reply.body += '}';
+      }
+      reply.body += "]}";
+    } else {
+      reply.content_type = std::string(kRecordIoType);
+      reply.body.reserve(scores.size() * 64);
+      for (const float score : scores) {
+        const std::pair<std::string_view, float> labels[] = {
+            {"score", score}, {"predicted_label", score >= 0.5f ? 1.0f : 0.0f}};
+        model::AppendRecordIoLabels(std::span(labels, classifier ? 2 : 1), &reply.body);
+      }
+    }
+    return reply;
+  } catch (const std::exception& e) {
+    return Error(500, "internal", e.what(), "InternalFailure");
+  }
+}
+
+}  // namespace promorec::http
