@@ -1,6 +1,7 @@
 #include "promorec/trainer/ffm_trainer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -53,20 +54,33 @@ double StateLogLoss(const SgdState& state, const Dataset& data, bool normalise, 
              : std::accumulate(sums.begin(), sums.end(), 0.0) / static_cast<double>(data.rows());
 }
 
-// One pass over `order` (indices into data), split among the threads.
+// One pass over `order` (indices into data). Threads take chunks of it
+// from a shared cursor rather than fixed halves, so that a thread slowed
+// down (a busy core on a shared machine) does less of the pass instead of
+// holding up the end of the epoch.
 double Pass(SgdState& state, const Dataset& data, const std::vector<std::uint32_t>& order,
             int threads, const SgdOptions& sgd) {
+  constexpr std::size_t kChunk = 8192;
+  std::atomic<std::size_t> cursor{0};
   std::vector<double> losses(static_cast<std::size_t>(std::max(1, threads)), 0.0);
-  Parallel(threads, order.size(), [&](std::size_t t, std::size_t begin, std::size_t end) {
-    double loss = 0;
-    for (std::size_t i = begin; i < end; ++i) {
-      if (i + kPrefetchOffset < end) data.PrefetchOffset(order[i + kPrefetchOffset]);
-      if (i + kPrefetchRow < end) data.PrefetchRow(order[i + kPrefetchRow]);
-      if (i + kPrefetchParams < end) state.Prefetch(RowOf(data, order[i + kPrefetchParams]));
-      loss += state.Update(RowOf(data, order[i]), data.label(order[i]), sgd);
-    }
-    losses[t] = loss;
-  });
+  Parallel(threads, static_cast<std::size_t>(std::max(1, threads)),
+           [&](std::size_t t, std::size_t, std::size_t) {
+             double loss = 0;
+             while (true) {
+               const std::size_t begin = cursor.fetch_add(kChunk, std::memory_order_relaxed);
+               if (begin >= order.size()) break;
+               const std::size_t end = std::min(order.size(), begin + kChunk);
+               for (std::size_t i = begin; i < end; ++i) {
+                 if (i + kPrefetchOffset < end) data.PrefetchOffset(order[i + kPrefetchOffset]);
+                 if (i + kPrefetchRow < end) data.PrefetchRow(order[i + kPrefetchRow]);
+                 if (i + kPrefetchParams < end) {
+                   state.Prefetch(RowOf(data, order[i + kPrefetchParams]));
+                 }
+                 loss += state.Update(RowOf(data, order[i]), data.label(order[i]), sgd);
+               }
+             }
+             losses[t] = loss;
+           });
   return std::accumulate(losses.begin(), losses.end(), 0.0);
 }
 
