@@ -25,8 +25,6 @@ struct Planned {
 };
 
 constexpr Planned kPlanned[] = {
-    {"serve", "run the HTTP server: ingest, Kinesis API, recommendations, SageMaker contract",
-     "the HTTP server", true},
     {"simulate", "drive a running system with synthetic shoppers", "the simulator", true},
     {"agent", "tail log files and ship their events to a server", "the HTTP server", false},
     {"lake", "query and maintain the data lake", "the data lake", true},

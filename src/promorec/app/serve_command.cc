@@ -1,0 +1,186 @@
+// `promorec serve`: the HTTP server. Ingest (POST /v1/events) and the
+// Kinesis-compatible API append to the event log; the SageMaker model-server
+// contract (/ping, /invocations) scores with the model given by --model.
+// With --sagemaker it follows the SageMaker container contract: port from
+// SAGEMAKER_BIND_TO_PORT (default 8080) on all interfaces, model from
+// /opt/ml/model.
+#include <pthread.h>
+#include <signal.h>
+#include <CLI/CLI.hpp>
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "promorec/app/commands.h"
+#include "promorec/app/event_appender.h"
+#include "promorec/base/clock.h"
+#include "promorec/base/env.h"
+#include "promorec/eventlog/local_store.h"
+#include "promorec/http/ingest_api.h"
+#include "promorec/http/kinesis_api.h"
+#include "promorec/http/sagemaker_api.h"
+#include "promorec/http/server.h"
+#include "promorec/model/model_file.h"
+
+namespace promorec::app {
+namespace {
+
+constexpr std::uint32_t kClickShards = 4;
+constexpr std::size_t kAppendBatch = 2000;
+
+struct ServeOptions {
+  std::string data_dir;
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::string model_dir;
+  unsigned threads = 0;
+  std::size_t max_body_bytes = 8 << 20;
+  double kinesis_shard_records_per_second = 0;
+  bool sagemaker = false;
+};
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "promorec serve: %s\n", message.c_str());
+  return kExitFailure;
+}
+
+http::Response FromKinesis(const http::KinesisReply& reply) {
+  return http::Response{reply.status, reply.content_type, reply.body, {}};
+}
+
+http::Response FromSageMaker(const http::SageMakerReply& reply) {
+  return http::Response{reply.status, reply.content_type, reply.body, reply.headers};
+}
+
+// The Kinesis API on POST /: the operation is in X-Amz-Target, and AWS's
+// clients always sign (the signature is not checked).
+http::Response KinesisRoute(const http::KinesisApi& kinesis, const http::Request& request) {
+  const std::string_view target = request.Header("x-amz-target");
+  if (target.empty()) {
+    return FromKinesis({400,
+                        "{\"__type\":\"UnknownOperationException\",\"message\":\"POST / needs an "
+                        "X-Amz-Target header naming a Kinesis operation\"}",
+                        std::string(http::kKinesisContentType)});
+  }
+  if (!request.Header("authorization").starts_with("AWS4-HMAC-SHA256")) {
+    return FromKinesis({400,
+                        "{\"__type\":\"MissingAuthenticationTokenException\",\"message\":\"the "
+                        "request is not signed with AWS Signature Version 4\"}",
+                        std::string(http::kKinesisContentType)});
+  }
+  return FromKinesis(kinesis.Handle(target, request.body));
+}
+
+int RunServe(ServeOptions o) {
+  if (o.sagemaker) {
+    if (const char* port = std::getenv("SAGEMAKER_BIND_TO_PORT"); port != nullptr) {
+      const std::string_view text(port);
+      unsigned value = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (ec != std::errc() || end != text.data() + text.size() || value == 0 || value > 65535) {
+        return Fail("SAGEMAKER_BIND_TO_PORT '" + std::string(text) + "' is not a port number");
+      }
+      o.port = static_cast<std::uint16_t>(value);
+    }
+    if (o.model_dir.empty()) o.model_dir = "/opt/ml/model";
+    o.host = "0.0.0.0";
+  }
+  base::Env& env = base::DefaultEnv();
+  std::shared_ptr<const model::ModelFile> model;
+  if (!o.model_dir.empty()) {
+    auto read = model::ReadModel(env, o.model_dir);
+    if (!read) return Fail("--model " + o.model_dir + ": " + read.error().ToString());
+    model = std::make_shared<const model::ModelFile>(std::move(*read));
+  }
+  auto store = eventlog::LocalStreamStore::Open(env, base::RealClock(), o.data_dir + "/streams");
+  if (!store) return Fail("cannot open the event log: " + store.error().ToString());
+  auto clicks = OpenOrCreateStream(**store, "clicks", kClickShards);
+  if (!clicks) return Fail("cannot open stream clicks: " + clicks.error().ToString());
+
+  http::KinesisOptions kinesis_options;
+  kinesis_options.shard_records_per_second = o.kinesis_shard_records_per_second;
+  const http::KinesisApi kinesis(**store, base::RealClock(), kinesis_options);
+  const http::SageMakerApi sagemaker(model);
+  const std::shared_ptr<eventlog::Stream> click_stream = *clicks;
+
+  http::Router router;
+  router.Add("GET", "/healthz", [](const http::Request&) {
+    return http::Response{200, "application/json", "{\"status\":\"ok\"}\n", {}};
+  });
+  router.Add("GET", "/readyz", [&model](const http::Request&) {
+    return model ? http::Response{200, "application/json", "{\"status\":\"ready\"}\n", {}}
+                 : http::ErrorResponse(503, "model_not_loaded", "no model: start with --model DIR");
+  });
+  router.Add("GET", "/ping",
+             [&sagemaker](const http::Request&) { return FromSageMaker(sagemaker.Ping()); });
+  const http::Handler invoke = [&sagemaker](const http::Request& r) {
+    return FromSageMaker(sagemaker.Invoke(r.Header("content-type"), r.Header("accept"), r.body));
+  };
+  router.Add("POST", "/invocations", invoke);
+  router.Add("POST", "/endpoints/{name}/invocations", invoke);
+  router.Add("POST", "/", [&kinesis](const http::Request& r) { return KinesisRoute(kinesis, r); });
+  router.Add("POST", "/v1/events", [&click_stream](const http::Request& r) {
+    return http::HandleEvents(
+        r, base::RealClock().NowMicros(),
+        [&click_stream](std::span<const event::ClickEvent> events) -> base::Status {
+          EventAppender appender(click_stream, kAppendBatch);
+          for (const event::ClickEvent& e : events) PROMOREC_RETURN_IF_ERROR(appender.Add(e));
+          return appender.Flush();
+        });
+  });
+
+  // Block the stop signals before the server's threads start, so that only
+  // the sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  http::ServerOptions server_options;
+  server_options.host = o.host;
+  server_options.port = o.port;
+  server_options.threads = o.threads;
+  server_options.max_body_bytes = o.max_body_bytes;
+  auto server = http::Server::Start(server_options, std::move(router));
+  if (!server) return Fail(server.error().ToString());
+  std::printf("promorec serve: listening on http://%s:%u (data directory %s, model %s)\n",
+              o.host.c_str(), static_cast<unsigned>((*server)->port()), o.data_dir.c_str(),
+              model ? o.model_dir.c_str() : "none");
+  std::fflush(stdout);
+  int received = 0;
+  sigwait(&stop_signals, &received);
+  // Stop waits for requests in flight; every append they made is durable
+  // before their answer, so nothing acknowledged is left to flush.
+  (*server)->Stop();
+  std::printf("promorec serve: stopped (signal %d)\n", received);
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterServeCommand(CLI::App& app, CommandResult& result) {
+  auto o = std::make_shared<ServeOptions>();
+  CLI::App* c = app.add_subcommand(
+      "serve", "run the HTTP server: event ingest, Kinesis-compatible API, SageMaker contract");
+  AddDataDirOption(*c, &o->data_dir);
+  c->add_option("--host", o->host, "address to listen on (anything but 127.0.0.1 is a choice)")
+      ->capture_default_str();
+  c->add_option("--port", o->port, "port to listen on (0 = any free port)")->capture_default_str();
+  c->add_option("--model", o->model_dir, "model directory written by `promorec train`");
+  c->add_option("--threads", o->threads, "server threads (0 = one per core)")
+      ->capture_default_str();
+  c->add_option("--max-body", o->max_body_bytes, "largest request body in bytes")
+      ->capture_default_str();
+  c->add_option("--kinesis-shard-rate", o->kinesis_shard_records_per_second,
+                "records/s each Kinesis shard accepts (0 = no limit)")
+      ->capture_default_str();
+  c->add_flag("--sagemaker", o->sagemaker,
+              "SageMaker container contract: SAGEMAKER_BIND_TO_PORT, all interfaces, "
+              "/opt/ml/model");
+  c->callback([o, &result] { result.exit_code = RunServe(*o); });
+}
+
+}  // namespace promorec::app

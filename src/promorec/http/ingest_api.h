@@ -1,0 +1,44 @@
+// POST /v1/events: one JSON event, an array, NDJSON (application/json,
+// application/x-ndjson) or classic click lines (text/csv:
+// userid,offerid,countrycode,category,merchant,utcdate,rating). Every good
+// event is handed to `append` (which returns once they are durable) before
+// the answer; each bad one is listed with its position and reason and never
+// fails the good ones.
+//
+//   200 {"accepted":N,"rejected":[{"index":i,"line":l,"reason":"bad_rating",
+//        "field":"rating","message":"..."}]}
+//   415 unknown content type; 400 an empty body; 503 when append fails
+//   (nothing in that request is acknowledged).
+// Thread-safety: HandleEvents may run on many threads at once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "promorec/base/status.h"
+#include "promorec/event/click_event.h"
+#include "promorec/event/decode_error.h"
+#include "promorec/http/server.h"
+
+namespace promorec::http {
+
+using AppendEvents = std::function<base::Status(std::span<const event::ClickEvent>)>;
+
+struct DecodedEvents {
+  std::vector<event::ClickEvent> events;
+  // Position of each rejected record in the body (0-based, good and bad
+  // records counted alike) and why.
+  std::vector<std::pair<std::uint64_t, event::Rejection>> rejected;
+};
+
+// Decodes the body by content type; events without a timestamp get
+// `now_us`. An error names an unsupported content type.
+base::Result<DecodedEvents> DecodeEventsBody(std::string_view content_type, std::string_view body,
+                                             std::int64_t now_us);
+
+Response HandleEvents(const Request& request, std::int64_t now_us, const AppendEvents& append);
+
+}  // namespace promorec::http

@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""`promorec serve` driven as users drive it: plain HTTP, the real AWS CLI
+(Kinesis and SageMaker runtime) and boto3 from Debian's packages, against a
+real server on 127.0.0.1."""
+import argparse
+import base64
+import datetime
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import tempfile
+import unittest
+import urllib.error
+import urllib.request
+
+BINARY = None
+AWS = "/usr/bin/aws"           # Debian's awscli (scripts/setup installs it)
+SYSTEM_PYTHON = "/usr/bin/python3"  # where Debian's python3-boto3 lives
+AWS_ENV = {"AWS_ACCESS_KEY_ID": "promorec", "AWS_SECRET_ACCESS_KEY": "promorec",
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_PAGER": "", "AWS_EC2_METADATA_DISABLED": "true"}
+
+
+def run(*args, **kwargs):
+    return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=300, **kwargs)
+
+
+class Server:
+    """A `promorec serve` process on a free port."""
+
+    def __init__(self, *args):
+        self.process = subprocess.Popen([BINARY, "serve", "--port", "0", *args],
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True)
+        first = self.process.stdout.readline()
+        if "listening on" not in first:
+            self.process.kill()
+            raise AssertionError(f"serve did not start: {first} {self.process.stderr.read()}")
+        self.url = first.split()[4]
+
+    def request(self, method, path, body=None, headers=None):
+        req = urllib.request.Request(self.url + path, data=body, method=method,
+                                     headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=30)
+        self.process.stdout.close()
+        self.process.stderr.close()
+        return code
+
+
+class ServeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.dir = pathlib.Path(cls.tmp.name)
+        gen = cls.dir / "gen"
+        assert run("generate", "--rows", "20000", "--users", "2000", "--offers", "200", "--seed",
+                   "5", "--format", "kasandr", "--out", str(gen), "--no-progress").returncode == 0
+        cls.model = cls.dir / "model"
+        trained = run("train", "--format", "kasandr", "--train", str(gen / "train.csv"),
+                      "--epochs", "2", "--deterministic", "--out", str(cls.model))
+        assert trained.returncode == 0, trained.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def setUp(self):
+        self.data = self.dir / f"data-{self._testMethodName}"
+        self.server = Server("--data-dir", str(self.data), "--model", str(self.model))
+
+    def tearDown(self):
+        if self.server.process.poll() is None:
+            self.assertEqual(self.server.stop(), 0)
+
+    def aws(self, *args):
+        result = subprocess.run([AWS, "--endpoint-url", self.server.url, "--output", "json", *args],
+                                capture_output=True, text=True, timeout=120,
+                                env={**os.environ, **AWS_ENV})
+        self.assertEqual(result.returncode, 0, f"aws {args}: {result.stderr}")
+        return json.loads(result.stdout) if result.stdout.strip() else None
+
+    def test_health_readiness_and_ping(self):
+        self.assertEqual(self.server.request("GET", "/healthz")[0], 200)
+        self.assertEqual(self.server.request("GET", "/readyz")[0], 200)
+        self.assertEqual(self.server.request("GET", "/ping")[0], 200)
+        bare = Server("--data-dir", str(self.dir / "bare"))
+        try:
+            self.assertEqual(bare.request("GET", "/ping")[0], 503)
+            status, _, body = bare.request("GET", "/readyz")
+            self.assertEqual(status, 503)
+            self.assertEqual(json.loads(body)["error"]["code"], "model_not_loaded")
+        finally:
+            self.assertEqual(bare.stop(), 0)
+
+    def test_events_are_in_the_log_before_the_answer(self):
+        body = ("u1,o1,de,c1,m1,1518318207.8448,1\n"
+                "u2,o2,de,c1,m1,1518318207.8448,maybe\n"
+                "u3,o3,fr,c2,m2,1518318208,0\n")
+        status, _, reply = self.server.request("POST", "/v1/events", body.encode(),
+                                               {"Content-Type": "text/csv"})
+        self.assertEqual(status, 200, reply)
+        answer = json.loads(reply)
+        self.assertEqual(answer["accepted"], 2)
+        self.assertEqual(answer["rejected"][0]["index"], 1)
+        self.assertEqual(answer["rejected"][0]["reason"], "bad_rating")
+        # The log is read by another process while the server runs.
+        stat = run("log", "stat", "--json", "--data-dir", str(self.data))
+        self.assertEqual(stat.returncode, 0, stat.stderr)
+        clicks = [s for s in json.loads(stat.stdout)["streams"] if s["name"] == "clicks"][0]
+        self.assertEqual(clicks["records"], 2)
+        status, _, reply = self.server.request("POST", "/v1/events", b"<x/>",
+                                               {"Content-Type": "application/xml"})
+        self.assertEqual(status, 415)
+
+    def test_kinesis_with_the_aws_cli_and_boto3(self):
+        self.aws("kinesis", "create-stream", "--stream-name", "shop", "--shard-count", "2")
+        described = self.aws("kinesis", "describe-stream", "--stream-name", "shop")
+        self.assertEqual(len(described["StreamDescription"]["Shards"]), 2)
+        self.assertIn("shop", self.aws("kinesis", "list-streams")["StreamNames"])
+        put = self.aws("kinesis", "put-record", "--stream-name", "shop", "--partition-key", "u1",
+                       "--data", "u1,o1,de,c1,m1,1518318207.8448,1",
+                       "--cli-binary-format", "raw-in-base64-out")
+        shard = put["ShardId"]
+        self.assertTrue(put["SequenceNumber"].isdigit())
+        records = json.dumps([{"Data": base64.b64encode(f"line {i}".encode()).decode(),
+                               "PartitionKey": "u1"} for i in range(5)])
+        batch = self.aws("kinesis", "put-records", "--stream-name", "shop", "--records", records)
+        self.assertEqual(batch["FailedRecordCount"], 0)
+        iterator = self.aws("kinesis", "get-shard-iterator", "--stream-name", "shop",
+                            "--shard-id", shard, "--shard-iterator-type",
+                            "TRIM_HORIZON")["ShardIterator"]
+        got = self.aws("kinesis", "get-records", "--shard-iterator", iterator)
+        data = [base64.b64decode(r["Data"]).decode() for r in got["Records"]]
+        self.assertEqual(data, ["u1,o1,de,c1,m1,1518318207.8448,1"] +
+                         [f"line {i}" for i in range(5)])
+        # The CLI reads the wire's epoch seconds and prints them as ISO 8601.
+        arrived = datetime.datetime.fromisoformat(got["Records"][0]["ApproximateArrivalTimestamp"])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        self.assertLess(abs((now - arrived).total_seconds()), 600)
+        # boto3 against the same stream, through Debian's python3-boto3.
+        script = f"""
+import boto3, json
+k = boto3.client("kinesis", endpoint_url="{self.server.url}")
+out = k.put_records(StreamName="shop", Records=[
+    {{"Data": b"\\x00\\x01binary\\xff", "PartitionKey": "p%d" % i}} for i in range(3)])
+assert out["FailedRecordCount"] == 0, out
+shards = k.list_shards(StreamName="shop")["Shards"]
+seen = []
+for s in shards:
+    it = k.get_shard_iterator(StreamName="shop", ShardId=s["ShardId"],
+                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    seen += [r["Data"] for r in k.get_records(ShardIterator=it)["Records"]]
+print(json.dumps(sum(1 for d in seen if d == b"\\x00\\x01binary\\xff")))
+try:
+    k.describe_stream(StreamName="nope")
+except k.exceptions.ResourceNotFoundException:
+    print("not found")
+"""
+        result = subprocess.run([SYSTEM_PYTHON, "-c", script], capture_output=True, text=True,
+                                timeout=120, env={**os.environ, **AWS_ENV, "PYTHONPATH": ""})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.split(), ["3", "not", "found"])
+        # Unsigned requests are refused, as AWS refuses them.
+        status, _, reply = self.server.request(
+            "POST", "/", b"{}", {"X-Amz-Target": "Kinesis_20131202.ListStreams",
+                                 "Content-Type": "application/x-amz-json-1.1"})
+        self.assertEqual(status, 400)
+        self.assertEqual(json.loads(reply)["__type"], "MissingAuthenticationTokenException")
+
+    def test_sagemaker_invoke_endpoint_with_the_aws_cli(self):
+        request = {"instances": [
+            {"keys": ["userid", "offerid", "countrycode", "category", "merchant"],
+             "values": ["someone", "0", "de", "100000001", "10003"]}] * 3}
+        out = self.dir / "prediction.json"
+        result = subprocess.run(
+            [AWS, "--endpoint-url", self.server.url, "sagemaker-runtime", "invoke-endpoint",
+             "--endpoint-name", "promorec", "--content-type", "application/json",
+             "--cli-binary-format", "raw-in-base64-out", "--body", json.dumps(request),
+             str(out)], capture_output=True, text=True, timeout=120,
+            env={**os.environ, **AWS_ENV})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        predictions = json.loads(out.read_text())["predictions"]
+        self.assertEqual(len(predictions), 3)
+        self.assertIsInstance(predictions[0]["score"], float)
+        self.assertTrue(0 < predictions[0]["score"] < 1)
+        status, headers, body = self.server.request(
+            "POST", "/invocations", b"x", {"Content-Type": "text/plain"})
+        self.assertEqual(status, 415)
+
+    def test_sigterm_stops_cleanly(self):
+        self.assertEqual(self.server.stop(), 0)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    args, rest = parser.parse_known_args()
+    BINARY = os.path.abspath(args.binary)
+    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
