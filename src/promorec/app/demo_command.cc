@@ -1,6 +1,5 @@
 // `promorec demo`: starts promorec on the embedded defaults with the demo
 // shop's catalogue and says what it serves.
-#include <signal.h>
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -9,6 +8,7 @@
 
 #include "promorec/app/commands.h"
 #include "promorec/app/embedded_files.h"
+#include "promorec/app/stop_signals.h"
 #include "promorec/base/env.h"
 #include "promorec/base/json_string.h"
 #include "promorec/event/catalogue_csv.h"
@@ -119,14 +119,7 @@ int RunDemo(const DemoOptions& options) {
                return http::Response{200, "application/json", body};
              });
 
-  // Block the stop signals before the server's threads start, so that only
-  // the sigwait below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-
+  StopSignals stop;  // before the server starts its threads
   http::ServerOptions server_options;
   server_options.host = options.host;
   server_options.port = options.port;
@@ -145,8 +138,7 @@ int RunDemo(const DemoOptions& options) {
   std::printf("%sPress Ctrl-C to stop.\n", kNotYet);
   std::fflush(stdout);
 
-  int received = 0;
-  sigwait(&stop_signals, &received);
+  const int received = stop.Wait();
   std::printf("promorec demo: stopping (signal %d)\n", received);
   (*server)->Stop();
   return kExitOk;

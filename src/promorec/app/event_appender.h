@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "promorec/base/status.h"
@@ -15,6 +16,12 @@
 #include "promorec/eventlog/stream.h"
 
 namespace promorec::app {
+
+// The stream click events go to, its shard count when promorec creates
+// it, and how many records one append carries.
+inline constexpr std::string_view kClickStream = "clicks";
+inline constexpr std::uint32_t kClickStreamShards = 4;
+inline constexpr std::size_t kAppendBatchRecords = 2000;
 
 class EventAppender {
  public:

@@ -24,15 +24,12 @@
 namespace promorec::app {
 namespace {
 
-constexpr std::uint32_t kDefaultShards = 4;
-constexpr std::size_t kAppendBatch = 2000;
-
 struct ImportOptions {
   std::string format;
   std::vector<std::string> files;
   std::string data_dir;
   std::string dead_letter_path;
-  std::string stream = "clicks";
+  std::string stream = std::string(kClickStream);
   bool json = false;
   bool progress = true;
   int show_rejections = 10;
@@ -106,7 +103,7 @@ int RunImport(const ImportOptions& options) {
   auto store =
       eventlog::LocalStreamStore::Open(env, base::RealClock(), options.data_dir + "/streams");
   auto stream =
-      store ? OpenOrCreateStream(**store, options.stream, kDefaultShards)
+      store ? OpenOrCreateStream(**store, options.stream, kClickStreamShards)
             : base::Result<std::shared_ptr<eventlog::Stream>>(std::unexpected(store.error()));
   if (!stream) {
     std::fprintf(stderr, "promorec import: cannot open stream %s: %s\n", options.stream.c_str(),
@@ -118,7 +115,7 @@ int RunImport(const ImportOptions& options) {
     std::fprintf(stderr, "promorec import: recovery of stream %s:\n%s", options.stream.c_str(),
                  recovered.ToText().c_str());
   }
-  EventAppender appender(*stream, kAppendBatch);
+  EventAppender appender(*stream, kAppendBatchRecords);
   ImportReport report;
   report.set_stream(options.stream);
   const auto started = std::chrono::steady_clock::now();

@@ -4,8 +4,6 @@
 // With --sagemaker it follows the SageMaker container contract: port from
 // SAGEMAKER_BIND_TO_PORT (default 8080) on all interfaces, model from
 // /opt/ml/model.
-#include <pthread.h>
-#include <signal.h>
 #include <CLI/CLI.hpp>
 
 #include <charconv>
@@ -16,6 +14,7 @@
 
 #include "promorec/app/commands.h"
 #include "promorec/app/event_appender.h"
+#include "promorec/app/stop_signals.h"
 #include "promorec/base/clock.h"
 #include "promorec/base/env.h"
 #include "promorec/eventlog/local_store.h"
@@ -27,9 +26,6 @@
 
 namespace promorec::app {
 namespace {
-
-constexpr std::uint32_t kClickShards = 4;
-constexpr std::size_t kAppendBatch = 2000;
 
 struct ServeOptions {
   std::string data_dir;
@@ -97,7 +93,7 @@ int RunServe(ServeOptions o) {
   }
   auto store = eventlog::LocalStreamStore::Open(env, base::RealClock(), o.data_dir + "/streams");
   if (!store) return Fail("cannot open the event log: " + store.error().ToString());
-  auto clicks = OpenOrCreateStream(**store, "clicks", kClickShards);
+  auto clicks = OpenOrCreateStream(**store, std::string(kClickStream), kClickStreamShards);
   if (!clicks) return Fail("cannot open stream clicks: " + clicks.error().ToString());
 
   http::KinesisOptions kinesis_options;
@@ -126,19 +122,13 @@ int RunServe(ServeOptions o) {
     return http::HandleEvents(
         r, base::RealClock().NowMicros(),
         [&click_stream](std::span<const event::ClickEvent> events) -> base::Status {
-          EventAppender appender(click_stream, kAppendBatch);
+          EventAppender appender(click_stream, kAppendBatchRecords);
           for (const event::ClickEvent& e : events) PROMOREC_RETURN_IF_ERROR(appender.Add(e));
           return appender.Flush();
         });
   });
 
-  // Block the stop signals before the server's threads start, so that only
-  // the sigwait below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  StopSignals stop;  // before the server starts its threads
   http::ServerOptions server_options;
   server_options.host = o.host;
   server_options.port = o.port;
@@ -150,8 +140,7 @@ int RunServe(ServeOptions o) {
               o.host.c_str(), static_cast<unsigned>((*server)->port()), o.data_dir.c_str(),
               model ? o.model_dir.c_str() : "none");
   std::fflush(stdout);
-  int received = 0;
-  sigwait(&stop_signals, &received);
+  const int received = stop.Wait();
   // Stop waits for requests in flight; every append they made is durable
   // before their answer, so nothing acknowledged is left to flush.
   (*server)->Stop();

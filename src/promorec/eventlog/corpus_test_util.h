@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "promorec/base/golden_test_util.h"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -16,10 +18,7 @@
 namespace promorec::eventlog::testing {
 
 inline std::string ReadCorpusFile(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::stringstream contents;
-  contents << file.rdbuf();
-  return contents.str();
+  return promorec::testing::ReadTestFile(path);
 }
 
 // Returns how many inputs were checked.
@@ -27,20 +26,13 @@ inline int CheckCorpus(const std::string& extension,
                        const std::function<std::string(const std::string&)>& describe) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(PROMOREC_SOURCE_DIR) / "tests/corpus/eventlog";
-  const bool update = std::getenv("PROMOREC_UPDATE_GOLDEN") != nullptr;
   int checked = 0;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const fs::path input = entry.path();
     if (input.extension() != extension) continue;
     fs::path expected_path = input;
     expected_path += ".expected";
-    const std::string actual = describe(ReadCorpusFile(input));
-    if (update) {
-      std::ofstream(expected_path, std::ios::binary) << actual;
-    } else {
-      EXPECT_TRUE(fs::exists(expected_path)) << "missing " << expected_path;
-      EXPECT_EQ(actual, ReadCorpusFile(expected_path)) << "for " << input;
-    }
+    promorec::testing::ExpectGolden(expected_path, describe(ReadCorpusFile(input)), input);
     ++checked;
   }
   return checked;

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "promorec/base/golden_test_util.h"
 #include "promorec/features/row_builder.h"
 #include "promorec/http/server.h"
 #include "promorec/model/predict.h"
@@ -373,15 +374,7 @@ TEST(SageMakerApiTest, BadInputCorpus) {
         (reply.status == 200 ? std::to_string(Scores(reply).size()) + " predictions\n"
                              : reply.body);
     const fs::path expected_path = entry.path().string() + ".expected";
-    if (std::getenv("PROMOREC_UPDATE_GOLDEN") != nullptr) {
-      std::ofstream(expected_path) << actual;
-    } else {
-      std::ifstream file(expected_path);
-      ASSERT_TRUE(file) << "missing " << expected_path;
-      std::stringstream expected;
-      expected << file.rdbuf();
-      EXPECT_EQ(actual, expected.str()) << entry.path();
-    }
+    testing::ExpectGolden(expected_path, actual, entry.path());
     ++checked;
   }
   EXPECT_GE(checked, 8);

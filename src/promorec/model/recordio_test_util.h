@@ -6,11 +6,16 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "promorec/model/ffm_kernel.h"
 
 namespace promorec::model::testing {
 
@@ -103,5 +108,16 @@ inline const std::string kHandBuiltRecord = std::string(
     "\x12\x08\x12\x06\x0a\x04\x00\x00\x80\x3f"  // Value{float32_tensor{values [1.0]}}
     "\x00",                                     // padding to 52 payload bytes
     60);
+
+// The row kHandBuiltRecord holds, read with field_of_index {0, 0, 0, 2}.
+inline void ExpectHandBuiltRow(const std::vector<Feature>& row) {
+  ASSERT_EQ(row.size(), 2u);
+  EXPECT_EQ(row[0].index, 3u);
+  EXPECT_EQ(row[0].field, 2u) << "field_of_index[3]";
+  EXPECT_EQ(row[0].value, 1.0f);
+  EXPECT_EQ(row[1].index, 7u);
+  EXPECT_EQ(row[1].field, 0u) << "index 7 is past field_of_index";
+  EXPECT_EQ(row[1].value, 0.5f);
+}
 
 }  // namespace promorec::model::testing

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "promorec/base/golden_test_util.h"
 #include "promorec/base/mem_env.h"
 
 namespace promorec::trainer {
@@ -106,15 +107,7 @@ TEST(LibffmReaderTest, BadInputCorpus) {
               std::to_string(report->rows_read) + "\n";
     fs::path expected_path = entry.path();
     expected_path.replace_extension(".expected");
-    if (std::getenv("PROMOREC_UPDATE_GOLDEN") != nullptr) {
-      std::ofstream(expected_path) << actual;
-    } else {
-      std::ifstream file(expected_path);
-      ASSERT_TRUE(file) << "missing " << expected_path;
-      std::stringstream expected;
-      expected << file.rdbuf();
-      EXPECT_EQ(actual, expected.str()) << entry.path();
-    }
+    testing::ExpectGolden(expected_path, actual, entry.path());
     ++checked;
   }
   EXPECT_GE(checked, 8);

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "promorec/base/golden_test_util.h"
 #include "promorec/base/mem_env.h"
 #include "promorec/model/recordio_test_util.h"
 
@@ -31,14 +32,8 @@ TEST(RecordIoReaderTest, ReadsHandBuiltRecord) {
   ASSERT_EQ(report->accepted, 1u) << (report->errors.empty() ? "" : report->errors[0]);
   std::vector<Feature> row;
   data.Row(0, &row);
-  ASSERT_EQ(row.size(), 2u);
   EXPECT_EQ(data.label(0), 1.0f);
-  EXPECT_EQ(row[0].index, 3u);
-  EXPECT_EQ(row[0].field, 2u) << "field_of_index[3]";
-  EXPECT_EQ(row[0].value, 1.0f);
-  EXPECT_EQ(row[1].index, 7u);
-  EXPECT_EQ(row[1].field, 0u) << "index 7 is past field_of_index";
-  EXPECT_EQ(row[1].value, 0.5f);
+  ExpectHandBuiltRow(row);
 }
 
 TEST(RecordIoReaderTest, RoundTripThroughAFile) {
@@ -194,15 +189,7 @@ TEST(RecordIoReaderTest, BadInputCorpus) {
               std::to_string(report->records_read) + "\n";
     fs::path expected_path = entry.path();
     expected_path.replace_extension(".expected");
-    if (std::getenv("PROMOREC_UPDATE_GOLDEN") != nullptr) {
-      std::ofstream(expected_path) << actual;
-    } else {
-      std::ifstream file(expected_path);
-      ASSERT_TRUE(file) << "missing " << expected_path;
-      std::stringstream expected;
-      expected << file.rdbuf();
-      EXPECT_EQ(actual, expected.str()) << entry.path();
-    }
+    testing::ExpectGolden(expected_path, actual, entry.path());
     ++checked;
   }
   EXPECT_GE(checked, 12);
