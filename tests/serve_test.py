@@ -9,6 +9,7 @@ import json
 import os
 import pathlib
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -196,6 +197,58 @@ except k.exceptions.ResourceNotFoundException:
         status, headers, body = self.server.request(
             "POST", "/invocations", b"x", {"Content-Type": "text/plain"})
         self.assertEqual(status, 415)
+
+    def test_sagemaker_training_and_serving_contract(self):
+        root = self.dir / "opt-ml"
+        gen = self.dir / "sm-gen"
+        self.assertEqual(run("generate", "--rows", "20000", "--users", "2000", "--offers", "200",
+                             "--seed", "9", "--format", "recordio", "--out", str(gen),
+                             "--no-progress").returncode, 0)
+        (root / "input" / "data" / "train").mkdir(parents=True)
+        (root / "input" / "config").mkdir(parents=True)
+        for name in ("train.rec", "headers.csv"):
+            (root / "input" / "data" / "train" / name).write_bytes((gen / name).read_bytes())
+        (root / "input" / "config" / "inputdataconfig.json").write_text(
+            json.dumps({"train": {"ContentType": "application/x-recordio-protobuf"}}))
+        config = root / "input" / "config" / "hyperparameters.json"
+        config.write_text(json.dumps({"num_factors": "4", "epochs": "2",
+                                      "predictor_type": "binary_classifier",
+                                      "deterministic": "true", "learning_rat": "0.1"}))
+        failed = run("train", "--sagemaker", "--sagemaker-root", str(root))
+        self.assertEqual(failed.returncode, 1)
+        self.assertEqual((root / "output" / "failure").read_text(),
+                         "unknown hyperparameter 'learning_rat'\n")
+        config.write_text(json.dumps({"num_factors": "4", "epochs": "2",
+                                      "predictor_type": "binary_classifier",
+                                      "deterministic": "true"}))
+        trained = run("train", "--sagemaker", "--sagemaker-root", str(root))
+        self.assertEqual(trained.returncode, 0, trained.stderr)
+        self.assertTrue((root / "model" / "model.bin").exists())
+        self.assertTrue((root / "model" / "headers.csv").read_text().startswith("userid_"))
+        # The container contract: the port from SAGEMAKER_BIND_TO_PORT.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        process = subprocess.Popen([BINARY, "serve", "--sagemaker", "--sagemaker-root", str(root),
+                                    "--data-dir", str(self.dir / "sm-data")],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   env={**os.environ, "SAGEMAKER_BIND_TO_PORT": str(port)})
+        try:
+            first = process.stdout.readline()
+            self.assertIn(f"listening on http://0.0.0.0:{port}", first)
+            url = f"http://127.0.0.1:{port}"
+            with urllib.request.urlopen(url + "/ping", timeout=30) as response:
+                self.assertEqual(response.status, 200)
+            instances = {"instances": [{"features": [0.0] * 3}]}
+            req = urllib.request.Request(url + "/invocations", json.dumps(instances).encode(),
+                                         {"Content-Type": "application/json"})
+            with urllib.request.urlopen(req, timeout=30) as response:
+                self.assertEqual(len(json.load(response)["predictions"]), 1)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            self.assertEqual(process.wait(timeout=30), 0)
+            process.stdout.close()
+            process.stderr.close()
 
     def test_sigterm_stops_cleanly(self):
         self.assertEqual(self.server.stop(), 0)

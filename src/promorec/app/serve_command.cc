@@ -3,7 +3,7 @@
 // contract (/ping, /invocations) scores with the model given by --model.
 // With --sagemaker it follows the SageMaker container contract: port from
 // SAGEMAKER_BIND_TO_PORT (default 8080) on all interfaces, model from
-// /opt/ml/model.
+// /opt/ml/model (--sagemaker-root moves /opt/ml).
 #include <CLI/CLI.hpp>
 
 #include <charconv>
@@ -36,6 +36,7 @@ struct ServeOptions {
   std::size_t max_body_bytes = 8 << 20;
   double kinesis_shard_records_per_second = 0;
   bool sagemaker = false;
+  std::string sagemaker_root = "/opt/ml";
 };
 
 int Fail(const std::string& message) {
@@ -81,7 +82,7 @@ int RunServe(ServeOptions o) {
       }
       o.port = static_cast<std::uint16_t>(value);
     }
-    if (o.model_dir.empty()) o.model_dir = "/opt/ml/model";
+    if (o.model_dir.empty()) o.model_dir = o.sagemaker_root + "/model";
     o.host = "0.0.0.0";
   }
   base::Env& env = base::DefaultEnv();
@@ -169,6 +170,9 @@ void RegisterServeCommand(CLI::App& app, CommandResult& result) {
   c->add_flag("--sagemaker", o->sagemaker,
               "SageMaker container contract: SAGEMAKER_BIND_TO_PORT, all interfaces, "
               "/opt/ml/model");
+  c->add_option("--sagemaker-root", o->sagemaker_root,
+                "where the SageMaker layout is (a test or a local run)")
+      ->capture_default_str();
   c->callback([o, &result] { result.exit_code = RunServe(*o); });
 }
 

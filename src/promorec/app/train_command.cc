@@ -13,6 +13,8 @@
 
 #include "promorec/app/commands.h"
 #include "promorec/app/model_data.h"
+#include "promorec/app/sagemaker_train.h"
+#include "promorec/app/train_command.h"
 #include "promorec/base/env.h"
 #include "promorec/features/row_builder.h"
 #include "promorec/model/model_file.h"
@@ -21,22 +23,11 @@
 namespace promorec::app {
 namespace {
 
-struct TrainCommandOptions {
-  std::vector<std::string> train_files;
-  std::string valid_file;
-  std::string model_type = "ffm";
-  std::string warm_start;
-  std::string headers;
-  std::string out;
-  std::string data_dir;
-  LoadOptions load;
-  trainer::TrainOptions train;
-  bool serving_only = false;
-  bool json = false;
-};
+std::string last_failure;
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "promorec train: %s\n", message.c_str());
+  last_failure = message;
   return kExitFailure;
 }
 
@@ -57,7 +48,12 @@ std::string EpochsJson(const std::vector<trainer::EpochReport>& epochs) {
   return out + "]";
 }
 
-int RunTrain(TrainCommandOptions& o) {
+}  // namespace
+
+const std::string& LastTrainFailure() { return last_failure; }
+
+int RunTrain(const TrainCommandOptions& o) {
+  last_failure.clear();
   const auto started = std::chrono::steady_clock::now();
   if (!CheckFormat("train", o.load.format)) return kExitUnavailable;
   trainer::TrainOptions options = o.train;
@@ -193,14 +189,12 @@ int RunTrain(TrainCommandOptions& o) {
   return kExitOk;
 }
 
-}  // namespace
-
 void RegisterTrainCommand(CLI::App& app, CommandResult& result) {
   auto t = std::make_shared<TrainCommandOptions>();
   t->train.learn_valid = true;
   CLI::App* c = app.add_subcommand(
       "train", "train an FFM/FM model from libffm, KASANDR, click or JSON files");
-  c->add_option("--train", t->train_files, "training files")->required();
+  c->add_option("--train", t->train_files, "training files (required unless --sagemaker)");
   c->add_option("--valid", t->valid_file,
                 "validation file (enables early stopping; usually the most recent rows)");
   c->add_option(
@@ -241,10 +235,28 @@ void RegisterTrainCommand(CLI::App& app, CommandResult& result) {
                 "model directory to continue from (nightly retraining)");
   c->add_flag("--serving-only", t->serving_only,
               "leave the optimiser state out of the model file (about half the size)");
-  c->add_option("--out", t->out, "model directory to write")->required();
+  c->add_option("--out", t->out, "model directory to write (required unless --sagemaker)");
+  auto sagemaker = std::make_shared<bool>(false);
+  auto sagemaker_root = std::make_shared<std::string>("/opt/ml");
+  c->add_flag("--sagemaker", *sagemaker,
+              "SageMaker training contract: hyperparameters, channels and model under /opt/ml");
+  c->add_option("--sagemaker-root", *sagemaker_root,
+                "where the SageMaker layout is (a test or a local run)")
+      ->capture_default_str();
   c->add_flag("--json", t->json, "print a JSON summary");
   AddDataDirOption(*c, &t->data_dir);
-  c->callback([t, &result] { result.exit_code = RunTrain(*t); });
+  c->callback([t, sagemaker, sagemaker_root, &result] {
+    if (*sagemaker) {
+      result.exit_code = RunSageMakerTraining(*sagemaker_root, *t);
+      return;
+    }
+    if (t->train_files.empty() || t->out.empty()) {
+      std::fprintf(stderr, "promorec train: --train and --out are required (or --sagemaker)\n");
+      result.exit_code = kExitUnavailable;
+      return;
+    }
+    result.exit_code = RunTrain(*t);
+  });
 }
 
 }  // namespace promorec::app
