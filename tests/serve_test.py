@@ -122,6 +122,18 @@ class ServeTest(unittest.TestCase):
         status, _, reply = self.server.request("POST", "/v1/events", b"<x/>",
                                                {"Content-Type": "application/xml"})
         self.assertEqual(status, 415)
+        status, headers, text = self.server.request("GET", "/metrics")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["Content-Type"].startswith("text/plain"))
+        text = text.decode()
+        self.assertIn("promorec_events_accepted_total 2\n", text)
+        self.assertIn('promorec_events_rejected_total{reason="bad_rating"} 1\n', text)
+        self.assertIn('promorec_http_requests_total{route="POST /v1/events",status="200"} 1\n',
+                      text)
+        self.assertIn('promorec_http_requests_total{route="POST /v1/events",status="415"} 1\n',
+                      text)
+        self.assertIn("promorec_log_append_seconds_count 1\n", text)
+        self.assertIn("promorec_model_loaded 1\n", text)
 
     def test_kinesis_with_the_aws_cli_and_boto3(self):
         self.aws("kinesis", "create-stream", "--stream-name", "shop", "--shard-count", "2")

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -22,6 +23,7 @@
 #include "promorec/http/kinesis_api.h"
 #include "promorec/http/sagemaker_api.h"
 #include "promorec/http/server.h"
+#include "promorec/metrics/registry.h"
 #include "promorec/model/model_file.h"
 
 namespace promorec::app {
@@ -97,8 +99,23 @@ int RunServe(ServeOptions o) {
   auto clicks = OpenOrCreateStream(**store, std::string(kClickStream), kClickStreamShards);
   if (!clicks) return Fail("cannot open stream clicks: " + clicks.error().ToString());
 
+  metrics::Registry registry;
+  registry.GetGauge("promorec_model_loaded", "1 when a model is loaded.").Set(model ? 1 : 0);
+  if (model) {
+    registry
+        .GetGauge("promorec_model_info", "The model being served.",
+                  {{"dir", o.model_dir},
+                   {"features", std::to_string(model->params.shape().num_features)}})
+        .Set(1);
+  }
   http::KinesisOptions kinesis_options;
   kinesis_options.shard_records_per_second = o.kinesis_shard_records_per_second;
+  kinesis_options.on_record = [&registry](std::string_view stream, std::string_view) {
+    registry
+        .GetCounter("promorec_kinesis_records_total", "Records stored through the Kinesis API.",
+                    {{"stream", std::string(stream)}})
+        .Add();
+  };
   const http::KinesisApi kinesis(**store, base::RealClock(), kinesis_options);
   const http::SageMakerApi sagemaker(model);
   const std::shared_ptr<eventlog::Stream> click_stream = *clicks;
@@ -119,14 +136,34 @@ int RunServe(ServeOptions o) {
   router.Add("POST", "/invocations", invoke);
   router.Add("POST", "/endpoints/{name}/invocations", invoke);
   router.Add("POST", "/", [&kinesis](const http::Request& r) { return KinesisRoute(kinesis, r); });
-  router.Add("POST", "/v1/events", [&click_stream](const http::Request& r) {
+  metrics::Histogram& append_seconds = registry.GetHistogram(
+      "promorec_log_append_seconds", "Time to make one request's events durable in the event log.",
+      {}, metrics::LatencyBounds());
+  router.Add("POST", "/v1/events", [&](const http::Request& r) {
     return http::HandleEvents(
         r, base::RealClock().NowMicros(),
-        [&click_stream](std::span<const event::ClickEvent> events) -> base::Status {
+        [&](std::span<const event::ClickEvent> events) -> base::Status {
+          const auto started = std::chrono::steady_clock::now();
           EventAppender appender(click_stream, kAppendBatchRecords);
           for (const event::ClickEvent& e : events) PROMOREC_RETURN_IF_ERROR(appender.Add(e));
-          return appender.Flush();
+          PROMOREC_RETURN_IF_ERROR(appender.Flush());
+          append_seconds.Observe(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+          return {};
+        },
+        [&registry](const http::DecodedEvents& decoded) {
+          registry.GetCounter("promorec_events_accepted_total", "Events stored.")
+              .Add(decoded.events.size());
+          for (const auto& [index, rejection] : decoded.rejected) {
+            registry
+                .GetCounter("promorec_events_rejected_total", "Events rejected, by reason.",
+                            {{"reason", std::string(event::ReasonName(rejection.error.reason))}})
+                .Add();
+          }
         });
+  });
+  router.Add("GET", "/metrics", [&registry](const http::Request&) {
+    return http::Response{200, "text/plain; version=0.0.4", registry.Exposition(), {}};
   });
 
   StopSignals stop;  // before the server starts its threads
@@ -135,6 +172,16 @@ int RunServe(ServeOptions o) {
   server_options.port = o.port;
   server_options.threads = o.threads;
   server_options.max_body_bytes = o.max_body_bytes;
+  server_options.observe = [&registry](const std::string& route, int status, double seconds) {
+    registry
+        .GetCounter("promorec_http_requests_total", "HTTP requests by route and status.",
+                    {{"route", route}, {"status", std::to_string(status)}})
+        .Add();
+    registry
+        .GetHistogram("promorec_http_request_seconds", "HTTP request handling time by route.",
+                      {{"route", route}}, metrics::LatencyBounds())
+        .Observe(seconds);
+  };
   auto server = http::Server::Start(server_options, std::move(router));
   if (!server) return Fail(server.error().ToString());
   std::printf("promorec serve: listening on http://%s:%u (data directory %s, model %s)\n",

@@ -69,7 +69,8 @@ base::Result<DecodedEvents> DecodeEventsBody(std::string_view content_type, std:
   return out;
 }
 
-Response HandleEvents(const Request& request, std::int64_t now_us, const AppendEvents& append) {
+Response HandleEvents(const Request& request, std::int64_t now_us, const AppendEvents& append,
+                      const ObserveEvents& observe) {
   if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) {
     return ErrorResponse(400, "empty_body", "the request has no events");
   }
@@ -81,6 +82,7 @@ Response HandleEvents(const Request& request, std::int64_t now_us, const AppendE
                            "events not stored: " + appended.error().ToString());
     }
   }
+  if (observe) observe(*decoded);
   Response response;
   response.body = "{\"accepted\":" + std::to_string(decoded->events.size()) + ",\"rejected\":[";
   bool first = true;

@@ -39,6 +39,10 @@ struct DecodedEvents {
 base::Result<DecodedEvents> DecodeEventsBody(std::string_view content_type, std::string_view body,
                                              std::int64_t now_us);
 
-Response HandleEvents(const Request& request, std::int64_t now_us, const AppendEvents& append);
+// Told what each request held, after the append (for counters).
+using ObserveEvents = std::function<void(const DecodedEvents&)>;
+
+Response HandleEvents(const Request& request, std::int64_t now_us, const AppendEvents& append,
+                      const ObserveEvents& observe = {});
 
 }  // namespace promorec::http

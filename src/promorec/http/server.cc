@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstring>
 #include <thread>
 
@@ -79,14 +80,20 @@ const Handler* Router::Find(const std::string& method, const std::string& path,
   return nullptr;
 }
 
-Response Router::Dispatch(const Request& request) const {
+Response Router::Dispatch(const Request& request, std::string* route) const {
   std::map<std::string, std::string> params;
   if (const Handler* handler = Find(request.method, request.path, &params)) {
+    if (route != nullptr) {
+      for (const auto& [key, h] : routes_) {
+        if (&h == handler) *route = key.first + " " + key.second;
+      }
+    }
     if (params.empty()) return (*handler)(request);
     Request with = request;
     with.params = std::move(params);
     return (*handler)(with);
   }
+  if (route != nullptr) *route = "unmatched";
   for (const auto& [key, handler] : routes_) {
     if (key.second == request.path || Matches(key.second, request.path, &params)) {
       return ErrorResponse(405, "method_not_allowed",
@@ -133,14 +140,21 @@ struct Server::Impl {
       return MHD_YES;
     }
     Response response;
+    std::string route = "unmatched";
+    const auto started = std::chrono::steady_clock::now();
     try {
       response = pending->too_large
                      ? ErrorResponse(413, "body_too_large",
                                      "request body exceeds " +
                                          std::to_string(self->options.max_body_bytes) + " bytes")
-                     : self->router.Dispatch(pending->request);
+                     : self->router.Dispatch(pending->request, &route);
     } catch (const std::exception& e) {
       response = ErrorResponse(500, "internal", e.what());
+    }
+    if (self->options.observe) {
+      self->options.observe(
+          route, response.status,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
     MHD_Response* reply = MHD_create_response_from_buffer(
         response.body.size(), response.body.data(), MHD_RESPMEM_MUST_COPY);

@@ -53,8 +53,10 @@ class Router {
   // `path` is exact, or has `{name}` segments that match any one segment
   // (exact routes win over patterns).
   void Add(std::string method, std::string path, Handler handler);
-  // The response for `request`: its route's, or a JSON 404/405.
-  Response Dispatch(const Request& request) const;
+  // The response for `request`: its route's, or a JSON 404/405. `route`,
+  // when given, receives "METHOD PATTERN" of the route that answered, or
+  // "unmatched" (a bounded set of names, fit for metric labels).
+  Response Dispatch(const Request& request, std::string* route = nullptr) const;
   // "GET /healthz", ... in order, for listings.
   std::vector<std::string> Routes() const;
 
@@ -71,6 +73,9 @@ struct ServerOptions {
   std::uint16_t port = 8080;  // 0 picks a free port
   unsigned threads = 0;       // 0 = one per core
   std::size_t max_body_bytes = 8 << 20;
+  // Called after each response with its route (see Router::Dispatch), status
+  // and handling time in seconds; on the server's threads.
+  std::function<void(const std::string& route, int status, double seconds)> observe;
 };
 
 class Server {

@@ -61,7 +61,15 @@ TEST(ServerTest, HandlersSeeHeadersAndQueryAndSetResponseHeaders) {
     response.headers.emplace_back("x-amzn-ErrorType", "ModelError");
     return response;
   });
-  auto server = Server::Start({"127.0.0.1", 0, 1, 1 << 20}, std::move(router));
+  ServerOptions options;
+  options.port = 0;
+  options.threads = 1;
+  std::vector<std::string> observed;
+  options.observe = [&observed](const std::string& route, int status, double seconds) {
+    EXPECT_GE(seconds, 0);
+    observed.push_back(route + " " + std::to_string(status));
+  };
+  auto server = Server::Start(options, std::move(router));
   ASSERT_TRUE(server) << server.error().ToString();
   const std::string reply = Exchange(
       (*server)->port(),
@@ -70,6 +78,9 @@ TEST(ServerTest, HandlersSeeHeadersAndQueryAndSetResponseHeaders) {
   EXPECT_NE(reply.find("200 OK"), std::string::npos) << reply;
   EXPECT_NE(reply.find("Kinesis_20131202.PutRecord|u 1|5"), std::string::npos) << reply;
   EXPECT_NE(reply.find("x-amzn-ErrorType: ModelError"), std::string::npos) << reply;
+  Exchange((*server)->port(), "GET /none HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  (*server)->Stop();
+  EXPECT_EQ(observed, (std::vector<std::string>{"GET /echo 200", "unmatched 404"}));
 }
 
 }  // namespace
