@@ -262,6 +262,20 @@ except k.exceptions.ResourceNotFoundException:
             process.stdout.close()
             process.stderr.close()
 
+    def test_recommendations_from_the_demo_catalogue(self):
+        status, _, body = self.server.request(
+            "GET", "/v1/recommendations?user=someone&k=3&country=de&category=100000001")
+        self.assertEqual(status, 200, body)
+        answer = json.loads(body)
+        self.assertEqual(answer["user"], "someone")
+        recommendations = answer["recommendations"]
+        self.assertEqual(len(recommendations), 3)
+        scores = [r["score"] for r in recommendations]
+        self.assertEqual(scores, sorted(scores, reverse=True))
+        self.assertTrue(all(isinstance(s, float) and 0 < s < 1 for s in scores))
+        self.assertTrue(all(r["text"] for r in recommendations))
+        self.assertEqual(self.server.request("GET", "/v1/recommendations?k=3")[0], 400)
+
     def test_sigterm_stops_cleanly(self):
         self.assertEqual(self.server.stop(), 0)
 

@@ -14,13 +14,16 @@
 #include <string>
 
 #include "promorec/app/commands.h"
+#include "promorec/app/embedded_files.h"
 #include "promorec/app/event_appender.h"
 #include "promorec/app/stop_signals.h"
 #include "promorec/base/clock.h"
 #include "promorec/base/env.h"
+#include "promorec/event/catalogue_csv.h"
 #include "promorec/eventlog/local_store.h"
 #include "promorec/http/ingest_api.h"
 #include "promorec/http/kinesis_api.h"
+#include "promorec/http/recommend_api.h"
 #include "promorec/http/sagemaker_api.h"
 #include "promorec/http/server.h"
 #include "promorec/metrics/registry.h"
@@ -94,6 +97,21 @@ int RunServe(ServeOptions o) {
     if (!read) return Fail("--model " + o.model_dir + ": " + read.error().ToString());
     model = std::make_shared<const model::ModelFile>(std::move(*read));
   }
+  // The promotions scored: DATA_DIR/promotions.csv, else the demo shop's.
+  const std::string promotions_path = o.data_dir + "/promotions.csv";
+  const bool own_promotions = env.FileExists(promotions_path).value_or(false);
+  std::string promotions_text;
+  if (own_promotions) {
+    auto text = base::ReadFileToString(env, promotions_path);
+    if (!text) return Fail(text.error().ToString());
+    promotions_text = std::move(*text);
+  } else {
+    promotions_text = std::string(EmbeddedFile("demo-catalogue/promotions.csv"));
+  }
+  auto promotions = event::ParsePromotionsCsv(
+      promotions_text, own_promotions ? promotions_path : "demo-catalogue/promotions.csv");
+  if (!promotions) return Fail(promotions.error().ToString());
+  const http::RecommendApi recommend(model, std::move(*promotions));
   auto store = eventlog::LocalStreamStore::Open(env, base::RealClock(), o.data_dir + "/streams");
   if (!store) return Fail("cannot open the event log: " + store.error().ToString());
   auto clicks = OpenOrCreateStream(**store, std::string(kClickStream), kClickStreamShards);
@@ -161,6 +179,9 @@ int RunServe(ServeOptions o) {
                 .Add();
           }
         });
+  });
+  router.Add("GET", "/v1/recommendations", [&recommend](const http::Request& r) {
+    return recommend.Handle(r, base::RealClock().NowMicros());
   });
   router.Add("GET", "/metrics", [&registry](const http::Request&) {
     return http::Response{200, "text/plain; version=0.0.4", registry.Exposition(), {}};

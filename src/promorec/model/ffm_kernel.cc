@@ -114,13 +114,24 @@ std::int32_t CandidateScorer::SlotOf(std::uint32_t field) const {
 }
 
 void CandidateScorer::SetContext(std::span<const Feature> context,
-                                 std::span<const std::uint32_t> candidate_fields) {
+                                 std::span<const std::uint32_t> candidate_fields,
+                                 bool instance_normalisation) {
   const FfmShape& shape = params_->shape();
   context_.clear();
   for (const Feature& f : context) {
     if (f.index < shape.num_features && f.field < shape.num_fields) context_.push_back(f);
   }
-  context_logit_ = kernels_->score_row(*params_, context_);
+  normalise_ = instance_normalisation;
+  const float whole = kernels_->score_row(*params_, context_);
+  // The sum of squares counts unknown features too, as training and
+  // PredictLogit do: they are part of the row even if they add no terms.
+  context_sq_ = 0.0f;
+  for (const Feature& f : context) context_sq_ += f.value * f.value;
+  context_linear_ = params_->bias();
+  for (const Feature& f : context_) context_linear_ += params_->linear()[f.index] * f.value;
+  context_pairs_ = whole - context_linear_;
+  context_logit_ =
+      normalise_ && context_sq_ > 0.0f ? context_linear_ + context_pairs_ / context_sq_ : whole;
 
   const std::size_t k = shape.k;
   if (shape.type == ModelType::kFm) {
@@ -129,6 +140,7 @@ void CandidateScorer::SetContext(std::span<const Feature> context,
       const float* v = params_->latent_of(j.index, 0);
       for (std::size_t t = 0; t < k; ++t) w_[t] += v[t] * j.value;
     }
+    ScaleForOneHotCandidates();
     return;
   }
 
@@ -153,6 +165,17 @@ void CandidateScorer::SetContext(std::span<const Feature> context,
       for (std::size_t t = 0; t < k; ++t) w_g[t] += v[t] * j.value;
     }
   }
+  ScaleForOneHotCandidates();
+}
+
+void CandidateScorer::ScaleForOneHotCandidates() {
+  // A one-hot candidate (value 1) adds 1 to the sum of squares, so every
+  // candidate of ScoreMany shares the scale 1 / (context's + 1).
+  one_hot_scale_ = normalise_ ? 1.0f / (context_sq_ + 1.0f) : 1.0f;
+  w_many_.assign(w_.begin(), w_.end());
+  if (normalise_) {
+    for (float& v : w_many_) v *= one_hot_scale_;
+  }
 }
 
 float CandidateScorer::ContextInteraction(const Feature& c) const {
@@ -175,20 +198,26 @@ float CandidateScorer::ContextInteraction(const Feature& c) const {
 float CandidateScorer::Score(std::span<const Feature> candidate) const {
   const FfmShape& shape = params_->shape();
   const std::span<const float> linear = params_->linear();
-  float sum = 0.0f;
+  float linear_sum = 0.0f;
+  float pair_sum = 0.0f;
+  float sq = context_sq_;
   for (std::size_t i = 0; i < candidate.size(); ++i) {
     const Feature& a = candidate[i];
+    sq += a.value * a.value;
     if (a.index >= shape.num_features || a.field >= shape.num_fields) continue;
-    sum += (linear[a.index] + ContextInteraction(a)) * a.value;
+    linear_sum += linear[a.index] * a.value;
+    pair_sum += ContextInteraction(a) * a.value;
     for (std::size_t j = i + 1; j < candidate.size(); ++j) {
       const Feature& b = candidate[j];
       if (b.index >= shape.num_features || b.field >= shape.num_fields) continue;
-      sum += kernels_->dot(params_->latent_of(a.index, b.field),
-                           params_->latent_of(b.index, a.field), shape.k) *
-             (a.value * b.value);
+      pair_sum += kernels_->dot(params_->latent_of(a.index, b.field),
+                                params_->latent_of(b.index, a.field), shape.k) *
+                  (a.value * b.value);
     }
   }
-  return context_logit_ + sum;
+  if (!normalise_) return context_logit_ + linear_sum + pair_sum;
+  const float scale = sq > 0.0f ? 1.0f / sq : 1.0f;
+  return context_linear_ + linear_sum + (context_pairs_ + pair_sum) * scale;
 }
 
 void CandidateScorer::ScoreMany(std::uint32_t field, std::span<const std::uint32_t> indices,
@@ -197,7 +226,8 @@ void CandidateScorer::ScoreMany(std::uint32_t field, std::span<const std::uint32
   const std::size_t n = std::min(indices.size(), out.size());
   if (field >= shape.num_fields) {
     // A field the model does not have: every candidate contributes nothing.
-    std::fill_n(out.begin(), n, context_logit_);
+    std::fill_n(out.begin(), n,
+                normalise_ ? context_linear_ + context_pairs_ * one_hot_scale_ : context_logit_);
     return;
   }
   const std::int32_t slot = SlotOf(field);
@@ -214,8 +244,10 @@ void CandidateScorer::ScoreMany(std::uint32_t field, std::span<const std::uint32
   args.linear = params_->linear().data();
   args.stride = stride;
   args.num_features = shape.num_features;
-  args.w = w_.data() + static_cast<std::size_t>(slot) * stride;
-  args.base = context_logit_;
+  args.w = w_many_.data() + static_cast<std::size_t>(slot) * stride;
+  args.base = normalise_ ? context_linear_ + context_pairs_ * one_hot_scale_ : context_logit_;
+  // An index the model does not have adds no terms but still counts in the
+  // sum of squares, so `base` is its score too.
   kernels_->score_many(args, indices.first(n), out.data());
 }
 

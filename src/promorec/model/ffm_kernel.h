@@ -93,8 +93,11 @@ class CandidateScorer {
   // other field is still scored correctly, through a slower direct loop over
   // the context. For FM the list is not needed (one vector serves all
   // fields). Unknown features in the context are dropped here.
-  void SetContext(std::span<const Feature> context,
-                  std::span<const std::uint32_t> candidate_fields);
+  // With `instance_normalisation` (as the model was trained: see
+  // model::PredictLogit) the pair terms of context + candidate are scaled by
+  // 1 / (sum of squared values of the joined row).
+  void SetContext(std::span<const Feature> context, std::span<const std::uint32_t> candidate_fields,
+                  bool instance_normalisation = false);
 
   // The logit of context + candidate, including the pairs inside the
   // candidate (usually one or two features: offer, maybe merchant).
@@ -119,11 +122,18 @@ class CandidateScorer {
   std::int32_t SlotOf(std::uint32_t field) const;
   // A candidate feature's interaction with the whole context (without x_c).
   float ContextInteraction(const Feature& c) const;
+  void ScaleForOneHotCandidates();
 
   const FfmParams* params_;
   const internal::Kernels* kernels_;
   bool avx2_;
   float context_logit_ = 0.0f;
+  bool normalise_ = false;
+  float context_linear_ = 0.0f;  // bias + context linear terms
+  float context_pairs_ = 0.0f;   // the context's own pair terms, unscaled
+  float context_sq_ = 0.0f;      // the context's sum of squared values
+  float one_hot_scale_ = 1.0f;
+  std::vector<float> w_many_;                // w_, scaled for one-hot candidates
   std::vector<Feature> context_;             // known context features only
   std::vector<std::int32_t> slot_of_field_;  // num_fields entries
   std::vector<float> w_;                     // slots * latent_stride floats

@@ -11,6 +11,7 @@
 
 #include "promorec/model/ffm_kernel_internal.h"
 #include "promorec/model/ffm_params.h"
+#include "promorec/model/predict.h"
 
 namespace promorec::model {
 namespace {
@@ -355,6 +356,38 @@ TEST(CandidateScorerTest, ShortOutputIsNotOverrun) {
   scorer.ScoreMany(1, indices, std::span<float>(out).first(2));
   EXPECT_EQ(out[2], 0.0f);
   EXPECT_NEAR(out[1], scorer.Score(std::vector<Feature>{{1, 2, 1.0f}}), 1e-6f);
+}
+
+// With instance normalisation the scorer must give what training and
+// offline scoring give for the joined row (model::PredictLogit).
+TEST(CandidateScorerTest, InstanceNormalisationMatchesPredictLogit) {
+  std::mt19937_64 rng(10);
+  for (const ModelType type : {ModelType::kFfm, ModelType::kFm}) {
+    const FfmParams params = RandomModel(type, 40, 4, 4, rng);
+    for (const KernelPath path : {KernelPath::kBest, KernelPath::kScalar}) {
+      CandidateScorer scorer(params, path);
+      const std::vector<std::uint32_t> fields = {1};
+      const std::vector<Feature> context = {{0, 2, 1.0f}, {2, 5, 0.5f}, {3, 9, 1.0f}};
+      scorer.SetContext(context, fields, true);
+      std::vector<Feature> scratch;
+      EXPECT_NEAR(scorer.context_logit(), PredictLogit(params, context, true, &scratch), 1e-5f);
+      const std::vector<std::uint32_t> indices = {11, 12, 13, 999};
+      std::vector<float> many(indices.size());
+      scorer.ScoreMany(1, indices, many);
+      for (std::size_t i = 0; i < indices.size(); ++i) {
+        std::vector<Feature> joined = context;
+        joined.push_back({1, indices[i], 1.0f});
+        const float want = PredictLogit(params, joined, true, &scratch);
+        EXPECT_NEAR(many[i], want, 1e-5f) << i;
+        EXPECT_NEAR(scorer.Score(std::vector<Feature>{{1, indices[i], 1.0f}}), want, 1e-5f);
+      }
+      // Two candidate features, one with a value other than 1.
+      const std::vector<Feature> pair = {{1, 14, 1.0f}, {3, 15, 2.0f}};
+      std::vector<Feature> joined = context;
+      joined.insert(joined.end(), pair.begin(), pair.end());
+      EXPECT_NEAR(scorer.Score(pair), PredictLogit(params, joined, true, &scratch), 1e-5f);
+    }
+  }
 }
 
 TEST(CandidateScorerTest, ScorersAreMovable) {
