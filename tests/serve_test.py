@@ -276,6 +276,49 @@ except k.exceptions.ResourceNotFoundException:
         self.assertTrue(all(r["text"] for r in recommendations))
         self.assertEqual(self.server.request("GET", "/v1/recommendations?k=3")[0], 400)
 
+    def test_settings_auth_and_limits(self):
+        config = self.dir / "serve.json"
+        config.write_text(json.dumps({"api_keys": ["k1", "k2"], "admin_token": "a" * 20,
+                                      "rate_limit_per_second": 1, "rate_limit_burst": 3,
+                                      "max_header_bytes": 8192, "port": 1}))
+        # A bad value anywhere stops the start with the key, the source and why.
+        bad = subprocess.run([BINARY, "serve", "--config", str(config), "--data-dir",
+                              str(self.dir / "x")], capture_output=True, text=True, timeout=60,
+                             env={**os.environ, "PROMOREC_IDLE_TIMEOUT_SECONDS": "0"})
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("idle_timeout_seconds '0' (from PROMOREC_IDLE_TIMEOUT_SECONDS)", bad.stderr)
+        # Flags beat the file (port 1 there).
+        guarded = Server("--config", str(config), "--data-dir", str(self.dir / "guarded"))
+        try:
+            line = b"u1,o1,de,c1,m1,1518318207.8448,1\n"
+            status, _, reply = guarded.request("POST", "/v1/events", line,
+                                               {"Content-Type": "text/csv"})
+            self.assertEqual(status, 401)
+            self.assertEqual(json.loads(reply)["error"]["code"], "unauthorized")
+            status, _, _ = guarded.request("POST", "/v1/events", line,
+                                           {"Content-Type": "text/csv", "X-Api-Key": "k2"})
+            self.assertEqual(status, 200)
+            # Two more within the same second exhaust the burst of 3.
+            statuses = [guarded.request("GET", "/v1/recommendations?user=u",
+                                        headers={"Authorization": "Bearer k1"})[0]
+                        for _ in range(3)]
+            self.assertIn(429, statuses)
+            status, headers, _ = guarded.request("GET", "/v1/recommendations?user=u",
+                                                 headers={"Authorization": "Bearer k1"})
+            self.assertEqual(status, 429)
+            self.assertEqual(headers.get("Retry-After"), "1")
+            self.assertEqual(guarded.request("GET", "/healthz")[0], 200, "health is not limited")
+            self.assertEqual(guarded.request("GET", "/v1/admin/config")[0], 401)
+            status, _, body = guarded.request("GET", "/v1/admin/config",
+                                              headers={"Authorization": "Bearer " + "a" * 20})
+            self.assertEqual(status, 200)
+            self.assertNotIn("k1", body.decode())
+            self.assertEqual(json.loads(body)["api_keys"], 2)
+            status, _, _ = guarded.request("GET", "/healthz", headers={"X-Big": "y" * 20000})
+            self.assertIn(status, (413, 431))
+        finally:
+            self.assertEqual(guarded.stop(), 0)
+
     def test_sigterm_stops_cleanly(self):
         self.assertEqual(self.server.stop(), 0)
 

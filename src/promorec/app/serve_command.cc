@@ -6,16 +6,20 @@
 // /opt/ml/model (--sagemaker-root moves /opt/ml).
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "promorec/app/commands.h"
 #include "promorec/app/embedded_files.h"
 #include "promorec/app/event_appender.h"
+#include "promorec/app/serve_config.h"
 #include "promorec/app/stop_signals.h"
 #include "promorec/base/clock.h"
 #include "promorec/base/env.h"
@@ -32,17 +36,85 @@
 namespace promorec::app {
 namespace {
 
+// The flags whose values become settings (serve_config.h), by key.
+constexpr std::pair<const char*, const char*> kSettingFlags[] = {
+    {"--host", "host"},
+    {"--port", "port"},
+    {"--data-dir", "data_dir"},
+    {"--model", "model"},
+    {"--threads", "threads"},
+    {"--max-body", "max_body_bytes"},
+    {"--max-header", "max_header_bytes"},
+    {"--idle-timeout", "idle_timeout_seconds"},
+    {"--rate-limit", "rate_limit_per_second"},
+    {"--rate-burst", "rate_limit_burst"},
+    {"--api-keys", "api_keys"},
+    {"--admin-token", "admin_token"},
+    {"--kinesis-shard-rate", "kinesis_shard_records_per_second"}};
+
 struct ServeOptions {
-  std::string data_dir;
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 8080;
-  std::string model_dir;
-  unsigned threads = 0;
-  std::size_t max_body_bytes = 8 << 20;
-  double kinesis_shard_records_per_second = 0;
+  std::string config_file;
+  std::map<std::string, std::string> given;  // flag -> value, as typed
+  GivenSettings flags;                       // setting key -> {value, flag}, given ones only
   bool sagemaker = false;
   std::string sagemaker_root = "/opt/ml";
 };
+
+// A client over its request rate gets 429; one token bucket per address.
+class RateLimiter {
+ public:
+  RateLimiter(double per_second, double burst)
+      : per_second_(per_second), burst_(burst > 0 ? burst : std::max(1.0, per_second)) {}
+  bool Allow(const std::string& client) {
+    if (per_second_ <= 0) return true;
+    const double now =
+        std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    const std::lock_guard lock(mutex_);
+    Bucket& b = buckets_.try_emplace(client, Bucket{burst_, now}).first->second;
+    b.tokens = std::min(burst_, b.tokens + (now - b.updated) * per_second_);
+    b.updated = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+ private:
+  struct Bucket {
+    double tokens;
+    double updated;
+  };
+  double per_second_;
+  double burst_;
+  std::mutex mutex_;
+  std::map<std::string, Bucket> buckets_;
+};
+
+bool HasKey(const http::Request& r, const std::vector<std::string>& keys) {
+  std::string_view given = r.Header("x-api-key");
+  if (given.empty() && r.Header("authorization").starts_with("Bearer ")) {
+    given = r.Header("authorization").substr(7);
+  }
+  return std::find(keys.begin(), keys.end(), given) != keys.end();
+}
+
+// Wraps a route with the per-client rate limit and, for `keyed` routes,
+// the API key check.
+http::Handler Guard(http::Handler handler, RateLimiter& limiter, const ServeConfig& config,
+                    bool keyed) {
+  return [handler = std::move(handler), &limiter, &config, keyed](const http::Request& r) {
+    if (!limiter.Allow(r.client)) {
+      http::Response busy =
+          http::ErrorResponse(429, "rate_limited", "too many requests from " + r.client);
+      busy.headers.emplace_back("Retry-After", "1");
+      return busy;
+    }
+    if (keyed && !config.api_keys.empty() && !HasKey(r, config.api_keys)) {
+      return http::ErrorResponse(401, "unauthorized",
+                                 "an API key is required (X-Api-Key or Authorization: Bearer)");
+    }
+    return handler(r);
+  };
+}
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "promorec serve: %s\n", message.c_str());
@@ -79,26 +151,32 @@ http::Response KinesisRoute(const http::KinesisApi& kinesis, const http::Request
 int RunServe(ServeOptions o) {
   if (o.sagemaker) {
     if (const char* port = std::getenv("SAGEMAKER_BIND_TO_PORT"); port != nullptr) {
-      const std::string_view text(port);
-      unsigned value = 0;
-      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-      if (ec != std::errc() || end != text.data() + text.size() || value == 0 || value > 65535) {
-        return Fail("SAGEMAKER_BIND_TO_PORT '" + std::string(text) + "' is not a port number");
-      }
-      o.port = static_cast<std::uint16_t>(value);
+      o.flags["port"] = {port, "SAGEMAKER_BIND_TO_PORT"};
     }
-    if (o.model_dir.empty()) o.model_dir = o.sagemaker_root + "/model";
-    o.host = "0.0.0.0";
+    if (!o.flags.contains("model")) o.flags["model"] = {o.sagemaker_root + "/model", "--sagemaker"};
+    o.flags["host"] = {"0.0.0.0", "--sagemaker"};
   }
+  auto resolved = ResolveServeConfig(
+      o.config_file,
+      [](const std::string& name) -> std::optional<std::string> {
+        const char* value = std::getenv(name.c_str());
+        return value == nullptr ? std::nullopt : std::optional<std::string>(value);
+      },
+      o.flags);
+  if (!resolved) {
+    std::fprintf(stderr, "promorec serve: %s\n", resolved.error().message().c_str());
+    return kExitUnavailable;
+  }
+  const ServeConfig config = std::move(*resolved);
   base::Env& env = base::DefaultEnv();
   std::shared_ptr<const model::ModelFile> model;
-  if (!o.model_dir.empty()) {
-    auto read = model::ReadModel(env, o.model_dir);
-    if (!read) return Fail("--model " + o.model_dir + ": " + read.error().ToString());
+  if (!config.model.empty()) {
+    auto read = model::ReadModel(env, config.model);
+    if (!read) return Fail("--model " + config.model + ": " + read.error().ToString());
     model = std::make_shared<const model::ModelFile>(std::move(*read));
   }
   // The promotions scored: DATA_DIR/promotions.csv, else the demo shop's.
-  const std::string promotions_path = o.data_dir + "/promotions.csv";
+  const std::string promotions_path = config.data_dir + "/promotions.csv";
   const bool own_promotions = env.FileExists(promotions_path).value_or(false);
   std::string promotions_text;
   if (own_promotions) {
@@ -112,7 +190,8 @@ int RunServe(ServeOptions o) {
       promotions_text, own_promotions ? promotions_path : "demo-catalogue/promotions.csv");
   if (!promotions) return Fail(promotions.error().ToString());
   const http::RecommendApi recommend(model, std::move(*promotions));
-  auto store = eventlog::LocalStreamStore::Open(env, base::RealClock(), o.data_dir + "/streams");
+  auto store =
+      eventlog::LocalStreamStore::Open(env, base::RealClock(), config.data_dir + "/streams");
   if (!store) return Fail("cannot open the event log: " + store.error().ToString());
   auto clicks = OpenOrCreateStream(**store, std::string(kClickStream), kClickStreamShards);
   if (!clicks) return Fail("cannot open stream clicks: " + clicks.error().ToString());
@@ -122,12 +201,12 @@ int RunServe(ServeOptions o) {
   if (model) {
     registry
         .GetGauge("promorec_model_info", "The model being served.",
-                  {{"dir", o.model_dir},
+                  {{"dir", config.model},
                    {"features", std::to_string(model->params.shape().num_features)}})
         .Set(1);
   }
   http::KinesisOptions kinesis_options;
-  kinesis_options.shard_records_per_second = o.kinesis_shard_records_per_second;
+  kinesis_options.shard_records_per_second = config.kinesis_shard_records_per_second;
   kinesis_options.on_record = [&registry](std::string_view stream, std::string_view) {
     registry
         .GetCounter("promorec_kinesis_records_total", "Records stored through the Kinesis API.",
@@ -151,48 +230,72 @@ int RunServe(ServeOptions o) {
   const http::Handler invoke = [&sagemaker](const http::Request& r) {
     return FromSageMaker(sagemaker.Invoke(r.Header("content-type"), r.Header("accept"), r.body));
   };
-  router.Add("POST", "/invocations", invoke);
-  router.Add("POST", "/endpoints/{name}/invocations", invoke);
-  router.Add("POST", "/", [&kinesis](const http::Request& r) { return KinesisRoute(kinesis, r); });
+  RateLimiter limiter(config.rate_limit_per_second, config.rate_limit_burst);
+  router.Add("POST", "/invocations", Guard(invoke, limiter, config, false));
+  router.Add("POST", "/endpoints/{name}/invocations", Guard(invoke, limiter, config, false));
+  router.Add("POST", "/",
+             Guard([&kinesis](const http::Request& r) { return KinesisRoute(kinesis, r); }, limiter,
+                   config, false));
+  router.Add("GET", "/v1/admin/config", [&config](const http::Request& r) {
+    if (config.admin_token.empty()) {
+      return http::ErrorResponse(403, "forbidden", "admin routes are off: set admin_token");
+    }
+    if (r.Header("authorization") != "Bearer " + config.admin_token) {
+      return http::ErrorResponse(401, "unauthorized", "the admin token is required");
+    }
+    return http::Response{200, "application/json", ServeConfigJson(config), {}};
+  });
   metrics::Histogram& append_seconds = registry.GetHistogram(
       "promorec_log_append_seconds", "Time to make one request's events durable in the event log.",
       {}, metrics::LatencyBounds());
-  router.Add("POST", "/v1/events", [&](const http::Request& r) {
-    return http::HandleEvents(
-        r, base::RealClock().NowMicros(),
-        [&](std::span<const event::ClickEvent> events) -> base::Status {
-          const auto started = std::chrono::steady_clock::now();
-          EventAppender appender(click_stream, kAppendBatchRecords);
-          for (const event::ClickEvent& e : events) PROMOREC_RETURN_IF_ERROR(appender.Add(e));
-          PROMOREC_RETURN_IF_ERROR(appender.Flush());
-          append_seconds.Observe(
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-          return {};
-        },
-        [&registry](const http::DecodedEvents& decoded) {
-          registry.GetCounter("promorec_events_accepted_total", "Events stored.")
-              .Add(decoded.events.size());
-          for (const auto& [index, rejection] : decoded.rejected) {
-            registry
-                .GetCounter("promorec_events_rejected_total", "Events rejected, by reason.",
+  router.Add(
+      "POST", "/v1/events",
+      Guard(
+          [&](const http::Request& r) {
+            return http::HandleEvents(
+                r, base::RealClock().NowMicros(),
+                [&](std::span<const event::ClickEvent> events) -> base::Status {
+                  const auto started = std::chrono::steady_clock::now();
+                  EventAppender appender(click_stream, kAppendBatchRecords);
+                  for (const event::ClickEvent& e : events)
+                    PROMOREC_RETURN_IF_ERROR(appender.Add(e));
+                  PROMOREC_RETURN_IF_ERROR(appender.Flush());
+                  append_seconds.Observe(
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                          .count());
+                  return {};
+                },
+                [&registry](const http::DecodedEvents& decoded) {
+                  registry.GetCounter("promorec_events_accepted_total", "Events stored.")
+                      .Add(decoded.events.size());
+                  for (const auto& [index, rejection] : decoded.rejected) {
+                    registry
+                        .GetCounter(
+                            "promorec_events_rejected_total", "Events rejected, by reason.",
                             {{"reason", std::string(event::ReasonName(rejection.error.reason))}})
-                .Add();
-          }
-        });
-  });
-  router.Add("GET", "/v1/recommendations", [&recommend](const http::Request& r) {
-    return recommend.Handle(r, base::RealClock().NowMicros());
-  });
+                        .Add();
+                  }
+                });
+          },
+          limiter, config, true));
+  router.Add("GET", "/v1/recommendations",
+             Guard(
+                 [&recommend](const http::Request& r) {
+                   return recommend.Handle(r, base::RealClock().NowMicros());
+                 },
+                 limiter, config, true));
   router.Add("GET", "/metrics", [&registry](const http::Request&) {
     return http::Response{200, "text/plain; version=0.0.4", registry.Exposition(), {}};
   });
 
   StopSignals stop;  // before the server starts its threads
   http::ServerOptions server_options;
-  server_options.host = o.host;
-  server_options.port = o.port;
-  server_options.threads = o.threads;
-  server_options.max_body_bytes = o.max_body_bytes;
+  server_options.host = config.host;
+  server_options.port = config.port;
+  server_options.threads = config.threads;
+  server_options.max_body_bytes = config.max_body_bytes;
+  server_options.max_header_bytes = config.max_header_bytes;
+  server_options.idle_timeout_seconds = config.idle_timeout_seconds;
   server_options.observe = [&registry](const std::string& route, int status, double seconds) {
     registry
         .GetCounter("promorec_http_requests_total", "HTTP requests by route and status.",
@@ -206,8 +309,8 @@ int RunServe(ServeOptions o) {
   auto server = http::Server::Start(server_options, std::move(router));
   if (!server) return Fail(server.error().ToString());
   std::printf("promorec serve: listening on http://%s:%u (data directory %s, model %s)\n",
-              o.host.c_str(), static_cast<unsigned>((*server)->port()), o.data_dir.c_str(),
-              model ? o.model_dir.c_str() : "none");
+              config.host.c_str(), static_cast<unsigned>((*server)->port()),
+              config.data_dir.c_str(), model ? config.model.c_str() : "none");
   std::fflush(stdout);
   const int received = stop.Wait();
   // Stop waits for requests in flight; every append they made is durable
@@ -222,26 +325,40 @@ int RunServe(ServeOptions o) {
 void RegisterServeCommand(CLI::App& app, CommandResult& result) {
   auto o = std::make_shared<ServeOptions>();
   CLI::App* c = app.add_subcommand(
-      "serve", "run the HTTP server: event ingest, Kinesis-compatible API, SageMaker contract");
-  AddDataDirOption(*c, &o->data_dir);
-  c->add_option("--host", o->host, "address to listen on (anything but 127.0.0.1 is a choice)")
-      ->capture_default_str();
-  c->add_option("--port", o->port, "port to listen on (0 = any free port)")->capture_default_str();
-  c->add_option("--model", o->model_dir, "model directory written by `promorec train`");
-  c->add_option("--threads", o->threads, "server threads (0 = one per core)")
-      ->capture_default_str();
-  c->add_option("--max-body", o->max_body_bytes, "largest request body in bytes")
-      ->capture_default_str();
-  c->add_option("--kinesis-shard-rate", o->kinesis_shard_records_per_second,
-                "records/s each Kinesis shard accepts (0 = no limit)")
-      ->capture_default_str();
+      "serve",
+      "run the HTTP server: event ingest, Kinesis-compatible API, SageMaker contract, "
+      "recommendations");
+  c->add_option("--config", o->config_file,
+                "JSON settings file; PROMOREC_<KEY> variables override it, flags override both");
+  const std::map<std::string, std::string> help = {
+      {"--host", "address to listen on (default 127.0.0.1; anything else is a choice)"},
+      {"--port", "port to listen on (default 8080; 0 = any free port)"},
+      {"--data-dir", "data directory (default ./promorec-data)"},
+      {"--model", "model directory written by `promorec train`"},
+      {"--threads", "server threads (default 0 = one per core)"},
+      {"--max-body", "largest request body in bytes (default 8 MiB)"},
+      {"--max-header", "most bytes of request line and headers (default 32 KiB)"},
+      {"--idle-timeout", "seconds before an idle connection is closed (default 60)"},
+      {"--rate-limit", "requests/s per client address (default 0 = no limit)"},
+      {"--rate-burst", "requests a client may burst (default: one second's worth)"},
+      {"--api-keys", "comma-separated keys required on /v1/events and /v1/recommendations"},
+      {"--admin-token", "token for /v1/admin/* (at least 16 characters)"},
+      {"--kinesis-shard-rate", "records/s each Kinesis shard accepts (default 0 = no limit)"}};
+  for (const auto& [flag, key] : kSettingFlags) {
+    c->add_option(flag, o->given[flag], help.at(flag));
+  }
   c->add_flag("--sagemaker", o->sagemaker,
               "SageMaker container contract: SAGEMAKER_BIND_TO_PORT, all interfaces, "
               "/opt/ml/model");
   c->add_option("--sagemaker-root", o->sagemaker_root,
                 "where the SageMaker layout is (a test or a local run)")
       ->capture_default_str();
-  c->callback([o, &result] { result.exit_code = RunServe(*o); });
+  c->callback([o, c, &result] {
+    for (const auto& [flag, key] : kSettingFlags) {
+      if (c->count(flag) > 0) o->flags[key] = {o->given[flag], flag};
+    }
+    result.exit_code = RunServe(*o);
+  });
 }
 
 }  // namespace promorec::app

@@ -127,6 +127,16 @@ struct Server::Impl {
                                 &pending->request.headers);
       MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, &Impl::CollectArgument,
                                 &pending->request.query);
+      if (const MHD_ConnectionInfo* info =
+              MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+          info != nullptr && info->client_addr != nullptr &&
+          info->client_addr->sa_family == AF_INET) {
+        char text[INET_ADDRSTRLEN] = {};
+        const auto* in = reinterpret_cast<const sockaddr_in*>(info->client_addr);
+        if (inet_ntop(AF_INET, &in->sin_addr, text, sizeof text) != nullptr) {
+          pending->request.client = text;
+        }
+      }
       *con_cls = pending;
       return MHD_YES;
     }
@@ -210,7 +220,8 @@ base::Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options
       MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, options.port, nullptr,
       nullptr, &Impl::Access, impl.get(), MHD_OPTION_SOCK_ADDR,
       reinterpret_cast<const sockaddr*>(&address), MHD_OPTION_THREAD_POOL_SIZE, threads,
-      MHD_OPTION_NOTIFY_COMPLETED, &Impl::Completed, nullptr, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+      MHD_OPTION_NOTIFY_COMPLETED, &Impl::Completed, nullptr, MHD_OPTION_CONNECTION_TIMEOUT,
+      options.idle_timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT, options.max_header_bytes,
       MHD_OPTION_END);
   if (impl->daemon == nullptr) {
     return base::MakeError(base::Code::kUnavailable, "cannot listen on " + options.host + ":" +

@@ -28,6 +28,8 @@ struct Request {
   std::map<std::string, std::string> query;
   // Values of `{name}` segments of the matched route (/endpoints/{name}/...).
   std::map<std::string, std::string> params;
+  // The client's address ("127.0.0.1"), for per-client limits.
+  std::string client;
 
   // The header's value, or "" when absent (`name` in lower case).
   std::string_view Header(const std::string& name) const {
@@ -73,6 +75,11 @@ struct ServerOptions {
   std::uint16_t port = 8080;  // 0 picks a free port
   unsigned threads = 0;       // 0 = one per core
   std::size_t max_body_bytes = 8 << 20;
+  // Memory for one connection's request line and headers; a request whose
+  // headers do not fit is answered 431 by the server library.
+  std::size_t max_header_bytes = 32 << 10;
+  // A connection idle this long (mid-request or between requests) is closed.
+  unsigned idle_timeout_seconds = 60;
   // Called after each response with its route (see Router::Dispatch), status
   // and handling time in seconds; on the server's threads.
   std::function<void(const std::string& route, int status, double seconds)> observe;

@@ -1,0 +1,189 @@
+#include "promorec/app/serve_config.h"
+
+#include <simdjson.h>
+
+#include <charconv>
+#include <cmath>
+
+#include "promorec/base/env.h"
+#include "promorec/base/json_string.h"
+
+namespace promorec::app {
+namespace {
+
+constexpr const char* kKeys[] = {"host",
+                                 "port",
+                                 "data_dir",
+                                 "model",
+                                 "threads",
+                                 "max_body_bytes",
+                                 "max_header_bytes",
+                                 "idle_timeout_seconds",
+                                 "rate_limit_per_second",
+                                 "rate_limit_burst",
+                                 "api_keys",
+                                 "admin_token",
+                                 "kinesis_shard_records_per_second"};
+
+struct Value {
+  std::string text;
+  std::string source;  // "config.json", "PROMOREC_PORT", "--port"
+};
+
+std::string EnvName(const std::string& key) {
+  std::string name = "PROMOREC_";
+  for (const char c : key) name.push_back(static_cast<char>(std::toupper(c)));
+  return name;
+}
+
+base::Status ReadFile(const std::string& path, std::map<std::string, Value>* values) {
+  PROMOREC_ASSIGN_OR_RETURN(const std::string text,
+                            base::ReadFileToString(base::DefaultEnv(), path));
+  simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  if (const auto error = parser.parse(text).get(object); error != simdjson::SUCCESS) {
+    return base::InvalidArgument(path + ": not a JSON object (" + simdjson::error_message(error) +
+                                 ")");
+  }
+  for (const auto field : object) {
+    const std::string key(field.key);
+    if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
+      return base::InvalidArgument(path + ": unknown setting '" + key + "'");
+    }
+    std::string_view s;
+    simdjson::dom::array list;
+    if (field.value.get(s) == simdjson::SUCCESS) {
+      (*values)[key] = {std::string(s), path};
+    } else if (field.value.get(list) == simdjson::SUCCESS) {
+      std::string joined;
+      for (const auto item : list) {
+        std::string_view one;
+        if (item.get(one) != simdjson::SUCCESS || one.find(',') != std::string_view::npos) {
+          return base::InvalidArgument(path + ": " + key + " must list strings without commas");
+        }
+        if (!joined.empty()) joined += ",";
+        joined += one;
+      }
+      (*values)[key] = {joined, path};
+    } else if (field.value.is_number() || field.value.is_bool()) {
+      (*values)[key] = {simdjson::minify(field.value), path};
+    } else {
+      return base::InvalidArgument(path + ": " + key + " must be a string, number or list");
+    }
+  }
+  return {};
+}
+
+template <typename T>
+base::Status Whole(const std::string& key, const Value& v, T low, T high, T* out) {
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(v.text.data(), v.text.data() + v.text.size(), n);
+  if (ec != std::errc() || end != v.text.data() + v.text.size() || n < low || n > high) {
+    return base::InvalidArgument(key + " '" + v.text + "' (from " + v.source +
+                                 ") must be a whole number in " + std::to_string(low) + ".." +
+                                 std::to_string(high));
+  }
+  *out = static_cast<T>(n);
+  return {};
+}
+
+base::Status Rate(const std::string& key, const Value& v, double* out) {
+  double d = 0;
+  const auto [end, ec] = std::from_chars(v.text.data(), v.text.data() + v.text.size(), d);
+  if (ec != std::errc() || end != v.text.data() + v.text.size() || !std::isfinite(d) || d < 0) {
+    return base::InvalidArgument(key + " '" + v.text + "' (from " + v.source +
+                                 ") must be a number >= 0");
+  }
+  *out = d;
+  return {};
+}
+
+base::Status NonEmpty(const std::string& key, const Value& v, std::string* out) {
+  if (v.text.empty()) {
+    return base::InvalidArgument(key + " (from " + v.source + ") must not be empty");
+  }
+  *out = v.text;
+  return {};
+}
+
+}  // namespace
+
+base::Result<ServeConfig> ResolveServeConfig(const std::string& config_file, const EnvLookup& env,
+                                             const GivenSettings& flags) {
+  std::map<std::string, Value> values;
+  if (!config_file.empty()) PROMOREC_RETURN_IF_ERROR(ReadFile(config_file, &values));
+  for (const char* key : kKeys) {
+    if (auto found = env(EnvName(key)); found) values[key] = {*found, EnvName(key)};
+  }
+  for (const auto& [key, given] : flags) values[key] = {given.first, given.second};
+  ServeConfig c;
+  for (const auto& [key, v] : values) {
+    if (key == "host") {
+      PROMOREC_RETURN_IF_ERROR(NonEmpty(key, v, &c.host));
+    } else if (key == "port") {
+      PROMOREC_RETURN_IF_ERROR(Whole<std::uint16_t>(key, v, 0, 65535, &c.port));
+    } else if (key == "data_dir") {
+      PROMOREC_RETURN_IF_ERROR(NonEmpty(key, v, &c.data_dir));
+    } else if (key == "model") {
+      c.model = v.text;
+    } else if (key == "threads") {
+      PROMOREC_RETURN_IF_ERROR(Whole<unsigned>(key, v, 0, 256, &c.threads));
+    } else if (key == "max_body_bytes") {
+      PROMOREC_RETURN_IF_ERROR(
+          Whole<std::size_t>(key, v, 1024, std::size_t{1} << 30, &c.max_body_bytes));
+    } else if (key == "max_header_bytes") {
+      PROMOREC_RETURN_IF_ERROR(
+          Whole<std::size_t>(key, v, 4096, std::size_t{1} << 20, &c.max_header_bytes));
+    } else if (key == "idle_timeout_seconds") {
+      PROMOREC_RETURN_IF_ERROR(Whole<unsigned>(key, v, 1, 3600, &c.idle_timeout_seconds));
+    } else if (key == "rate_limit_per_second") {
+      PROMOREC_RETURN_IF_ERROR(Rate(key, v, &c.rate_limit_per_second));
+    } else if (key == "rate_limit_burst") {
+      PROMOREC_RETURN_IF_ERROR(Rate(key, v, &c.rate_limit_burst));
+    } else if (key == "kinesis_shard_records_per_second") {
+      PROMOREC_RETURN_IF_ERROR(Rate(key, v, &c.kinesis_shard_records_per_second));
+    } else if (key == "admin_token") {
+      c.admin_token = v.text;
+      if (!c.admin_token.empty() && c.admin_token.size() < 16) {
+        return base::InvalidArgument("admin_token (from " + v.source +
+                                     ") must be at least 16 characters");
+      }
+    } else if (key == "api_keys") {
+      c.api_keys.clear();
+      std::size_t at = 0;
+      while (at <= v.text.size() && !v.text.empty()) {
+        std::size_t end = v.text.find(',', at);
+        if (end == std::string::npos) end = v.text.size();
+        if (end == at) {
+          return base::InvalidArgument("api_keys (from " + v.source + ") has an empty key");
+        }
+        c.api_keys.push_back(v.text.substr(at, end - at));
+        at = end + 1;
+      }
+    }
+  }
+  return c;
+}
+
+std::string ServeConfigJson(const ServeConfig& c) {
+  std::string out = "{\"host\":";
+  base::AppendJsonString(c.host, &out);
+  out += ",\"port\":" + std::to_string(c.port) + ",\"data_dir\":";
+  base::AppendJsonString(c.data_dir, &out);
+  out += ",\"model\":";
+  base::AppendJsonString(c.model, &out);
+  char rates[160];
+  std::snprintf(rates, sizeof rates,
+                ",\"rate_limit_per_second\":%g,\"rate_limit_burst\":%g,"
+                "\"kinesis_shard_records_per_second\":%g",
+                c.rate_limit_per_second, c.rate_limit_burst, c.kinesis_shard_records_per_second);
+  out += ",\"threads\":" + std::to_string(c.threads) +
+         ",\"max_body_bytes\":" + std::to_string(c.max_body_bytes) +
+         ",\"max_header_bytes\":" + std::to_string(c.max_header_bytes) +
+         ",\"idle_timeout_seconds\":" + std::to_string(c.idle_timeout_seconds) + rates +
+         ",\"api_keys\":" + std::to_string(c.api_keys.size()) +
+         ",\"admin_token\":" + (c.admin_token.empty() ? "false" : "true") + "}\n";
+  return out;
+}
+
+}  // namespace promorec::app

@@ -1,0 +1,56 @@
+// `promorec serve`'s settings from a JSON file (--config), environment
+// variables (PROMOREC_<KEY>, e.g. PROMOREC_PORT) and flags, in rising order
+// of precedence, validated once at start-up: every bad value is an error
+// that names the key, where it came from and why.
+//
+// Keys: host, port, data_dir, model, threads, max_body_bytes,
+// max_header_bytes, idle_timeout_seconds, rate_limit_per_second,
+// rate_limit_burst, api_keys (a list, or comma-separated in the
+// environment), admin_token, kinesis_shard_records_per_second.
+// Thread-safety: functions; a ServeConfig is a value.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "promorec/base/status.h"
+
+namespace promorec::app {
+
+struct ServeConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::string data_dir = "./promorec-data";
+  std::string model;
+  unsigned threads = 0;
+  std::size_t max_body_bytes = 8 << 20;
+  std::size_t max_header_bytes = 32 << 10;
+  unsigned idle_timeout_seconds = 60;
+  // Requests per second per client address; 0 = no limit.
+  double rate_limit_per_second = 0;
+  double rate_limit_burst = 0;  // 0 = one second's worth
+  // When set, /v1/events and /v1/recommendations need one of these keys
+  // (X-Api-Key or Authorization: Bearer).
+  std::vector<std::string> api_keys;
+  // /v1/admin/* needs it; empty = admin routes refused.
+  std::string admin_token;
+  double kinesis_shard_records_per_second = 0;
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+// Values given on the command line: key -> {value, where from ("--port")}.
+using GivenSettings = std::map<std::string, std::pair<std::string, std::string>>;
+
+base::Result<ServeConfig> ResolveServeConfig(const std::string& config_file, const EnvLookup& env,
+                                             const GivenSettings& flags);
+
+// The settings as JSON with the secrets left out (for GET /v1/admin/config).
+std::string ServeConfigJson(const ServeConfig& config);
+
+}  // namespace promorec::app
