@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -318,6 +319,30 @@ except k.exceptions.ResourceNotFoundException:
             self.assertIn(status, (413, 431))
         finally:
             self.assertEqual(guarded.stop(), 0)
+
+    def test_sigterm_lets_a_request_in_flight_finish(self):
+        host, port = self.server.url[len("http://"):].split(":")
+        body = "".join(f"u{i},o{i % 20},de,c1,m1,{1518318207 + i},{i % 2}\n"
+                       for i in range(2000)).encode()
+        with socket.create_connection((host, int(port)), timeout=30) as conn:
+            conn.sendall(b"POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+                         + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                         + body[:1000])
+            # The request has started; now the server is told to stop.
+            self.server.process.send_signal(signal.SIGTERM)
+            time.sleep(0.3)
+            conn.sendall(body[1000:])
+            reply = b""
+            while chunk := conn.recv(65536):
+                reply += chunk
+        self.assertIn(b"200 OK", reply.split(b"\r\n", 1)[0])
+        self.assertIn(b'"accepted":2000', reply)
+        self.assertEqual(self.server.process.wait(timeout=30), 0)
+        self.server.process.stdout.close()
+        self.server.process.stderr.close()
+        stat = run("log", "stat", "--json", "--data-dir", str(self.data))
+        clicks = [s for s in json.loads(stat.stdout)["streams"] if s["name"] == "clicks"][0]
+        self.assertEqual(clicks["records"], 2000)
 
     def test_sigterm_stops_cleanly(self):
         self.assertEqual(self.server.stop(), 0)

@@ -4,7 +4,10 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstring>
@@ -113,6 +116,8 @@ struct Server::Impl {
   Router router;
   ServerOptions options;
   MHD_Daemon* daemon = nullptr;
+  // Requests between their first byte and the end of their response.
+  std::atomic<int> in_flight{0};
 
   static MHD_Result Access(void* cls, MHD_Connection* connection, const char* url,
                            const char* method, const char* /*version*/, const char* upload_data,
@@ -121,6 +126,7 @@ struct Server::Impl {
     auto* pending = static_cast<PendingRequest*>(*con_cls);
     if (pending == nullptr) {
       pending = new PendingRequest;
+      self->in_flight.fetch_add(1);
       pending->request.method = method;
       pending->request.path = url;
       MHD_get_connection_values(connection, MHD_HEADER_KIND, &Impl::CollectHeader,
@@ -192,8 +198,9 @@ struct Server::Impl {
     return MHD_YES;
   }
 
-  static void Completed(void* /*cls*/, MHD_Connection* /*connection*/, void** con_cls,
+  static void Completed(void* cls, MHD_Connection* /*connection*/, void** con_cls,
                         MHD_RequestTerminationCode /*code*/) {
+    if (*con_cls != nullptr) static_cast<Impl*>(cls)->in_flight.fetch_sub(1);
     delete static_cast<PendingRequest*>(*con_cls);
     *con_cls = nullptr;
   }
@@ -217,10 +224,10 @@ base::Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options
   const unsigned threads =
       options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   impl->daemon = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, options.port, nullptr,
-      nullptr, &Impl::Access, impl.get(), MHD_OPTION_SOCK_ADDR,
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC,
+      options.port, nullptr, nullptr, &Impl::Access, impl.get(), MHD_OPTION_SOCK_ADDR,
       reinterpret_cast<const sockaddr*>(&address), MHD_OPTION_THREAD_POOL_SIZE, threads,
-      MHD_OPTION_NOTIFY_COMPLETED, &Impl::Completed, nullptr, MHD_OPTION_CONNECTION_TIMEOUT,
+      MHD_OPTION_NOTIFY_COMPLETED, &Impl::Completed, impl.get(), MHD_OPTION_CONNECTION_TIMEOUT,
       options.idle_timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT, options.max_header_bytes,
       MHD_OPTION_END);
   if (impl->daemon == nullptr) {
@@ -235,6 +242,15 @@ base::Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options
 
 void Server::Stop() {
   if (impl_ && impl_->daemon != nullptr) {
+    // Stop accepting, then let requests in flight finish and answer (for at
+    // most kDrainTimeout) before the threads and connections go.
+    const MHD_socket listener = MHD_quiesce_daemon(impl_->daemon);
+    if (listener != MHD_INVALID_SOCKET) close(listener);
+    constexpr auto kDrainTimeout = std::chrono::seconds(30);
+    const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+    while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     MHD_stop_daemon(impl_->daemon);
     impl_->daemon = nullptr;
   }

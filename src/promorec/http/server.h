@@ -93,7 +93,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   std::uint16_t port() const { return port_; }
-  // Stops accepting, lets in-flight requests finish, joins the threads.
+  // Stops accepting, lets in-flight requests finish and answer (up to 30 s),
+  // then closes the connections and joins the threads.
   void Stop();
 
  private:
