@@ -86,8 +86,8 @@ def main():
     for name, argv, marker in (
             ("raw epoll", ["taskset", "-c", "0", str(RAW), "18090"], "listening"),
             ("promorec", ["taskset", "-c", "0", str(PROMOREC), "serve", "--port", "18091",
-                          "--threads", "1", "--model", str(work / "model"), "--data-dir",
-                          str(work / "data")], "listening on")):
+                          "--model", str(work / "model"), "--data-dir", str(work / "data")],
+             "listening on")):
         process, line = start(argv, marker)
         port = "18090" if name == "raw epoll" else "18091"
         try:

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "promorec/app/commands.h"
 #include "promorec/app/embedded_files.h"
@@ -292,7 +293,11 @@ int RunServe(ServeOptions o) {
   http::ServerOptions server_options;
   server_options.host = config.host;
   server_options.port = config.port;
-  server_options.threads = config.threads;
+  // Ingest handlers wait while their events become durable; with several
+  // threads per core, requests that arrive together share one fsync (the
+  // log's group commit) instead of queueing behind each other's.
+  server_options.threads =
+      config.threads > 0 ? config.threads : 8 * std::max(1u, std::thread::hardware_concurrency());
   server_options.max_body_bytes = config.max_body_bytes;
   server_options.max_header_bytes = config.max_header_bytes;
   server_options.idle_timeout_seconds = config.idle_timeout_seconds;
@@ -335,7 +340,7 @@ void RegisterServeCommand(CLI::App& app, CommandResult& result) {
       {"--port", "port to listen on (default 8080; 0 = any free port)"},
       {"--data-dir", "data directory (default ./promorec-data)"},
       {"--model", "model directory written by `promorec train`"},
-      {"--threads", "server threads (default 0 = one per core)"},
+      {"--threads", "server threads (default 0 = 8 per core)"},
       {"--max-body", "largest request body in bytes (default 8 MiB)"},
       {"--max-header", "most bytes of request line and headers (default 32 KiB)"},
       {"--idle-timeout", "seconds before an idle connection is closed (default 60)"},
