@@ -344,6 +344,34 @@ except k.exceptions.ResourceNotFoundException:
         clicks = [s for s in json.loads(stat.stdout)["streams"] if s["name"] == "clicks"][0]
         self.assertEqual(clicks["records"], 2000)
 
+    def test_signatures_are_checked_when_credentials_are_set(self):
+        signed = Server("--data-dir", str(self.dir / "signed"), "--model", str(self.model),
+                        "--aws-credentials", "promorec:promorec,other:secret2")
+        try:
+            def aws(secret, *args):
+                return subprocess.run([AWS, "--endpoint-url", signed.url, "--output", "json",
+                                       *args], capture_output=True, text=True, timeout=120,
+                                      env={**os.environ, **AWS_ENV,
+                                           "AWS_SECRET_ACCESS_KEY": secret})
+            good = aws("promorec", "kinesis", "create-stream", "--stream-name", "s",
+                       "--shard-count", "1")
+            self.assertEqual(good.returncode, 0, good.stderr)
+            bad = aws("wrong", "kinesis", "list-streams")
+            self.assertNotEqual(bad.returncode, 0)
+            self.assertIn("InvalidSignatureException", bad.stderr)
+            out = self.dir / "signed.json"
+            body = json.dumps({"instances": [{"keys": ["userid"], "values": ["u"]}]})
+            invoked = aws("promorec", "sagemaker-runtime", "invoke-endpoint", "--endpoint-name",
+                          "e", "--content-type", "application/json", "--cli-binary-format",
+                          "raw-in-base64-out", "--body", body, str(out))
+            self.assertEqual(invoked.returncode, 0, invoked.stderr)
+            refused = aws("wrong", "sagemaker-runtime", "invoke-endpoint", "--endpoint-name",
+                          "e", "--content-type", "application/json", "--cli-binary-format",
+                          "raw-in-base64-out", "--body", body, str(out))
+            self.assertNotEqual(refused.returncode, 0)
+        finally:
+            self.assertEqual(signed.stop(), 0)
+
     def test_sigterm_stops_cleanly(self):
         self.assertEqual(self.server.stop(), 0)
 

@@ -24,6 +24,7 @@
 #include "promorec/app/stop_signals.h"
 #include "promorec/base/clock.h"
 #include "promorec/base/env.h"
+#include "promorec/base/json_string.h"
 #include "promorec/event/catalogue_csv.h"
 #include "promorec/eventlog/local_store.h"
 #include "promorec/http/ingest_api.h"
@@ -31,6 +32,7 @@
 #include "promorec/http/recommend_api.h"
 #include "promorec/http/sagemaker_api.h"
 #include "promorec/http/server.h"
+#include "promorec/http/sigv4.h"
 #include "promorec/metrics/registry.h"
 #include "promorec/model/model_file.h"
 
@@ -51,7 +53,8 @@ constexpr std::pair<const char*, const char*> kSettingFlags[] = {
     {"--rate-burst", "rate_limit_burst"},
     {"--api-keys", "api_keys"},
     {"--admin-token", "admin_token"},
-    {"--kinesis-shard-rate", "kinesis_shard_records_per_second"}};
+    {"--kinesis-shard-rate", "kinesis_shard_records_per_second"},
+    {"--aws-credentials", "aws_credentials"}};
 
 struct ServeOptions {
   std::string config_file;
@@ -132,19 +135,35 @@ http::Response FromSageMaker(const http::SageMakerReply& reply) {
 
 // The Kinesis API on POST /: the operation is in X-Amz-Target, and AWS's
 // clients always sign (the signature is not checked).
-http::Response KinesisRoute(const http::KinesisApi& kinesis, const http::Request& request) {
+http::Response KinesisError(std::string_view type, std::string_view message) {
+  std::string body = "{\"__type\":";
+  base::AppendJsonString(type, &body);
+  body += ",\"message\":";
+  base::AppendJsonString(message, &body);
+  body += "}";
+  return http::Response{400, std::string(http::kKinesisContentType), body, {}};
+}
+
+// The Kinesis API on POST /: the operation is in X-Amz-Target. AWS's
+// clients always sign; the signature is checked when credentials are
+// configured.
+http::Response KinesisRoute(const http::KinesisApi& kinesis, const ServeConfig& config,
+                            const http::Request& request) {
   const std::string_view target = request.Header("x-amz-target");
   if (target.empty()) {
-    return FromKinesis({400,
-                        "{\"__type\":\"UnknownOperationException\",\"message\":\"POST / needs an "
-                        "X-Amz-Target header naming a Kinesis operation\"}",
-                        std::string(http::kKinesisContentType)});
+    return KinesisError("UnknownOperationException",
+                        "POST / needs an X-Amz-Target header naming a Kinesis operation");
   }
   if (!request.Header("authorization").starts_with("AWS4-HMAC-SHA256")) {
-    return FromKinesis({400,
-                        "{\"__type\":\"MissingAuthenticationTokenException\",\"message\":\"the "
-                        "request is not signed with AWS Signature Version 4\"}",
-                        std::string(http::kKinesisContentType)});
+    return KinesisError("MissingAuthenticationTokenException",
+                        "the request is not signed with AWS Signature Version 4");
+  }
+  if (!config.aws_credentials.empty()) {
+    if (auto verified =
+            http::VerifySigV4(request, config.aws_credentials, base::RealClock().NowMicros());
+        !verified) {
+      return KinesisError("InvalidSignatureException", verified.error().message());
+    }
   }
   return FromKinesis(kinesis.Handle(target, request.body));
 }
@@ -228,15 +247,26 @@ int RunServe(ServeOptions o) {
   });
   router.Add("GET", "/ping",
              [&sagemaker](const http::Request&) { return FromSageMaker(sagemaker.Ping()); });
-  const http::Handler invoke = [&sagemaker](const http::Request& r) {
+  const http::Handler invoke = [&sagemaker, &config](const http::Request& r) {
+    if (!config.aws_credentials.empty()) {
+      if (auto verified =
+              http::VerifySigV4(r, config.aws_credentials, base::RealClock().NowMicros());
+          !verified) {
+        http::Response refused =
+            http::ErrorResponse(403, "invalid_signature", verified.error().message());
+        refused.headers.emplace_back("x-amzn-ErrorType", "InvalidSignatureException");
+        return refused;
+      }
+    }
     return FromSageMaker(sagemaker.Invoke(r.Header("content-type"), r.Header("accept"), r.body));
   };
   RateLimiter limiter(config.rate_limit_per_second, config.rate_limit_burst);
   router.Add("POST", "/invocations", Guard(invoke, limiter, config, false));
   router.Add("POST", "/endpoints/{name}/invocations", Guard(invoke, limiter, config, false));
   router.Add("POST", "/",
-             Guard([&kinesis](const http::Request& r) { return KinesisRoute(kinesis, r); }, limiter,
-                   config, false));
+             Guard([&kinesis,
+                    &config](const http::Request& r) { return KinesisRoute(kinesis, config, r); },
+                   limiter, config, false));
   router.Add("GET", "/v1/admin/config", [&config](const http::Request& r) {
     if (config.admin_token.empty()) {
       return http::ErrorResponse(403, "forbidden", "admin routes are off: set admin_token");
@@ -348,7 +378,9 @@ void RegisterServeCommand(CLI::App& app, CommandResult& result) {
       {"--rate-burst", "requests a client may burst (default: one second's worth)"},
       {"--api-keys", "comma-separated keys required on /v1/events and /v1/recommendations"},
       {"--admin-token", "token for /v1/admin/* (at least 16 characters)"},
-      {"--kinesis-shard-rate", "records/s each Kinesis shard accepts (default 0 = no limit)"}};
+      {"--kinesis-shard-rate", "records/s each Kinesis shard accepts (default 0 = no limit)"},
+      {"--aws-credentials",
+       "ACCESS_KEY:SECRET pairs: check SigV4 signatures on the Kinesis and SageMaker routes"}};
   for (const auto& [flag, key] : kSettingFlags) {
     c->add_option(flag, o->given[flag], help.at(flag));
   }

@@ -23,7 +23,8 @@ constexpr const char* kKeys[] = {"host",
                                  "rate_limit_burst",
                                  "api_keys",
                                  "admin_token",
-                                 "kinesis_shard_records_per_second"};
+                                 "kinesis_shard_records_per_second",
+                                 "aws_credentials"};
 
 struct Value {
   std::string text;
@@ -148,6 +149,20 @@ base::Result<ServeConfig> ResolveServeConfig(const std::string& config_file, con
         return base::InvalidArgument("admin_token (from " + v.source +
                                      ") must be at least 16 characters");
       }
+    } else if (key == "aws_credentials") {
+      std::size_t at = 0;
+      while (at < v.text.size()) {
+        std::size_t end = v.text.find(',', at);
+        if (end == std::string::npos) end = v.text.size();
+        const std::string pair = v.text.substr(at, end - at);
+        const std::size_t colon = pair.find(':');
+        if (colon == std::string::npos || colon == 0 || colon + 1 == pair.size()) {
+          return base::InvalidArgument("aws_credentials (from " + v.source +
+                                       ") must be ACCESS_KEY:SECRET pairs");
+        }
+        c.aws_credentials[pair.substr(0, colon)] = pair.substr(colon + 1);
+        at = end + 1;
+      }
     } else if (key == "api_keys") {
       c.api_keys.clear();
       std::size_t at = 0;
@@ -182,6 +197,7 @@ std::string ServeConfigJson(const ServeConfig& c) {
          ",\"max_header_bytes\":" + std::to_string(c.max_header_bytes) +
          ",\"idle_timeout_seconds\":" + std::to_string(c.idle_timeout_seconds) + rates +
          ",\"api_keys\":" + std::to_string(c.api_keys.size()) +
+         ",\"aws_credentials\":" + std::to_string(c.aws_credentials.size()) +
          ",\"admin_token\":" + (c.admin_token.empty() ? "false" : "true") + "}\n";
   return out;
 }

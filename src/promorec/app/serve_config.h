@@ -6,7 +6,8 @@
 // Keys: host, port, data_dir, model, threads, max_body_bytes,
 // max_header_bytes, idle_timeout_seconds, rate_limit_per_second,
 // rate_limit_burst, api_keys (a list, or comma-separated in the
-// environment), admin_token, kinesis_shard_records_per_second.
+// environment), admin_token, kinesis_shard_records_per_second,
+// aws_credentials (ACCESS_KEY:SECRET pairs, a list or comma-separated).
 // Thread-safety: functions; a ServeConfig is a value.
 #pragma once
 
@@ -40,6 +41,9 @@ struct ServeConfig {
   // /v1/admin/* needs it; empty = admin routes refused.
   std::string admin_token;
   double kinesis_shard_records_per_second = 0;
+  // Access key -> secret; when set, the Kinesis and SageMaker routes check
+  // AWS Signature Version 4 signatures, not only their presence.
+  std::map<std::string, std::string> aws_credentials;
 };
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
