@@ -10,6 +10,7 @@ import os
 import pathlib
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -371,6 +372,32 @@ except k.exceptions.ResourceNotFoundException:
             self.assertNotEqual(refused.returncode, 0)
         finally:
             self.assertEqual(signed.stop(), 0)
+
+    def test_https_with_a_certificate(self):
+        cert, key = self.dir / "cert.pem", self.dir / "key.pem"
+        made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                               "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj",
+                               "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                              capture_output=True, text=True, timeout=120)
+        self.assertEqual(made.returncode, 0, made.stderr)
+        secure = Server("--data-dir", str(self.dir / "tls"), "--tls-cert", str(cert),
+                        "--tls-key", str(key))
+        try:
+            self.assertTrue(secure.url.startswith("https://127.0.0.1:"), secure.url)
+            context = ssl.create_default_context(cafile=str(cert))
+            with urllib.request.urlopen(secure.url + "/healthz", timeout=30,
+                                        context=context) as response:
+                self.assertEqual(json.load(response), {"status": "ok"})
+            with self.assertRaises(Exception):
+                urllib.request.urlopen(secure.url.replace("https", "http") + "/healthz",
+                                       timeout=10)
+        finally:
+            self.assertEqual(secure.stop(), 0)
+        half = subprocess.run([BINARY, "serve", "--tls-cert", str(cert), "--data-dir",
+                               str(self.dir / "half")], capture_output=True, text=True,
+                              timeout=60)
+        self.assertEqual(half.returncode, 2)
+        self.assertIn("tls_cert and tls_key go together", half.stderr)
 
     def test_sigterm_stops_cleanly(self):
         self.assertEqual(self.server.stop(), 0)

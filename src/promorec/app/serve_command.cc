@@ -54,7 +54,9 @@ constexpr std::pair<const char*, const char*> kSettingFlags[] = {
     {"--api-keys", "api_keys"},
     {"--admin-token", "admin_token"},
     {"--kinesis-shard-rate", "kinesis_shard_records_per_second"},
-    {"--aws-credentials", "aws_credentials"}};
+    {"--aws-credentials", "aws_credentials"},
+    {"--tls-cert", "tls_cert"},
+    {"--tls-key", "tls_key"}};
 
 struct ServeOptions {
   std::string config_file;
@@ -331,6 +333,14 @@ int RunServe(ServeOptions o) {
   server_options.max_body_bytes = config.max_body_bytes;
   server_options.max_header_bytes = config.max_header_bytes;
   server_options.idle_timeout_seconds = config.idle_timeout_seconds;
+  if (!config.tls_cert.empty()) {
+    auto cert = base::ReadFileToString(env, config.tls_cert);
+    if (!cert) return Fail("tls_cert: " + cert.error().ToString());
+    auto key = base::ReadFileToString(env, config.tls_key);
+    if (!key) return Fail("tls_key: " + key.error().ToString());
+    server_options.tls_cert_pem = std::move(*cert);
+    server_options.tls_key_pem = std::move(*key);
+  }
   server_options.observe = [&registry](const std::string& route, int status, double seconds) {
     registry
         .GetCounter("promorec_http_requests_total", "HTTP requests by route and status.",
@@ -343,9 +353,10 @@ int RunServe(ServeOptions o) {
   };
   auto server = http::Server::Start(server_options, std::move(router));
   if (!server) return Fail(server.error().ToString());
-  std::printf("promorec serve: listening on http://%s:%u (data directory %s, model %s)\n",
-              config.host.c_str(), static_cast<unsigned>((*server)->port()),
-              config.data_dir.c_str(), model ? config.model.c_str() : "none");
+  std::printf("promorec serve: listening on %s://%s:%u (data directory %s, model %s)\n",
+              config.tls_cert.empty() ? "http" : "https", config.host.c_str(),
+              static_cast<unsigned>((*server)->port()), config.data_dir.c_str(),
+              model ? config.model.c_str() : "none");
   std::fflush(stdout);
   const int received = stop.Wait();
   // Stop waits for requests in flight; every append they made is durable
@@ -380,7 +391,9 @@ void RegisterServeCommand(CLI::App& app, CommandResult& result) {
       {"--admin-token", "token for /v1/admin/* (at least 16 characters)"},
       {"--kinesis-shard-rate", "records/s each Kinesis shard accepts (default 0 = no limit)"},
       {"--aws-credentials",
-       "ACCESS_KEY:SECRET pairs: check SigV4 signatures on the Kinesis and SageMaker routes"}};
+       "ACCESS_KEY:SECRET pairs: check SigV4 signatures on the Kinesis and SageMaker routes"},
+      {"--tls-cert", "PEM certificate (chain) file: serve HTTPS (with --tls-key)"},
+      {"--tls-key", "PEM private key file for --tls-cert"}};
   for (const auto& [flag, key] : kSettingFlags) {
     c->add_option(flag, o->given[flag], help.at(flag));
   }

@@ -24,7 +24,9 @@ constexpr const char* kKeys[] = {"host",
                                  "api_keys",
                                  "admin_token",
                                  "kinesis_shard_records_per_second",
-                                 "aws_credentials"};
+                                 "aws_credentials",
+                                 "tls_cert",
+                                 "tls_key"};
 
 struct Value {
   std::string text;
@@ -149,6 +151,10 @@ base::Result<ServeConfig> ResolveServeConfig(const std::string& config_file, con
         return base::InvalidArgument("admin_token (from " + v.source +
                                      ") must be at least 16 characters");
       }
+    } else if (key == "tls_cert") {
+      PROMOREC_RETURN_IF_ERROR(NonEmpty(key, v, &c.tls_cert));
+    } else if (key == "tls_key") {
+      PROMOREC_RETURN_IF_ERROR(NonEmpty(key, v, &c.tls_key));
     } else if (key == "aws_credentials") {
       std::size_t at = 0;
       while (at < v.text.size()) {
@@ -177,6 +183,9 @@ base::Result<ServeConfig> ResolveServeConfig(const std::string& config_file, con
       }
     }
   }
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    return base::InvalidArgument("tls_cert and tls_key go together: set both for HTTPS");
+  }
   return c;
 }
 
@@ -198,7 +207,8 @@ std::string ServeConfigJson(const ServeConfig& c) {
          ",\"idle_timeout_seconds\":" + std::to_string(c.idle_timeout_seconds) + rates +
          ",\"api_keys\":" + std::to_string(c.api_keys.size()) +
          ",\"aws_credentials\":" + std::to_string(c.aws_credentials.size()) +
-         ",\"admin_token\":" + (c.admin_token.empty() ? "false" : "true") + "}\n";
+         ",\"admin_token\":" + (c.admin_token.empty() ? "false" : "true") +
+         ",\"tls\":" + (c.tls_cert.empty() ? "false" : "true") + "}\n";
   return out;
 }
 

@@ -7,7 +7,8 @@
 // max_header_bytes, idle_timeout_seconds, rate_limit_per_second,
 // rate_limit_burst, api_keys (a list, or comma-separated in the
 // environment), admin_token, kinesis_shard_records_per_second,
-// aws_credentials (ACCESS_KEY:SECRET pairs, a list or comma-separated).
+// aws_credentials (ACCESS_KEY:SECRET pairs, a list or comma-separated),
+// tls_cert and tls_key (PEM files; HTTPS when both are set).
 // Thread-safety: functions; a ServeConfig is a value.
 #pragma once
 
@@ -44,6 +45,8 @@ struct ServeConfig {
   // Access key -> secret; when set, the Kinesis and SageMaker routes check
   // AWS Signature Version 4 signatures, not only their presence.
   std::map<std::string, std::string> aws_credentials;
+  std::string tls_cert;  // PEM file paths
+  std::string tls_key;
 };
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;

@@ -223,14 +223,33 @@ base::Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options
   impl->options = options;
   const unsigned threads =
       options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  impl->daemon = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_ITC,
-      options.port, nullptr, nullptr, &Impl::Access, impl.get(), MHD_OPTION_SOCK_ADDR,
-      reinterpret_cast<const sockaddr*>(&address), MHD_OPTION_THREAD_POOL_SIZE, threads,
-      MHD_OPTION_NOTIFY_COMPLETED, &Impl::Completed, impl.get(), MHD_OPTION_CONNECTION_TIMEOUT,
-      options.idle_timeout_seconds, MHD_OPTION_CONNECTION_MEMORY_LIMIT, options.max_header_bytes,
-      MHD_OPTION_END);
+  const bool tls = !options.tls_cert_pem.empty() && !options.tls_key_pem.empty();
+  // The callback goes through MHD's intptr_t option slot, as its API asks.
+  MHD_RequestCompletedCallback completed = &Impl::Completed;
+  std::vector<MHD_OptionItem> items = {
+      {MHD_OPTION_SOCK_ADDR, 0, &address},
+      {MHD_OPTION_THREAD_POOL_SIZE, static_cast<intptr_t>(threads), nullptr},
+      {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(completed), impl.get()},
+      {MHD_OPTION_CONNECTION_TIMEOUT, static_cast<intptr_t>(options.idle_timeout_seconds), nullptr},
+      {MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<intptr_t>(options.max_header_bytes),
+       nullptr}};
+  if (tls) {
+    items.push_back({MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char*>(options.tls_key_pem.c_str())});
+    items.push_back(
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char*>(options.tls_cert_pem.c_str())});
+  }
+  items.push_back({MHD_OPTION_END, 0, nullptr});
+  impl->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                                      MHD_USE_ERROR_LOG | MHD_USE_ITC | (tls ? MHD_USE_TLS : 0),
+                                  options.port, nullptr, nullptr, &Impl::Access, impl.get(),
+                                  MHD_OPTION_ARRAY, items.data(), MHD_OPTION_END);
   if (impl->daemon == nullptr) {
+    if (tls) {
+      return base::MakeError(base::Code::kUnavailable,
+                             "cannot start HTTPS on " + options.host + ":" +
+                                 std::to_string(options.port) +
+                                 " (is the port in use, or the certificate or key not valid PEM?)");
+    }
     return base::MakeError(base::Code::kUnavailable, "cannot listen on " + options.host + ":" +
                                                          std::to_string(options.port) +
                                                          " (is the port in use, or not allowed?)");

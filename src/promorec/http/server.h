@@ -80,6 +80,10 @@ struct ServerOptions {
   std::size_t max_header_bytes = 32 << 10;
   // A connection idle this long (mid-request or between requests) is closed.
   unsigned idle_timeout_seconds = 60;
+  // HTTPS when both are set: PEM text of the certificate (chain) and of its
+  // private key.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
   // Called after each response with its route (see Router::Dispatch), status
   // and handling time in seconds; on the server's threads.
   std::function<void(const std::string& route, int status, double seconds)> observe;
