@@ -29,6 +29,7 @@ ALLOWED = {
     "pipeline": ALL_BELOW_PIPELINE,
     "http": ALL_BELOW_PIPELINE + ["pipeline"],
     "sim": ["base", "event"],
+    "agent": ["base", "event"],
     "app": None,  # the composition root may use everything
 }
 

@@ -32,6 +32,7 @@ void RegisterTrainCommand(CLI::App& app, CommandResult& result);
 void RegisterScoreCommands(CLI::App& app, CommandResult& result);
 void RegisterGenerateCommand(CLI::App& app, CommandResult& result);
 void RegisterServeCommand(CLI::App& app, CommandResult& result);
+void RegisterAgentCommand(CLI::App& app, CommandResult& result);
 // The subcommands whose parts are not built yet: they explain and exit 2.
 // Only one subcommand runs, so they share one `data_dir`.
 void RegisterPlannedCommands(CLI::App& app, CommandResult& result, std::string* data_dir);

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
     app::RegisterScoreCommands(cli, result);
     app::RegisterGenerateCommand(cli, result);
     app::RegisterServeCommand(cli, result);
+    app::RegisterAgentCommand(cli, result);
     std::string planned_data_dir;
     app::RegisterPlannedCommands(cli, result, &planned_data_dir);
     cli.parse_complete_callback([&log_level] { promorec::base::InitLogging(log_level); });
