@@ -16,8 +16,8 @@ import sys
 import tempfile
 import time
 import unittest
-import urllib.error
-import urllib.request
+
+from serve_process import ServeProcess
 
 BINARY = None
 BATCH = 50
@@ -34,55 +34,8 @@ def wait_for(predicate, timeout, what):
         time.sleep(0.1)
 
 
-class Server:
-    """A `promorec serve` process on a free port."""
-
-    def __init__(self, data_dir):
-        self.data_dir = data_dir
-        self.process = subprocess.Popen([BINARY, "serve", "--port", "0", "--data-dir", data_dir],
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                        text=True)
-        first = self.process.stdout.readline()
-        if "listening on" not in first:
-            self.process.kill()
-            raise AssertionError(f"serve did not start: {first}")
-        self.url = first.split()[4]
-
-    def kinesis(self, operation, body):
-        request = urllib.request.Request(
-            self.url + "/", data=json.dumps(body).encode(), method="POST",
-            headers={"X-Amz-Target": f"Kinesis_20131202.{operation}",
-                     "Content-Type": "application/x-amz-json-1.1",
-                     "Authorization": "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/"
-                                      "kinesis/aws4_request, SignedHeaders=host, Signature=0"})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                text = response.read()
-        except urllib.error.HTTPError as error:
-            raise AssertionError(f"{operation}: {error.code} {error.read()}") from error
-        return json.loads(text) if text.strip() else None
-
-    def read_stream(self, name):
-        """Every record of every shard: a list of (partition key, data bytes)."""
-        records = []
-        for shard in self.kinesis("ListShards", {"StreamName": name})["Shards"]:
-            iterator = self.kinesis("GetShardIterator", {
-                "StreamName": name, "ShardId": shard["ShardId"],
-                "ShardIteratorType": "TRIM_HORIZON"})["ShardIterator"]
-            while True:
-                page = self.kinesis("GetRecords", {"ShardIterator": iterator, "Limit": 10000})
-                records += [(r["PartitionKey"], base64.b64decode(r["Data"]))
-                            for r in page["Records"]]
-                iterator = page["NextShardIterator"]
-                if not page["Records"]:
-                    break
-        return records
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=30)
-        self.process.stdout.close()
-        return code
+def Server(data_dir):
+    return ServeProcess(BINARY, "--data-dir", data_dir)
 
 
 def varint(data, at):

@@ -19,6 +19,8 @@ import unittest
 import urllib.error
 import urllib.request
 
+from serve_process import ServeProcess
+
 BINARY = None
 AWS = "/usr/bin/aws"           # Debian's awscli (scripts/setup installs it)
 SYSTEM_PYTHON = "/usr/bin/python3"  # where Debian's python3-boto3 lives
@@ -30,34 +32,8 @@ def run(*args, **kwargs):
     return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=300, **kwargs)
 
 
-class Server:
-    """A `promorec serve` process on a free port."""
-
-    def __init__(self, *args):
-        self.process = subprocess.Popen([BINARY, "serve", "--port", "0", *args],
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True)
-        first = self.process.stdout.readline()
-        if "listening on" not in first:
-            self.process.kill()
-            raise AssertionError(f"serve did not start: {first} {self.process.stderr.read()}")
-        self.url = first.split()[4]
-
-    def request(self, method, path, body=None, headers=None):
-        req = urllib.request.Request(self.url + path, data=body, method=method,
-                                     headers=headers or {})
-        try:
-            with urllib.request.urlopen(req, timeout=30) as response:
-                return response.status, dict(response.headers), response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read()
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout=30)
-        self.process.stdout.close()
-        self.process.stderr.close()
-        return code
+def Server(*args):
+    return ServeProcess(BINARY, *args)
 
 
 class ServeTest(unittest.TestCase):
