@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include "promorec/base/golden_test_util.h"
 #include "promorec/base/mem_env.h"
 
 namespace promorec::agent {
@@ -57,6 +60,24 @@ TEST(CheckpointTest, SaveAndLoadThroughAnEnv) {
   EXPECT_EQ(*loaded, Sample());
   ASSERT_TRUE(SaveCheckpoint(*env, "/run/agent.checkpoint", {}));
   EXPECT_TRUE(LoadCheckpoint(*env, "/run/agent.checkpoint")->empty());
+}
+
+// Every file under tests/corpus/agent-checkpoint/ is refused exactly as
+// the .expected file beside it says.
+TEST(CheckpointTest, BadInputCorpus) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(PROMOREC_SOURCE_DIR) / "tests/corpus/agent-checkpoint";
+  int checked = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".ckpt") continue;
+    auto decoded = DecodeCheckpoint(testing::ReadTestFile(entry.path()));
+    const std::string actual = decoded
+                                   ? "accepted " + std::to_string(decoded->size()) + " entries\n"
+                                   : decoded.error().ToString() + "\n";
+    testing::ExpectGolden(entry.path().string() + ".expected", actual, entry.path());
+    ++checked;
+  }
+  EXPECT_GE(checked, 10);
 }
 
 }  // namespace
