@@ -257,7 +257,7 @@ except k.exceptions.ResourceNotFoundException:
     def test_settings_auth_and_limits(self):
         config = self.dir / "serve.json"
         config.write_text(json.dumps({"api_keys": ["k1", "k2"], "admin_token": "a" * 20,
-                                      "rate_limit_per_second": 1, "rate_limit_burst": 3,
+                                      "rate_limit_per_second": 0.1, "rate_limit_burst": 3,
                                       "max_header_bytes": 8192, "port": 1}))
         # A bad value anywhere stops the start with the key, the source and why.
         bad = subprocess.run([BINARY, "serve", "--config", str(config), "--data-dir",
@@ -276,7 +276,9 @@ except k.exceptions.ResourceNotFoundException:
             status, _, _ = guarded.request("POST", "/v1/events", line,
                                            {"Content-Type": "text/csv", "X-Api-Key": "k2"})
             self.assertEqual(status, 200)
-            # Two more within the same second exhaust the burst of 3.
+            # The two requests above took two of the burst of 3, refilled at
+            # only 0.1/s: the second of these finds the bucket empty, however
+            # slow the machine.
             statuses = [guarded.request("GET", "/v1/recommendations?user=u",
                                         headers={"Authorization": "Bearer k1"})[0]
                         for _ in range(3)]
@@ -302,13 +304,21 @@ except k.exceptions.ResourceNotFoundException:
         body = "".join(f"u{i},o{i % 20},de,c1,m1,{1518318207 + i},{i % 2}\n"
                        for i in range(2000)).encode()
         with socket.create_connection((host, int(port)), timeout=30) as conn:
+            # "Expect: 100-continue" makes the server answer once it has taken
+            # the request on, so the request is surely in flight before the
+            # signal, however slow the server (e.g. under a sanitizer).
             conn.sendall(b"POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
-                         + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
-                         + body[:1000])
-            # The request has started; now the server is told to stop.
+                         + f"Content-Length: {len(body)}\r\nConnection: close\r\n".encode()
+                         + b"Expect: 100-continue\r\n\r\n")
+            interim = b""
+            while b"\r\n\r\n" not in interim:
+                chunk = conn.recv(4096)
+                self.assertTrue(chunk, "the server closed before 100 Continue")
+                interim += chunk
+            self.assertIn(b"100 Continue", interim)
             self.server.process.send_signal(signal.SIGTERM)
             time.sleep(0.3)
-            conn.sendall(body[1000:])
+            conn.sendall(body)
             reply = b""
             while chunk := conn.recv(65536):
                 reply += chunk
