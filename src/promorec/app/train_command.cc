@@ -137,12 +137,8 @@ int RunTrain(const TrainCommandOptions& o) {
   if (!result) return Fail(result.error().ToString());
   const trainer::EpochReport& best =
       result->epochs[static_cast<std::size_t>(result->best_epoch - 1)];
-  std::vector<std::uint32_t> counts = train->FeatureCounts();
+  std::vector<std::uint32_t> counts = std::move(result->counts);
   counts.resize(features, 0);
-  if (valid && options.learn_valid) {
-    const auto more = valid->FeatureCounts();
-    for (std::size_t f = 0; f < more.size() && f < counts.size(); ++f) counts[f] += more[f];
-  }
   model::ModelFile file{
       std::move(result->params),
       events || named ? std::move(dictionary) : NumericDictionary(*train, fields, features),

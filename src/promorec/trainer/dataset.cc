@@ -126,9 +126,14 @@ std::span<const model::Feature> Dataset::Row(std::size_t i,
 }
 
 std::vector<std::uint32_t> Dataset::FeatureCounts() const {
-  std::vector<std::uint32_t> counts(num_features_, 0);
-  for (const std::uint32_t index : indices_) ++counts[index];
+  std::vector<std::uint32_t> counts;
+  AddFeatureCounts(&counts);
   return counts;
+}
+
+void Dataset::AddFeatureCounts(std::vector<std::uint32_t>* counts) const {
+  if (counts->size() < num_features_) counts->resize(num_features_, 0);
+  for (const std::uint32_t index : indices_) ++(*counts)[index];
 }
 
 base::Status Dataset::WriteCache(base::Env& env, const std::string& path,

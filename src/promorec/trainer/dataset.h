@@ -62,6 +62,8 @@ class Dataset {
   std::size_t total_features() const { return indices_.size(); }
   // How often each feature index occurs (size num_features()).
   std::vector<std::uint32_t> FeatureCounts() const;
+  // Adds this set's occurrences to `counts`, growing it as needed.
+  void AddFeatureCounts(std::vector<std::uint32_t>* counts) const;
 
   // The binary cache (docs/formats/dataset-cache.md): the arrays as they
   // are in memory, keyed by the source file's size and CRC32C so that a

@@ -40,18 +40,28 @@ double Loss(float logit, float label) {
   return label > 0.5f ? -std::log(p) : -std::log(1 - p);
 }
 
-double StateLogLoss(const SgdState& state, const Dataset& data, bool normalise, int threads) {
+// Mean logloss over `data` of logit(i, row scratch, kernel scratch), the
+// rows split among `threads`.
+template <typename LogitOf>
+double MeanLogLoss(const Dataset& data, int threads, const LogitOf& logit) {
   std::vector<double> sums(static_cast<std::size_t>(std::max(1, threads)), 0.0);
   Parallel(threads, data.rows(), [&](std::size_t t, std::size_t begin, std::size_t end) {
+    std::vector<model::Feature> row, scratch;
     double sum = 0;
-    for (std::size_t i = begin; i < end; ++i) {
-      sum += Loss(state.Logit(RowOf(data, i), normalise), data.label(i));
-    }
+    for (std::size_t i = begin; i < end; ++i) sum += Loss(logit(i, &row, &scratch), data.label(i));
     sums[t] = sum;
   });
   return data.rows() == 0
              ? 0
              : std::accumulate(sums.begin(), sums.end(), 0.0) / static_cast<double>(data.rows());
+}
+
+double StateLogLoss(const SgdState& state, const Dataset& data, bool normalise, int threads) {
+  return MeanLogLoss(
+      data, threads,
+      [&](std::size_t i, std::vector<model::Feature>*, std::vector<model::Feature>*) {
+        return state.Logit(RowOf(data, i), normalise);
+      });
 }
 
 // One pass over `order` (indices into data). Threads take chunks of it
@@ -95,19 +105,11 @@ std::vector<std::uint32_t> Shuffled(std::size_t n, std::mt19937_64& rng) {
 
 double EvaluateLogLoss(const model::FfmParams& params, const Dataset& data, bool normalise,
                        int threads) {
-  std::vector<double> sums(static_cast<std::size_t>(std::max(1, threads)), 0.0);
-  Parallel(threads, data.rows(), [&](std::size_t t, std::size_t begin, std::size_t end) {
-    std::vector<model::Feature> row, scratch;
-    double sum = 0;
-    for (std::size_t i = begin; i < end; ++i) {
-      sum +=
-          Loss(model::PredictLogit(params, data.Row(i, &row), normalise, &scratch), data.label(i));
-    }
-    sums[t] = sum;
-  });
-  return data.rows() == 0
-             ? 0
-             : std::accumulate(sums.begin(), sums.end(), 0.0) / static_cast<double>(data.rows());
+  return MeanLogLoss(
+      data, threads,
+      [&](std::size_t i, std::vector<model::Feature>* row, std::vector<model::Feature>* scratch) {
+        return model::PredictLogit(params, data.Row(i, row), normalise, scratch);
+      });
 }
 
 base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Dataset* valid,
@@ -130,7 +132,7 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
   auto created = model::FfmParams::Create(shape, options.seed, init);
   if (!created) return std::unexpected(created.error());
   for (float& v : created->latent()) v -= init / 2;
-  TrainResult result{std::move(*created), {}, 0, {}};
+  TrainResult result{std::move(*created), {}, 0, {}, train.FeatureCounts()};
   model::FfmParams& params = result.params;
   // A warm start copies the earlier model's features; features new since
   // then (a grown dictionary) keep their fresh initial values.
@@ -156,7 +158,7 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
     }
   }
   PROMOREC_ASSIGN_OR_RETURN(SgdState state, SgdState::From(params, optimiser));
-  state.SetCounts(train.FeatureCounts());
+  state.SetCounts(result.counts);
   const SgdOptions sgd{options.eta,          options.lambda,       options.lambda_linear,
                        options.prior_latent, options.prior_linear, options.normalise};
 
@@ -204,11 +206,8 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
   if (early) (void)env.RemoveFile(options.snapshot_path);
   if (options.learn_valid && valid != nullptr && valid->rows() > 0) {
     if (valid->rows() > UINT32_MAX) return base::InvalidArgument("more than 2^32 validation rows");
-    std::vector<std::uint32_t> counts = train.FeatureCounts();
-    const std::vector<std::uint32_t> more = valid->FeatureCounts();
-    counts.resize(std::max(counts.size(), more.size()), 0);
-    for (std::size_t f = 0; f < more.size(); ++f) counts[f] += more[f];
-    state.SetCounts(counts);
+    valid->AddFeatureCounts(&result.counts);
+    state.SetCounts(result.counts);
     Pass(state, *valid, Shuffled(valid->rows(), rng), threads, sgd);
   }
   state.ExportParams(&params);

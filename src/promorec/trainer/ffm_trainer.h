@@ -64,6 +64,9 @@ struct TrainResult {
   std::vector<float> optimiser;
   int best_epoch = 0;
   std::vector<EpochReport> epochs;
+  // How often each feature occurred in the rows learned (the training
+  // rows, and the validation rows when they were learned too).
+  std::vector<std::uint32_t> counts;
 };
 
 using EpochCallback = std::function<void(const EpochReport&)>;
