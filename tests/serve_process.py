@@ -1,5 +1,6 @@
 """A `promorec serve` process on a free port, for the Python tests that
-drive a real server (serve_test.py, agent_test.py)."""
+drive a real server (serve_test.py, agent_test.py), and a reader for the
+event records they find in its streams."""
 import base64
 import json
 import signal
@@ -11,6 +12,25 @@ import urllib.request
 # configured credentials the server does not check the signature itself.
 UNCHECKED_SIGNATURE = ("AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/kinesis/"
                        "aws4_request, SignedHeaders=host, Signature=0")
+
+
+def event_record_fields(record):
+    """event_id, user_id, offer_id, country, category and product of a binary event
+    record (docs/formats/event-record.md): the strings after its 3-byte header."""
+    assert record[0] == 0xC1 and record[1] == 1, record
+    fields, at = [], 3
+    for _ in range(6):
+        length, shift = 0, 0
+        while True:
+            byte = record[at]
+            at += 1
+            length |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                break
+        fields.append(record[at:at + length].decode())
+        at += length
+    return fields
 
 
 class ServeProcess:

@@ -19,7 +19,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-from serve_process import ServeProcess
+from serve_process import ServeProcess, event_record_fields
 
 BINARY = None
 AWS = "/usr/bin/aws"           # Debian's awscli (scripts/setup installs it)
@@ -167,6 +167,63 @@ except k.exceptions.ResourceNotFoundException:
                                  "Content-Type": "application/x-amz-json-1.1"})
         self.assertEqual(status, 400)
         self.assertEqual(json.loads(reply)["__type"], "MissingAuthenticationTokenException")
+
+    def test_kinesis_click_records_reach_the_clicks_stream(self):
+        self.aws("kinesis", "create-stream", "--stream-name", "shop", "--shard-count", "2")
+        line = "u7,o1,de,c1,m1,1518318207.8448,1"
+        put = lambda: self.aws("kinesis", "put-record", "--stream-name", "shop",
+                               "--partition-key", "k7", "--data", line,
+                               "--cli-binary-format", "raw-in-base64-out")
+        put()
+        # boto3: a JSON event with its own id, a JSON event without one, other data.
+        script = f"""
+import boto3, json
+k = boto3.client("kinesis", endpoint_url="{self.server.url}")
+out = k.put_records(StreamName="shop", Records=[
+    {{"Data": json.dumps({{"event_id": "ev-1", "user_id": "u8", "product": "p9",
+                           "rating": 0}}).encode(), "PartitionKey": "k8"}},
+    {{"Data": b'{{"userid": "u9", "merchant": "p1", "rating": 1, "utcdate": 1518318207}}',
+      "PartitionKey": "k9"}},
+    {{"Data": b"\\x00 not a click", "PartitionKey": "k0"}}])
+assert out["FailedRecordCount"] == 0, out
+try:
+    k.put_record(StreamName="clicks", PartitionKey="x", Data=b"not a click")
+except k.exceptions.InvalidArgumentException as e:
+    print("refused")
+direct = k.put_records(StreamName="clicks", Records=[
+    {{"Data": b"u5,0,de,c1,m2,1518318209,0", "PartitionKey": "x"}},
+    {{"Data": b"junk", "PartitionKey": "y"}}])
+print(direct["FailedRecordCount"], direct["Records"][1]["ErrorCode"])
+"""
+        result = subprocess.run([SYSTEM_PYTHON, "-c", script], capture_output=True, text=True,
+                                timeout=120, env={**os.environ, **AWS_ENV, "PYTHONPATH": ""})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.split(), ["refused", "1", "InvalidArgumentException"])
+        # The producer retries the first record: its event keeps its id.
+        put()
+        # Every record of `shop` is there as it came...
+        shop = sorted(data for _, data in self.server.read_stream("shop"))
+        self.assertEqual(len(shop), 5)
+        self.assertEqual(shop.count(line.encode()), 2)
+        # ...and `clicks` holds only event records, keyed by user id.
+        events = {}
+        for key, data in self.server.read_stream("clicks"):
+            event_id, user, *_ = event_record_fields(data)
+            self.assertEqual(key, user)
+            events.setdefault(user, []).append(event_id)
+        self.assertEqual(sorted(events), ["u5", "u7", "u8", "u9"])
+        self.assertEqual(len(events["u7"]), 2)
+        self.assertEqual(events["u7"][0], events["u7"][1], "a retried record, the same id")
+        self.assertRegex(events["u7"][0], "^[0-9a-f]{32}$")
+        self.assertEqual(events["u8"], ["ev-1"])
+        self.assertRegex(events["u9"][0], "^[0-9a-f]{32}$")
+        self.assertNotEqual(events["u9"][0], events["u7"][0])
+        text = self.server.request("GET", "/metrics")[2].decode()
+        self.assertIn('promorec_kinesis_click_events_total{stream="shop"} 4\n', text)
+        self.assertIn('promorec_kinesis_other_records_total{stream="shop"} 1\n', text)
+        self.assertIn('promorec_kinesis_click_events_total{stream="clicks"} 1\n', text)
+        self.assertIn('promorec_kinesis_rejected_records_total{stream="clicks"} 2\n', text)
+        self.assertIn('promorec_kinesis_records_total{stream="shop"} 5\n', text)
 
     def test_sagemaker_invoke_endpoint_with_the_aws_cli(self):
         request = {"instances": [
@@ -384,6 +441,117 @@ except k.exceptions.ResourceNotFoundException:
                               timeout=60)
         self.assertEqual(half.returncode, 2)
         self.assertIn("tls_cert and tls_key go together", half.stderr)
+
+    PROMOTIONS = {"promotions": [
+        {"id": "DE10", "text": "10% off in Germany", "eligibility": {"countries": ["DE"]}},
+        {"id": "LOYAL", "text": "Thanks for coming back",
+         "eligibility": {"returning_shoppers_only": True}},
+        {"id": "WELCOME", "text": "Welcome!", "eligibility": {"new_shoppers_only": True}},
+        {"id": "BIG", "text": "5 off orders from 100", "eligibility": {"min_price": 100}},
+        {"id": "GONE", "text": "Expired", "eligibility": {"valid_until": "2020-01-01T00:00:00Z"}},
+        {"id": "ALWAYS", "text": "Free shipping", "code": "SHIPFREE"}]}
+
+    def recommend(self, server, query):
+        status, _, body = server.request("GET", "/v1/recommendations?k=10&" + query)
+        self.assertEqual(status, 200, body)
+        answer = json.loads(body)
+        self.assertTrue(all(isinstance(r["score"], float) for r in answer["recommendations"]))
+        return answer["profile"], {r["promotion_id"]: r["text"]
+                                   for r in answer["recommendations"]}
+
+    def serve_with_promotions(self, name):
+        data = self.dir / name
+        data.mkdir()
+        (data / "promotions.json").write_text(json.dumps(self.PROMOTIONS))
+        server = Server("--data-dir", str(data), "--model", str(self.model))
+        return data, server, server.process.stdout.readline()
+
+    def test_promotions_json_rules_are_served(self):
+        data, server, startup = self.serve_with_promotions("rules")
+        try:
+            self.assertIn(f"6 promotions from {data}/promotions.json", startup)
+            profile, shown = self.recommend(server, "user=nobody&country=de")
+            self.assertFalse(profile)
+            self.assertEqual(set(shown), {"DE10", "WELCOME", "BIG", "ALWAYS"})
+            self.assertEqual(shown["DE10"], "10% off in Germany")
+            _, shown = self.recommend(server, "user=nobody&country=fr&price=20")
+            self.assertEqual(set(shown), {"WELCOME", "ALWAYS"})
+            status, _, _ = server.request("GET", "/v1/recommendations?user=x&price=cheap")
+            self.assertEqual(status, 400)
+        finally:
+            self.assertEqual(server.stop(), 0)
+
+    def test_profile_from_events_changes_recommendations(self):
+        data, server, startup = self.serve_with_promotions("profiles")
+        try:
+            self.assertIn("profiles: 0 users (no snapshot, 0 events replayed", startup)
+            profile, shown = self.recommend(server, "user=u9")
+            self.assertFalse(profile)
+            self.assertEqual(set(shown), {"WELCOME", "BIG", "ALWAYS"})
+            event = {"user_id": "u9", "product": "p1", "country": "de", "rating": 0}
+            status, _, reply = server.request("POST", "/v1/events", json.dumps(event).encode(),
+                                              {"Content-Type": "application/json"})
+            self.assertEqual(status, 200, reply)
+            profile, shown = self.recommend(server, "user=u9")
+            self.assertTrue(profile)
+            self.assertEqual(set(shown), {"DE10", "WELCOME", "BIG", "ALWAYS"},
+                             "the country comes from the profile")
+            event = {"user_id": "u9", "product": "p2", "rating": 1}
+            status, _, reply = server.request("POST", "/v1/events", json.dumps(event).encode(),
+                                              {"Content-Type": "application/json"})
+            self.assertEqual(status, 200, reply)
+            _, shown = self.recommend(server, "user=u9")
+            self.assertEqual(set(shown), {"DE10", "LOYAL", "BIG", "ALWAYS"},
+                             "a click makes a returning shopper")
+        finally:
+            self.assertEqual(server.stop(), 0)
+        self.assertTrue((data / "profiles" / "snapshot").exists())
+        # Events stored while the server is down are replayed after the
+        # snapshot at the next start; those in the snapshot are not again.
+        events = data / "more.json"
+        events.write_text(json.dumps({"user_id": "u10", "product": "p1", "country": "de",
+                                      "rating": 0, "timestamp": 1700000000}) + "\n")
+        imported = run("import", "--format", "json", "--data-dir", str(data), str(events))
+        self.assertEqual(imported.returncode, 0, imported.stderr)
+        again = Server("--data-dir", str(data), "--model", str(self.model))
+        try:
+            startup = again.process.stdout.readline()
+            self.assertIn(f"profiles: 2 users (1 from {data}/profiles/snapshot, "
+                          "1 events replayed", startup)
+            profile, shown = self.recommend(again, "user=u9")
+            self.assertTrue(profile)
+            self.assertIn("LOYAL", shown)
+            profile, shown = self.recommend(again, "user=u10")
+            self.assertTrue(profile)
+            self.assertIn("DE10", shown)
+        finally:
+            self.assertEqual(again.stop(), 0)
+
+    def start_fails(self, data):
+        return subprocess.run([BINARY, "serve", "--port", "0", "--data-dir", str(data),
+                               "--model", str(self.model)], capture_output=True, text=True,
+                              timeout=60)
+
+    def test_bad_promotions_json_stops_the_start(self):
+        data = self.dir / "bad-promotions"
+        data.mkdir()
+        (data / "promotions.json").write_text(
+            '[{"id": "A", "text": "a"}, {"id": "B", "text": "b", '
+            '"eligibility": {"countrys": ["de"]}}]')
+        failed = self.start_fails(data)
+        self.assertEqual(failed.returncode, 1)
+        self.assertEqual(failed.stdout, "")
+        self.assertIn(f'promorec serve: invalid_argument: {data}/promotions.json: '
+                      'promotions[1].eligibility: unknown key "countrys"\n', failed.stderr)
+
+    def test_damaged_profile_snapshot_stops_the_start(self):
+        data = self.dir / "bad-snapshot"
+        (data / "profiles").mkdir(parents=True)
+        (data / "profiles" / "snapshot").write_bytes(b"PROFILEZ" + bytes(8))
+        failed = self.start_fails(data)
+        self.assertEqual(failed.returncode, 1)
+        self.assertIn(f"{data}/profiles/snapshot: header: bad magic (not a profile snapshot)",
+                      failed.stderr)
 
     def test_sigterm_stops_cleanly(self):
         self.assertEqual(self.server.stop(), 0)

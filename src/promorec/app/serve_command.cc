@@ -17,15 +17,17 @@
 #include <string>
 #include <thread>
 
+#include "promorec/app/click_ingest.h"
 #include "promorec/app/commands.h"
-#include "promorec/app/embedded_files.h"
 #include "promorec/app/event_appender.h"
+#include "promorec/app/http_metrics.h"
 #include "promorec/app/serve_config.h"
+#include "promorec/app/serve_profiles.h"
+#include "promorec/app/serve_promotions.h"
 #include "promorec/app/stop_signals.h"
 #include "promorec/base/clock.h"
 #include "promorec/base/env.h"
 #include "promorec/base/json_string.h"
-#include "promorec/event/catalogue_csv.h"
 #include "promorec/eventlog/local_store.h"
 #include "promorec/http/ingest_api.h"
 #include "promorec/http/kinesis_api.h"
@@ -46,6 +48,7 @@ constexpr std::pair<const char*, const char*> kSettingFlags[] = {
     {"--data-dir", "data_dir"},
     {"--model", "model"},
     {"--threads", "threads"},
+    {"--workers", "workers"},
     {"--max-body", "max_body_bytes"},
     {"--max-header", "max_header_bytes"},
     {"--idle-timeout", "idle_timeout_seconds"},
@@ -197,26 +200,17 @@ int RunServe(ServeOptions o) {
     if (!read) return Fail("--model " + config.model + ": " + read.error().ToString());
     model = std::make_shared<const model::ModelFile>(std::move(*read));
   }
-  // The promotions scored: DATA_DIR/promotions.csv, else the demo shop's.
-  const std::string promotions_path = config.data_dir + "/promotions.csv";
-  const bool own_promotions = env.FileExists(promotions_path).value_or(false);
-  std::string promotions_text;
-  if (own_promotions) {
-    auto text = base::ReadFileToString(env, promotions_path);
-    if (!text) return Fail(text.error().ToString());
-    promotions_text = std::move(*text);
-  } else {
-    promotions_text = std::string(EmbeddedFile("demo-catalogue/promotions.csv"));
-  }
-  auto promotions = event::ParsePromotionsCsv(
-      promotions_text, own_promotions ? promotions_path : "demo-catalogue/promotions.csv");
+  auto promotions = LoadServePromotions(env, config.data_dir);
   if (!promotions) return Fail(promotions.error().ToString());
-  const http::RecommendApi recommend(model, std::move(*promotions));
   auto store =
       eventlog::LocalStreamStore::Open(env, base::RealClock(), config.data_dir + "/streams");
   if (!store) return Fail("cannot open the event log: " + store.error().ToString());
   auto clicks = OpenOrCreateStream(**store, std::string(kClickStream), kClickStreamShards);
   if (!clicks) return Fail("cannot open stream clicks: " + clicks.error().ToString());
+  auto opened_profiles = ServeProfiles::Open(env, config.data_dir, *clicks);
+  if (!opened_profiles) return Fail(opened_profiles.error().ToString());
+  ServeProfiles& profiles = **opened_profiles;
+  const http::RecommendApi recommend(model, promotions->promotions, &profiles.store());
 
   metrics::Registry registry;
   registry.GetGauge("promorec_model_loaded", "1 when a model is loaded.").Set(model ? 1 : 0);
@@ -227,17 +221,25 @@ int RunServe(ServeOptions o) {
                    {"features", std::to_string(model->params.shape().num_features)}})
         .Set(1);
   }
+  // Every writer of the clicks stream applies its events to the profiles.
+  ClickIngest ingest(*clicks, registry);
+  const auto append_clicks = [&ingest, &profiles](
+                                 std::span<const event::ClickEvent> events,
+                                 std::span<eventlog::PutResult> results) -> base::Status {
+    PROMOREC_RETURN_IF_ERROR(ingest.Append(events, results));
+    profiles.Apply(events);
+    return {};
+  };
   http::KinesisOptions kinesis_options;
   kinesis_options.shard_records_per_second = config.kinesis_shard_records_per_second;
-  kinesis_options.on_record = [&registry](std::string_view stream, std::string_view) {
-    registry
-        .GetCounter("promorec_kinesis_records_total", "Records stored through the Kinesis API.",
-                    {{"stream", std::string(stream)}})
-        .Add();
+  kinesis_options.on_record = [&ingest](std::string_view stream, std::string_view,
+                                        http::KinesisRecordKind kind) {
+    ingest.CountKinesisRecord(stream, kind);
   };
+  kinesis_options.append_clicks = append_clicks;
+  kinesis_options.click_stream = std::string(kClickStream);
   const http::KinesisApi kinesis(**store, base::RealClock(), kinesis_options);
   const http::SageMakerApi sagemaker(model);
-  const std::shared_ptr<eventlog::Stream> click_stream = *clicks;
 
   http::Router router;
   router.Add("GET", "/healthz", [](const http::Request&) {
@@ -268,7 +270,8 @@ int RunServe(ServeOptions o) {
   router.Add("POST", "/",
              Guard([&kinesis,
                     &config](const http::Request& r) { return KinesisRoute(kinesis, config, r); },
-                   limiter, config, false));
+                   limiter, config, false),
+             http::Execution::kWorker);
   router.Add("GET", "/v1/admin/config", [&config](const http::Request& r) {
     if (config.admin_token.empty()) {
       return http::ErrorResponse(403, "forbidden", "admin routes are off: set admin_token");
@@ -278,39 +281,19 @@ int RunServe(ServeOptions o) {
     }
     return http::Response{200, "application/json", ServeConfigJson(config), {}};
   });
-  metrics::Histogram& append_seconds = registry.GetHistogram(
-      "promorec_log_append_seconds", "Time to make one request's events durable in the event log.",
-      {}, metrics::LatencyBounds());
   router.Add(
       "POST", "/v1/events",
       Guard(
           [&](const http::Request& r) {
             return http::HandleEvents(
                 r, base::RealClock().NowMicros(),
-                [&](std::span<const event::ClickEvent> events) -> base::Status {
-                  const auto started = std::chrono::steady_clock::now();
-                  EventAppender appender(click_stream, kAppendBatchRecords);
-                  for (const event::ClickEvent& e : events)
-                    PROMOREC_RETURN_IF_ERROR(appender.Add(e));
-                  PROMOREC_RETURN_IF_ERROR(appender.Flush());
-                  append_seconds.Observe(
-                      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-                          .count());
-                  return {};
+                [&](std::span<const event::ClickEvent> events) {
+                  return append_clicks(events, {});
                 },
-                [&registry](const http::DecodedEvents& decoded) {
-                  registry.GetCounter("promorec_events_accepted_total", "Events stored.")
-                      .Add(decoded.events.size());
-                  for (const auto& [index, rejection] : decoded.rejected) {
-                    registry
-                        .GetCounter(
-                            "promorec_events_rejected_total", "Events rejected, by reason.",
-                            {{"reason", std::string(event::ReasonName(rejection.error.reason))}})
-                        .Add();
-                  }
-                });
+                [&ingest](const http::DecodedEvents& decoded) { ingest.CountRequest(decoded); });
           },
-          limiter, config, true));
+          limiter, config, true),
+      http::Execution::kWorker);
   router.Add("GET", "/v1/recommendations",
              Guard(
                  [&recommend](const http::Request& r) {
@@ -325,11 +308,11 @@ int RunServe(ServeOptions o) {
   http::ServerOptions server_options;
   server_options.host = config.host;
   server_options.port = config.port;
-  // Ingest handlers wait while their events become durable; with several
-  // threads per core, requests that arrive together share one fsync (the
-  // log's group commit) instead of queueing behind each other's.
-  server_options.threads =
-      config.threads > 0 ? config.threads : 8 * std::max(1u, std::thread::hardware_concurrency());
+  // Ingest handlers wait while their events become durable; they run on
+  // the workers, so requests that arrive together share one fsync (the
+  // log's group commit) while the loops go on serving.
+  server_options.threads = config.threads;
+  server_options.workers = config.workers;
   server_options.max_body_bytes = config.max_body_bytes;
   server_options.max_header_bytes = config.max_header_bytes;
   server_options.idle_timeout_seconds = config.idle_timeout_seconds;
@@ -341,15 +324,9 @@ int RunServe(ServeOptions o) {
     server_options.tls_cert_pem = std::move(*cert);
     server_options.tls_key_pem = std::move(*key);
   }
-  server_options.observe = [&registry](const std::string& route, int status, double seconds) {
-    registry
-        .GetCounter("promorec_http_requests_total", "HTTP requests by route and status.",
-                    {{"route", route}, {"status", std::to_string(status)}})
-        .Add();
-    registry
-        .GetHistogram("promorec_http_request_seconds", "HTTP request handling time by route.",
-                      {{"route", route}}, metrics::LatencyBounds())
-        .Observe(seconds);
+  HttpRequestMetrics http_metrics(registry);
+  server_options.observe = [&http_metrics](std::string_view route, int status, double seconds) {
+    http_metrics.Observe(route, status, seconds);
   };
   auto server = http::Server::Start(server_options, std::move(router));
   if (!server) return Fail(server.error().ToString());
@@ -357,12 +334,17 @@ int RunServe(ServeOptions o) {
               config.tls_cert.empty() ? "http" : "https", config.host.c_str(),
               static_cast<unsigned>((*server)->port()), config.data_dir.c_str(),
               model ? config.model.c_str() : "none");
+  std::printf("promorec serve: %zu promotions from %s; %s\n", promotions->promotions.size(),
+              promotions->source.c_str(), profiles.Summary().c_str());
   std::fflush(stdout);
   const int received = stop.Wait();
   // Stop waits for requests in flight; every append they made is durable
   // before their answer, so nothing acknowledged is left to flush.
   (*server)->Stop();
-  std::printf("promorec serve: stopped (signal %d)\n", received);
+  auto saved = profiles.Save();
+  if (!saved) return Fail("cannot write the profile snapshot: " + saved.error().ToString());
+  std::printf("promorec serve: stopped (signal %d); %llu profiles saved to %s\n", received,
+              static_cast<unsigned long long>(*saved), profiles.snapshot_path().c_str());
   return kExitOk;
 }
 
@@ -381,7 +363,10 @@ void RegisterServeCommand(CLI::App& app, CommandResult& result) {
       {"--port", "port to listen on (default 8080; 0 = any free port)"},
       {"--data-dir", "data directory (default ./promorec-data)"},
       {"--model", "model directory written by `promorec train`"},
-      {"--threads", "server threads (default 0 = 8 per core)"},
+      {"--threads", "event loops (default 0 = one per core)"},
+      {"--workers",
+       "threads for ingest, which waits for durability; requests waiting together share "
+       "one fsync (default 32)"},
       {"--max-body", "largest request body in bytes (default 8 MiB)"},
       {"--max-header", "most bytes of request line and headers (default 32 KiB)"},
       {"--idle-timeout", "seconds before an idle connection is closed (default 60)"},

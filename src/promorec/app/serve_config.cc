@@ -16,6 +16,7 @@ constexpr const char* kKeys[] = {"host",
                                  "data_dir",
                                  "model",
                                  "threads",
+                                 "workers",
                                  "max_body_bytes",
                                  "max_header_bytes",
                                  "idle_timeout_seconds",
@@ -131,6 +132,8 @@ base::Result<ServeConfig> ResolveServeConfig(const std::string& config_file, con
       c.model = v.text;
     } else if (key == "threads") {
       PROMOREC_RETURN_IF_ERROR(Whole<unsigned>(key, v, 0, 256, &c.threads));
+    } else if (key == "workers") {
+      PROMOREC_RETURN_IF_ERROR(Whole<unsigned>(key, v, 1, 1024, &c.workers));
     } else if (key == "max_body_bytes") {
       PROMOREC_RETURN_IF_ERROR(
           Whole<std::size_t>(key, v, 1024, std::size_t{1} << 30, &c.max_body_bytes));
@@ -201,7 +204,7 @@ std::string ServeConfigJson(const ServeConfig& c) {
                 ",\"rate_limit_per_second\":%g,\"rate_limit_burst\":%g,"
                 "\"kinesis_shard_records_per_second\":%g",
                 c.rate_limit_per_second, c.rate_limit_burst, c.kinesis_shard_records_per_second);
-  out += ",\"threads\":" + std::to_string(c.threads) +
+  out += ",\"threads\":" + std::to_string(c.threads) + ",\"workers\":" + std::to_string(c.workers) +
          ",\"max_body_bytes\":" + std::to_string(c.max_body_bytes) +
          ",\"max_header_bytes\":" + std::to_string(c.max_header_bytes) +
          ",\"idle_timeout_seconds\":" + std::to_string(c.idle_timeout_seconds) + rates +

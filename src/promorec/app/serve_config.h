@@ -3,7 +3,7 @@
 // of precedence, validated once at start-up: every bad value is an error
 // that names the key, where it came from and why.
 //
-// Keys: host, port, data_dir, model, threads, max_body_bytes,
+// Keys: host, port, data_dir, model, threads, workers, max_body_bytes,
 // max_header_bytes, idle_timeout_seconds, rate_limit_per_second,
 // rate_limit_burst, api_keys (a list, or comma-separated in the
 // environment), admin_token, kinesis_shard_records_per_second,
@@ -29,7 +29,8 @@ struct ServeConfig {
   std::uint16_t port = 8080;
   std::string data_dir = "./promorec-data";
   std::string model;
-  unsigned threads = 0;
+  unsigned threads = 0;   // event loops; 0 = one per usable core
+  unsigned workers = 32;  // threads for routes that wait for durability
   std::size_t max_body_bytes = 8 << 20;
   std::size_t max_header_bytes = 32 << 10;
   unsigned idle_timeout_seconds = 60;

@@ -44,6 +44,18 @@ void AppendJsonString(std::string_view value, std::string* out) {
   out->push_back('"');
   std::size_t i = 0;
   while (i < value.size()) {
+    // Plain printable ASCII, the usual case, goes over in one append.
+    std::size_t plain = i;
+    while (plain < value.size()) {
+      const auto p = static_cast<unsigned char>(value[plain]);
+      if (p < 0x20 || p >= 0x80 || p == '"' || p == '\\') break;
+      ++plain;
+    }
+    if (plain > i) {
+      out->append(value.data() + i, plain - i);
+      i = plain;
+      continue;
+    }
     const auto c = static_cast<unsigned char>(value[i]);
     if (c >= 0x80) {
       const std::size_t len = Utf8SequenceLength(value, i);

@@ -22,19 +22,25 @@ constexpr std::size_t kMaxVarintBytes = 10;
 constexpr std::uint64_t kMaxTimestampMicros =
     static_cast<std::uint64_t>(kMaxTimestampSeconds) * 1'000'000u;
 
+// Both build the bytes locally and append them at once.
 void PutVarint(std::uint64_t value, std::string* out) {
+  char bytes[kMaxVarintBytes];
+  std::size_t n = 0;
   while (value >= 0x80) {
-    out->push_back(static_cast<char>((value & 0x7F) | 0x80));
+    bytes[n++] = static_cast<char>((value & 0x7F) | 0x80);
     value >>= 7;
   }
-  out->push_back(static_cast<char>(value));
+  bytes[n++] = static_cast<char>(value);
+  out->append(bytes, n);
 }
 
 void PutFixed(std::uint64_t value, int bytes, std::string* out) {
+  char little_endian[8];
   for (int i = 0; i < bytes; ++i) {
-    out->push_back(static_cast<char>(value & 0xFF));
+    little_endian[i] = static_cast<char>(value & 0xFF);
     value >>= 8;
   }
+  out->append(little_endian, static_cast<std::size_t>(bytes));
 }
 
 void PutString(std::string_view value, std::string* out) {

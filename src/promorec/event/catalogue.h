@@ -19,12 +19,18 @@ struct Product {
   friend bool operator==(const Product&, const Product&) = default;
 };
 
+// Which shoppers a promotion is for, by their history (profile): new ones
+// have never clicked or bought (no event with rating 1), returning ones have.
+enum class ShopperRule : std::uint8_t { kAll, kNewOnly, kReturningOnly };
+
 // Who may be shown a promotion. Empty lists mean "no restriction".
 struct Eligibility {
   std::vector<std::string> countries;
   std::vector<std::string> categories;
   std::vector<std::string> products;
+  // The product's price must be at least this (when the price is known).
   std::optional<double> min_price;
+  ShopperRule shoppers = ShopperRule::kAll;
 
   friend bool operator==(const Eligibility&, const Eligibility&) = default;
 };

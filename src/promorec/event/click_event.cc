@@ -17,4 +17,19 @@ void ClickEvent::Clear() {
   attributes.clear();
 }
 
+void swap(ClickEvent& a, ClickEvent& b) noexcept {
+  a.event_id.swap(b.event_id);
+  a.user_id.swap(b.user_id);
+  a.offer_id.swap(b.offer_id);
+  a.country.swap(b.country);
+  a.category.swap(b.category);
+  a.product.swap(b.product);
+  std::swap(a.timestamp_us, b.timestamp_us);
+  std::swap(a.rating, b.rating);
+  std::swap(a.price, b.price);
+  std::swap(a.quantity, b.quantity);
+  a.session_id.swap(b.session_id);
+  a.attributes.swap(b.attributes);
+}
+
 }  // namespace promorec::event

@@ -29,13 +29,15 @@ bool LooksLikeNdjson(std::string_view body, std::size_t first) {
 // The state of one Decode call.
 class Batch {
  public:
+  // `padded` holds the body followed by at least SIMDJSON_PADDING bytes.
   Batch(JsonObjectDecoder* decoder, std::optional<std::int64_t> default_timestamp_us,
-        ClickEvent* event, std::string_view body, std::string_view source, JsonEventFn on_event,
-        JsonRejectFn on_reject)
+        ClickEvent* event, std::string_view padded, std::size_t body_size, std::string_view source,
+        JsonEventFn on_event, JsonRejectFn on_reject)
       : decoder_(decoder),
         default_timestamp_us_(default_timestamp_us),
         event_(event),
-        body_(body),
+        padded_(padded),
+        body_(padded.substr(0, body_size)),
         source_(source),
         on_event_(on_event),
         on_reject_(on_reject) {}
@@ -68,7 +70,8 @@ class Batch {
   }
 
   void Record(std::size_t begin, std::size_t end, std::uint64_t line) {
-    auto status = decoder_->Decode(body_.substr(begin, end - begin), default_timestamp_us_, event_);
+    auto status = decoder_->DecodeInPlace(body_.substr(begin, end - begin), padded_.size() - begin,
+                                          default_timestamp_us_, event_);
     if (status) {
       ++stats_.accepted;
       on_event_(*event_, index_++);
@@ -193,6 +196,7 @@ class Batch {
   JsonObjectDecoder* decoder_;
   std::optional<std::int64_t> default_timestamp_us_;
   ClickEvent* event_;
+  std::string_view padded_;
   std::string_view body_;
   std::string_view source_;
   JsonEventFn on_event_;
@@ -212,14 +216,20 @@ JsonEventDecoder& JsonEventDecoder::operator=(JsonEventDecoder&&) noexcept = def
 
 void JsonEventDecoder::set_timestamp_required() { default_timestamp_us_.reset(); }
 
+void JsonEventDecoder::set_content_event_id(bool derive) {
+  object_decoder_->set_derive_event_id(derive);
+}
+
 void JsonEventDecoder::set_default_timestamp_us(std::int64_t timestamp_us) {
   default_timestamp_us_ = timestamp_us;
 }
 
 JsonBatchStats JsonEventDecoder::Decode(std::string_view body, std::string_view source,
                                         JsonEventFn on_event, JsonRejectFn on_reject) {
-  Batch batch(object_decoder_.get(), default_timestamp_us_, &event_, body, source, on_event,
-              on_reject);
+  padded_.assign(body);
+  padded_.resize(body.size() + simdjson::SIMDJSON_PADDING);
+  Batch batch(object_decoder_.get(), default_timestamp_us_, &event_, padded_, body.size(), source,
+              on_event, on_reject);
   return batch.Run();
 }
 

@@ -71,7 +71,10 @@ class CallbackRef<R(Args...)> {
 
 // `index` is the 0-based position of the record in the body, counting good
 // and bad records alike, so a caller can answer "record 3 was rejected".
-using JsonEventFn = CallbackRef<void(const ClickEvent& event, std::uint64_t index)>;
+// The event is the decoder's: a callback may copy it, or take its contents
+// (swap them with an event of its own), since it is cleared before the
+// next record is decoded into it.
+using JsonEventFn = CallbackRef<void(ClickEvent& event, std::uint64_t index)>;
 using JsonRejectFn = CallbackRef<void(const Rejection& rejection, std::uint64_t index)>;
 
 enum class JsonLayout : std::uint8_t {
@@ -108,6 +111,10 @@ class JsonEventDecoder {
   // Makes a missing timestamp an error (Reason::kMissingField) instead, for
   // sources where no sensible default exists, such as files of past events.
   void set_timestamp_required();
+  // When false, an event without an event_id keeps it empty instead of
+  // getting its content id (AssignContentEventId), for callers that derive
+  // ids their own way, such as from the record that carried the event.
+  void set_content_event_id(bool derive);
 
   // Decodes `body`: one event object, an array of them, NDJSON (one object
   // per line, blank lines skipped) or objects one after another (pretty-
@@ -122,8 +129,8 @@ class JsonEventDecoder {
   // the end): that is one last rejection and the end of decoding.
   // Rejection::line is the line the record starts on; offset its first byte;
   // source is `source`. NDJSON lines over kMaxLineBytes are rejected unread.
-  // The event given to on_event is reused for the next record: copy what you
-  // keep. Callbacks must not call Decode on this decoder.
+  // The event given to on_event is reused for the next record: copy or take
+  // what you keep. Callbacks must not call Decode on this decoder.
   JsonBatchStats Decode(std::string_view body, std::string_view source, JsonEventFn on_event,
                         JsonRejectFn on_reject);
 
@@ -133,6 +140,9 @@ class JsonEventDecoder {
 
  private:
   std::unique_ptr<JsonObjectDecoder> object_decoder_;
+  // The body being decoded, padded for the parser, which reads each record
+  // in place; reused between calls.
+  std::string padded_;
   std::optional<std::int64_t> default_timestamp_us_ = 0;
   // Reused for every record, so steady-state decoding allocates little.
   ClickEvent event_;

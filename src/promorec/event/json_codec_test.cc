@@ -243,6 +243,29 @@ TEST(JsonDecode, InvalidUtf8) {
             (FieldError{Reason::kInvalidUtf8, "", "not valid UTF-8 at byte 14 of the record"}));
   EXPECT_EQ(DecodeError("{\"user_id\": \"\\u0001\", \"product\": \"p\", \"rating\": 1}").reason,
             Reason::kBadRecord);
+  // Anywhere in the record: an attribute value, a field the codec ignores.
+  EXPECT_EQ(DecodeError("{\"user_id\": \"a\", \"product\": \"p\", \"rating\": 1, "
+                        "\"attributes\": {\"k\": \"\xFF\"}}"),
+            (FieldError{Reason::kInvalidUtf8, "", "not valid UTF-8 at byte 67 of the record"}));
+  EXPECT_EQ(
+      DecodeError("{\"x\": \"\xE2\x82\", \"user_id\": \"a\", \"product\": \"p\", \"rating\": 1}"),
+      (FieldError{Reason::kInvalidUtf8, "", "not valid UTF-8 at byte 7 of the record"}));
+  // Invalid UTF-8 wins over content after the object.
+  EXPECT_EQ(DecodeError("{\"user_id\": \"\xC3\", \"product\": \"p\", \"rating\": 1} x").reason,
+            Reason::kInvalidUtf8);
+}
+
+TEST(JsonBatch, EachLineIsCheckedOnItsOwnInPlace) {
+  // Lines are parsed inside the body: what follows a line (here a bad
+  // byte, an unclosed object) must not leak into its result.
+  const std::string good = R"({"user_id": "a", "product": "p", "rating": 1, "n": 12)";
+  const Result r = DecodeAll(good + "}\n" + good + "\xFF}\n" + good + "}\n{\"user_id\": 7");
+  ASSERT_EQ(r.events.size(), 2u);
+  EXPECT_EQ(r.event_indexes, (std::vector<std::uint64_t>{0, 2}));
+  ASSERT_EQ(r.rejections.size(), 2u);
+  EXPECT_EQ(r.rejections[0].error.reason, Reason::kInvalidUtf8);
+  EXPECT_EQ(r.rejections[0].line, 2u);
+  EXPECT_EQ(r.rejections[1].error.reason, Reason::kTruncated);
 }
 
 TEST(JsonBatch, SingleObjectArrayNdjsonAndObjects) {

@@ -56,13 +56,54 @@ constexpr std::array<FieldNames, kFieldCount> kFieldNames = {{
 constexpr int kMaxNesting = 32;
 
 std::optional<Field> LookupField(std::string_view key) {
+  if (key.empty()) return std::nullopt;
+  // Length and first byte rule out most names without a comparison.
+  const auto is = [key](std::string_view name) {
+    return name.size() == key.size() && name[0] == key[0] && name == key;
+  };
   for (std::size_t i = 0; i < kFieldCount; ++i) {
-    if (key == kFieldNames[i].canonical ||
-        (!kFieldNames[i].alias.empty() && key == kFieldNames[i].alias)) {
+    if (is(kFieldNames[i].canonical) ||
+        (!kFieldNames[i].alias.empty() && is(kFieldNames[i].alias))) {
       return static_cast<Field>(i);
     }
   }
   return std::nullopt;
+}
+
+// The end of a JSON string's contents that starts at `text` (just after
+// its opening quote) when it has no escapes, else null. The parser's first
+// stage has checked the string: it is closed and has no raw control
+// characters or invalid UTF-8, so without escapes its text is its value.
+const char* PlainStringEnd(const char* text) {
+  while (*text != '"') {
+    if (*text == '\\') return nullptr;
+    ++text;
+  }
+  return text;
+}
+
+// A field's key. Without escapes (nearly always) it is read where it is in
+// the input; otherwise simdjson unescapes it into its string buffer.
+error_code KeyOf(od::field& field, std::string_view* key) {
+  const char* begin = field.key().raw();
+  if (const char* end = PlainStringEnd(begin); end != nullptr) {
+    *key = std::string_view(begin, static_cast<std::size_t>(end - begin));
+    return simdjson::SUCCESS;
+  }
+  return field.unescaped_key().get(*key);
+}
+
+// A string value, read where it is when it has no escapes (the value is
+// then left for the object's iteration to skip), otherwise unescaped.
+error_code StringOf(od::value& value, std::string_view* text) {
+  const std::string_view token = value.raw_json_token();
+  if (!token.empty() && token.front() == '"') {
+    if (const char* end = PlainStringEnd(token.data() + 1); end != nullptr) {
+      *text = std::string_view(token.data() + 1, static_cast<std::size_t>(end - token.data() - 1));
+      return simdjson::SUCCESS;
+    }
+  }
+  return value.get_string().get(*text);
 }
 
 std::size_t Index(Field field) { return static_cast<std::size_t>(field); }
@@ -225,11 +266,12 @@ class ObjectReader {
   }
 
   ClickEvent* event_;
-  // Views into the parser's string buffer, valid while the document is.
+  // Views into the input or the parser's string buffer, valid while the
+  // document is.
   std::array<std::string_view, kFieldCount> used_{};
   std::array<bool, kFieldCount> present_{};
   std::optional<FieldError> error_;
-  std::string current_;
+  std::string_view current_;
 };
 
 error_code ObjectReader::Read(od::object& object) {
@@ -237,8 +279,8 @@ error_code ObjectReader::Read(od::object& object) {
     od::field field;
     if (auto e = std::move(result).get(field)) return e;
     std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return e;
-    current_.assign(key);
+    if (auto e = KeyOf(field, &key)) return e;
+    current_ = key;
     const std::optional<Field> known = LookupField(key);
     error_code e = simdjson::SUCCESS;
     if (!known || error_) {
@@ -254,7 +296,7 @@ error_code ObjectReader::Read(od::object& object) {
       e = ReadField(*known, key, field.value());
     }
     if (e) return e;
-    current_.clear();
+    current_ = {};
   }
   return simdjson::SUCCESS;
 }
@@ -318,7 +360,7 @@ error_code ObjectReader::ReadText(std::string_view name, od::value& value, od::j
                                   std::string_view expected, std::string_view* text,
                                   bool* has_text) {
   *has_text = type == od::json_type::string || type == od::json_type::number;
-  if (type == od::json_type::string) return value.get_string().get(*text);
+  if (type == od::json_type::string) return StringOf(value, text);
   if (type == od::json_type::number) return NumberToken(value, text);
   return WrongType(name, value, type, expected);
 }
@@ -373,7 +415,7 @@ error_code ObjectReader::ReadAttributes(std::string_view name, od::value& value,
     od::field field;
     if (auto e = std::move(result).get(field)) return e;
     std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return e;
+    if (auto e = KeyOf(field, &key)) return e;
     od::value& item = field.value();
     od::json_type item_type{};
     if (auto e = item.type().get(item_type)) return e;
@@ -384,7 +426,7 @@ error_code ObjectReader::ReadAttributes(std::string_view name, od::value& value,
     if (error_ || count > kMaxAttributes) {
       e = Drain(item, 2);
     } else if (item_type == od::json_type::string) {
-      e = item.get_string().get(text);
+      e = StringOf(item, &text);
       has_text = true;
     } else if (item_type == od::json_type::number) {
       e = NumberToken(item, &text);
@@ -436,31 +478,12 @@ FieldError WithInputNames(FieldError error, const ObjectReader& reader) {
   return error;
 }
 
-}  // namespace
-
-DecodeStatus JsonObjectDecoder::Decode(std::string_view record,
-                                       std::optional<std::int64_t> default_timestamp_us,
-                                       ClickEvent* out) {
-  out->Clear();
-  if (!IsValidUtf8(record)) {
-    return Reject(
-        Reason::kInvalidUtf8, "",
-        "not valid UTF-8 at byte " + std::to_string(FirstInvalidUtf8(record)) + " of the record");
-  }
-  // simdjson 3.0 reports content after the root object as an unclosed
-  // object; find it first to say what is wrong.
-  if (const std::size_t first = SkipJsonSpace(record, 0);
-      first < record.size() && record[first] == '{') {
-    const std::size_t end = FindJsonValueEnd(record, first);
-    if (end != std::string_view::npos && SkipJsonSpace(record, end) != record.size()) {
-      return Reject(Reason::kBadJson, "", "unexpected content after the object");
-    }
-  }
-  // simdjson reads up to SIMDJSON_PADDING bytes past the end of the input.
-  buffer_.assign(record);
-  buffer_.resize(record.size() + simdjson::SIMDJSON_PADDING);
+// Reads the record's one object into `reader`: simdjson's verdict on its
+// syntax (a root that is not an object included).
+DecodeStatus ReadObject(od::parser& parser, std::string_view record, std::size_t readable,
+                        ObjectReader* reader) {
   od::document doc;
-  if (auto e = parser_.iterate(buffer_.data(), record.size(), buffer_.size()).get(doc)) {
+  if (auto e = parser.iterate(record.data(), record.size(), readable).get(doc)) {
     return JsonError(e, "");
   }
   od::json_type type{};
@@ -471,11 +494,55 @@ DecodeStatus JsonObjectDecoder::Decode(std::string_view record,
   }
   od::object object;
   if (auto e = doc.get_object().get(object)) return JsonError(e, "");
-  ObjectReader reader(out);
-  if (auto e = reader.Read(object)) return JsonError(e, reader.current_field());
+  if (auto e = reader->Read(object)) return JsonError(e, reader->current_field());
   // simdjson 3.0 has no document::at_end(); a location means more tokens.
   if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
     return Reject(Reason::kBadJson, "", "unexpected content after the object");
+  }
+  return {};
+}
+
+// A record simdjson refused: invalid UTF-8 anywhere, then content after
+// the root object, are reported before what simdjson said, because they
+// say more precisely what is wrong (simdjson 3.0 reports content after the
+// root object as an unclosed object). A record simdjson accepts is valid
+// UTF-8 (its first stage checks the whole input) and has nothing after
+// the object, so these checks cost nothing on good records.
+DecodeStatus Diagnose(std::string_view record, DecodeStatus failure) {
+  if (!IsValidUtf8(record)) {
+    return Reject(
+        Reason::kInvalidUtf8, "",
+        "not valid UTF-8 at byte " + std::to_string(FirstInvalidUtf8(record)) + " of the record");
+  }
+  if (const std::size_t first = SkipJsonSpace(record, 0);
+      first < record.size() && record[first] == '{') {
+    const std::size_t end = FindJsonValueEnd(record, first);
+    if (end != std::string_view::npos && SkipJsonSpace(record, end) != record.size()) {
+      return Reject(Reason::kBadJson, "", "unexpected content after the object");
+    }
+  }
+  return failure;
+}
+
+}  // namespace
+
+DecodeStatus JsonObjectDecoder::Decode(std::string_view record,
+                                       std::optional<std::int64_t> default_timestamp_us,
+                                       ClickEvent* out) {
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end of the input.
+  buffer_.assign(record);
+  buffer_.resize(record.size() + simdjson::SIMDJSON_PADDING);
+  return DecodeInPlace(std::string_view(buffer_.data(), record.size()), buffer_.size(),
+                       default_timestamp_us, out);
+}
+
+DecodeStatus JsonObjectDecoder::DecodeInPlace(std::string_view record, std::size_t readable,
+                                              std::optional<std::int64_t> default_timestamp_us,
+                                              ClickEvent* out) {
+  out->Clear();
+  ObjectReader reader(out);
+  if (auto syntax = ReadObject(parser_, record, readable, &reader); !syntax) {
+    return Diagnose(record, std::move(syntax));
   }
   if (reader.error()) return std::unexpected(*reader.error());
   if (auto s = CheckRequired(reader); !s) return s;
@@ -485,8 +552,11 @@ DecodeStatus JsonObjectDecoder::Decode(std::string_view record,
     }
     out->timestamp_us = *default_timestamp_us;
   }
-  if (auto s = ValidateEvent(*out); !s) return std::unexpected(WithInputNames(s.error(), reader));
-  AssignContentEventId(out, &scratch_);
+  // The parser validated the record's UTF-8 as a whole.
+  if (auto s = ValidateEventShape(*out); !s) {
+    return std::unexpected(WithInputNames(s.error(), reader));
+  }
+  if (derive_event_id_) AssignContentEventId(out, &scratch_);
   return {};
 }
 

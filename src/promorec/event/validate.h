@@ -37,6 +37,11 @@ DecodeStatus ParseTimestampField(std::string_view field, std::string_view text,
 // lengths, UTF-8, price finite and >= 0, rating 0/1, attribute limits.
 DecodeStatus ValidateEvent(const ClickEvent& event);
 
+// ValidateEvent for an event whose strings are known to be valid UTF-8 (its
+// whole source was validated at once, as a JSON parser does): the same
+// checks and errors, without validating the UTF-8 again.
+DecodeStatus ValidateEventShape(const ClickEvent& event);
+
 // Sets event->event_id from the content when it is empty. Two events with
 // the same content get the same id whichever format they arrived in; an
 // offer id of "0" counts as no offer. `scratch` is reused between calls.

@@ -1,8 +1,9 @@
 #include "promorec/eventlog/local_stream.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
-#include <future>
+#include <functional>
 
 #include "promorec/base/logging.h"
 #include "promorec/eventlog/checkpoint_file.h"
@@ -58,11 +59,63 @@ base::Result<Shard*> LocalStream::ShardAt(std::uint32_t shard) {
   return shards_[shard].get();
 }
 
+namespace {
+
+// The shard of each recently routed partition key, per thread and shard
+// count: the MD5 of a key is the costliest step of routing a record, and
+// producers repeat their keys (one user's events share the user id).
+class ShardCache {
+ public:
+  std::uint32_t ShardFor(std::string_view key, std::uint32_t shard_count) {
+    Entry& entry = entries_[std::hash<std::string_view>{}(key) % entries_.size()];
+    if (entry.shard_count == shard_count && entry.key == key) return entry.shard;
+    const std::uint32_t shard = ShardForHashKey(PartitionKeyHash(key), shard_count);
+    if (key.size() <= kMaxCachedKeyBytes) {
+      entry.key.assign(key);
+      entry.shard_count = shard_count;
+      entry.shard = shard;
+    }
+    return shard;
+  }
+
+ private:
+  static constexpr std::size_t kMaxCachedKeyBytes = 64;
+  struct Entry {
+    std::string key;
+    std::uint32_t shard_count = 0;  // 0: empty
+    std::uint32_t shard = 0;
+  };
+  std::array<Entry, 512> entries_;
+};
+
+// One append's records grouped by shard, reused by the thread's appends:
+// indices_[starts_[s] .. starts_[s + 1]) are the records of shard s.
+struct Routing {
+  std::vector<std::uint32_t> shard_of;
+  std::vector<std::uint32_t> starts;
+  std::vector<std::uint32_t> indices;
+  std::vector<std::uint32_t> involved;  // shards with records, ascending
+};
+
+}  // namespace
+
 base::Result<std::vector<PutResult>> LocalStream::Append(std::span<const PutRecord> records) {
+  std::vector<PutResult> results(records.size());
+  PROMOREC_RETURN_IF_ERROR(AppendInto(records, results));
+  return results;
+}
+
+base::Status LocalStream::AppendInto(std::span<const PutRecord> records,
+                                     std::span<PutResult> results) {
+  if (results.size() != records.size()) {
+    return base::InvalidArgument(
+        "AppendInto needs one result per record: " + std::to_string(records.size()) + " records, " +
+        std::to_string(results.size()) + " results");
+  }
+  thread_local ShardCache cache;
+  thread_local Routing routing;
   const auto shard_count = static_cast<std::uint32_t>(shards_.size());
-  std::vector<std::vector<std::uint32_t>> by_shard(shard_count);
-  std::optional<std::string_view> last_key;
-  std::uint32_t last_shard = 0;
+  routing.shard_of.resize(records.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
     const PutRecord& r = records[i];
     if (r.partition_key.empty() || r.partition_key.size() > kMaxPartitionKeyBytes) {
@@ -75,47 +128,62 @@ base::Result<std::vector<PutResult>> LocalStream::Append(std::span<const PutReco
                                    std::to_string(r.data.size()) + " bytes, the limit is " +
                                    std::to_string(kMaxRecordDataBytes));
     }
-    std::uint32_t shard = 0;
-    if (r.explicit_hash_key) {
-      shard = ShardForHashKey(*r.explicit_hash_key, shard_count);
-    } else if (shard_count > 1) {
-      // Batches often repeat a key (one user's events): hash it once.
-      if (!last_key || *last_key != r.partition_key) {
-        last_key = r.partition_key;
-        last_shard = ShardForHashKey(PartitionKeyHash(r.partition_key), shard_count);
-      }
-      shard = last_shard;
-    }
-    by_shard[shard].push_back(static_cast<std::uint32_t>(i));
+    routing.shard_of[i] = r.explicit_hash_key ? ShardForHashKey(*r.explicit_hash_key, shard_count)
+                          : shard_count > 1   ? cache.ShardFor(r.partition_key, shard_count)
+                                              : 0;
   }
-  std::vector<PutResult> results(records.size());
-  std::vector<std::uint32_t> involved;
+  // A counting sort keeps each shard's records in input order.
+  routing.starts.assign(shard_count + 1, 0);
+  for (const std::uint32_t shard : routing.shard_of) ++routing.starts[shard + 1];
+  routing.involved.clear();
   for (std::uint32_t s = 0; s < shard_count; ++s) {
-    if (!by_shard[s].empty()) involved.push_back(s);
+    if (routing.starts[s + 1] > 0) routing.involved.push_back(s);
+    routing.starts[s + 1] += routing.starts[s];
   }
+  routing.indices.resize(records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    routing.indices[routing.starts[routing.shard_of[i]]++] = static_cast<std::uint32_t>(i);
+  }
+  // starts[s] now holds the end of shard s: shift back to the beginnings.
+  for (std::uint32_t s = shard_count; s > 0; --s) routing.starts[s] = routing.starts[s - 1];
+  routing.starts[0] = 0;
+  return AppendRouted(records, results, routing.indices, routing.starts, routing.involved);
+}
+
+base::Status LocalStream::AppendRouted(std::span<const PutRecord> records,
+                                       std::span<PutResult> results,
+                                       std::span<const std::uint32_t> indices,
+                                       std::span<const std::uint32_t> starts,
+                                       std::span<const std::uint32_t> involved) {
+  const auto request_for = [&](std::uint32_t shard) {
+    return AppendRequest{records, indices.subspan(starts[shard], starts[shard + 1] - starts[shard]),
+                         results};
+  };
   if (involved.size() > 1 && shards_[0]->durability() == Durability::kFsync) {
     // Each shard commits with its own fdatasync: run them side by side
-    // rather than one after another.
-    std::vector<std::future<base::Status>> others;
-    for (std::size_t i = 1; i < involved.size(); ++i) {
-      const std::uint32_t s = involved[i];
-      others.push_back(std::async(std::launch::async, [&, s] {
-        return shards_[s]->Append(AppendRequest{records, by_shard[s], results});
-      }));
-    }
-    const std::uint32_t s0 = involved[0];
-    base::Status status = shards_[s0]->Append(AppendRequest{records, by_shard[s0], results});
-    for (auto& other : others) {
-      base::Status result = other.get();
-      if (status && !result) status = std::move(result);
-    }
-    PROMOREC_RETURN_IF_ERROR(status);
-    return results;
+    // rather than one after another. The tasks run on other threads, so
+    // they reach the caller's thread_local buffer through a pointer.
+    thread_local std::vector<base::Status> caller_statuses;
+    std::vector<base::Status>* statuses = &caller_statuses;
+    statuses->assign(involved.size(), base::Status());
+    auto task = [&](std::size_t i) {
+      (*statuses)[i] = shards_[involved[i]]->Append(request_for(involved[i]));
+    };
+    CommitHelpers().Run(involved.size(), task);
+    for (base::Status& status : *statuses) PROMOREC_RETURN_IF_ERROR(status);
+    return {};
   }
-  for (const std::uint32_t s : involved) {
-    PROMOREC_RETURN_IF_ERROR(shards_[s]->Append(AppendRequest{records, by_shard[s], results}));
-  }
-  return results;
+  for (const std::uint32_t s : involved)
+    PROMOREC_RETURN_IF_ERROR(shards_[s]->Append(request_for(s)));
+  return {};
+}
+
+CommitPool& LocalStream::CommitHelpers() {
+  std::call_once(pool_once_, [this] {
+    constexpr std::size_t kMaxHelpers = 16;
+    pool_ = std::make_unique<CommitPool>(std::min<std::size_t>(shards_.size() - 1, kMaxHelpers));
+  });
+  return *pool_;
 }
 
 base::Result<std::uint64_t> LocalStream::Resolve(std::uint32_t shard, const IteratorSpec& spec) {

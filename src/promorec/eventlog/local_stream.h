@@ -10,6 +10,7 @@
 
 #include "promorec/base/clock.h"
 #include "promorec/base/env.h"
+#include "promorec/eventlog/commit_pool.h"
 #include "promorec/eventlog/recovery_report.h"
 #include "promorec/eventlog/shard.h"
 #include "promorec/eventlog/stream.h"
@@ -29,6 +30,8 @@ class LocalStream final : public Stream {
   std::int64_t created_us() const override { return meta_.created_us; }
 
   base::Result<std::vector<PutResult>> Append(std::span<const PutRecord> records) override;
+  base::Status AppendInto(std::span<const PutRecord> records,
+                          std::span<PutResult> results) override;
   base::Result<std::uint64_t> Resolve(std::uint32_t shard, const IteratorSpec& spec) override;
   base::Result<ReadBatch> Read(std::uint32_t shard, std::uint64_t from_sequence,
                                const ReadLimits& limits) override;
@@ -47,6 +50,13 @@ class LocalStream final : public Stream {
   LocalStream(base::Env& env, base::Clock& clock, std::string dir, StreamMeta meta)
       : env_(env), clock_(clock), dir_(std::move(dir)), meta_(std::move(meta)) {}
   base::Result<Shard*> ShardAt(std::uint32_t shard);
+  // Appends records already grouped by shard (see AppendInto).
+  base::Status AppendRouted(std::span<const PutRecord> records, std::span<PutResult> results,
+                            std::span<const std::uint32_t> indices,
+                            std::span<const std::uint32_t> starts,
+                            std::span<const std::uint32_t> involved);
+  // The threads that commit shards side by side, started on first use.
+  CommitPool& CommitHelpers();
   std::string CheckpointPath(std::string_view consumer, std::uint32_t shard) const;
 
   base::Env& env_;
@@ -56,6 +66,8 @@ class LocalStream final : public Stream {
   StreamMeta meta_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::mutex retention_mu_;
+  std::once_flag pool_once_;
+  std::unique_ptr<CommitPool> pool_;
 };
 
 // "shard-0003".

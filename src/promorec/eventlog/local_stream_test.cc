@@ -290,6 +290,79 @@ TEST_F(LocalStreamTest, ConcurrentAppendersGetUniqueSequencesAndNothingIsLost) {
   EXPECT_EQ(total, static_cast<std::size_t>(kThreads * kPerThread));
 }
 
+TEST_F(LocalStreamTest, AppendIntoRoutesLikeAppendThroughItsKeyCache) {
+  auto four = Create(StreamOptions{.shard_count = 4});
+  auto three = store_->CreateStream("other", StreamOptions{.shard_count = 3});
+  ASSERT_TRUE(three);
+  // Repeated keys (served from the cache after the first time), a key too
+  // long to cache, and explicit hash keys, over streams whose shard counts
+  // differ (the same key maps to other shards there).
+  std::vector<std::string> keys;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 40; ++i) keys.push_back("user-" + std::to_string(i));
+  }
+  keys.push_back(std::string(200, 'k'));
+  keys.push_back(std::string(200, 'k'));
+  for (Stream* stream : {four.get(), three->get(), four.get()}) {
+    const auto shard_count = stream->options().shard_count;
+    std::vector<PutRecord> records;
+    for (const std::string& key : keys) records.push_back({key, "d", {}});
+    records.push_back({"user-1", "explicit", EndingHashKey(0, shard_count)});
+    std::vector<PutResult> results(records.size());
+    ASSERT_TRUE(stream->AppendInto(records, results));
+    std::map<std::uint32_t, std::uint64_t> last;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      const std::uint32_t expected =
+          records[i].explicit_hash_key
+              ? 0
+              : ShardForHashKey(PartitionKeyHash(records[i].partition_key), shard_count);
+      EXPECT_EQ(results[i].shard, expected) << records[i].partition_key;
+      EXPECT_GT(results[i].sequence, last[expected]) << "input order within a shard";
+      last[expected] = results[i].sequence;
+    }
+  }
+  std::vector<PutRecord> one = {{"k", "d", {}}};
+  std::vector<PutResult> none;
+  const auto mismatch = four->AppendInto(one, none);
+  ASSERT_FALSE(mismatch);
+  EXPECT_EQ(mismatch.error().code(), base::Code::kInvalidArgument);
+}
+
+TEST_F(LocalStreamTest, FsyncAppendsOverManyShardsFromManyThreads) {
+  // Batches that touch every shard commit the shards side by side on the
+  // stream's helper threads.
+  auto stream = Create(StreamOptions{.shard_count = 4, .durability = Durability::kFsync});
+  constexpr int kThreads = 6;
+  constexpr int kBatches = 40;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&stream, t] {
+      std::vector<std::string> keys;
+      for (int u = 0; u < 16; ++u) keys.push_back("user-" + std::to_string(u));
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<std::string> data;
+        for (int u = 0; u < 16; ++u) {
+          data.push_back("t" + std::to_string(t) + ":" + std::to_string(b) + ":" +
+                         std::to_string(u));
+        }
+        std::vector<PutRecord> records;
+        for (std::size_t u = 0; u < keys.size(); ++u) records.push_back({keys[u], data[u], {}});
+        auto results = stream->Append(records);
+        ASSERT_TRUE(results) << results.error().ToString();
+        for (std::size_t u = 0; u < keys.size(); ++u) {
+          EXPECT_EQ((*results)[u].shard, ShardForHashKey(PartitionKeyHash(keys[u]), 4));
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::set<std::string> seen;
+  for (std::uint32_t shard = 0; shard < 4; ++shard) {
+    for (const auto& [sequence, data] : ReadAll(*stream, shard)) seen.insert(data);
+  }
+  EXPECT_EQ(seen.size(), static_cast<std::size_t>(kThreads * kBatches * 16));
+}
+
 TEST_F(LocalStreamTest, BadRecordsAreRefusedWholeBatch) {
   auto stream = Create();
   std::vector<PutRecord> empty_key = {{"ok", "a", {}}, {"", "b", {}}};

@@ -176,7 +176,10 @@ base::Status Shard::Append(const AppendRequest& request) {
     lock.lock();
   }
   // This appender leads: it commits its own and every waiting request.
-  std::vector<Writer*> group;
+  // Only the leader touches group_, and the next leader starts after this
+  // one is done with it.
+  std::vector<Writer*>& group = group_;
+  group.clear();
   std::size_t records = 0;
   for (Writer* w : queue_) {
     if (!group.empty() && records + w->request->indices.size() > kMaxGroupRecords) break;

@@ -128,6 +128,7 @@ class Shard {
   // Leadership queue and failure state.
   std::mutex mu_;
   std::deque<Writer*> queue_;
+  std::vector<Writer*> group_;  // the current leader's group
   std::optional<base::Error> failed_;
   std::atomic<bool> failed_flag_{false};
 

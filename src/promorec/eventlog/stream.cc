@@ -1,5 +1,7 @@
 #include "promorec/eventlog/stream.h"
 
+#include <algorithm>
+
 namespace promorec::eventlog {
 
 std::string_view DurabilityName(Durability durability) {
@@ -20,6 +22,17 @@ base::Result<Durability> ParseDurability(std::string_view name) {
   if (name == "none") return Durability::kNone;
   return base::InvalidArgument("durability '" + std::string(name) +
                                "' is not one of fsync, interval, none");
+}
+
+base::Status Stream::AppendInto(std::span<const PutRecord> records, std::span<PutResult> results) {
+  if (results.size() != records.size()) {
+    return base::InvalidArgument(
+        "AppendInto needs one result per record: " + std::to_string(records.size()) + " records, " +
+        std::to_string(results.size()) + " results");
+  }
+  PROMOREC_ASSIGN_OR_RETURN(const std::vector<PutResult> appended, Append(records));
+  std::copy(appended.begin(), appended.end(), results.begin());
+  return {};
 }
 
 base::Status StreamOptions::Validate() const {

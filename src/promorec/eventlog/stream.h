@@ -138,6 +138,10 @@ class Stream {
   // order. On error none of the batch may be assumed durable (some may have
   // been written and may appear after a reopen: at-least-once).
   virtual base::Result<std::vector<PutResult>> Append(std::span<const PutRecord> records) = 0;
+  // Append that writes each record's shard and sequence number into
+  // `results` (one entry per record, in input order) instead of returning
+  // them, for callers that reuse one buffer. This default calls Append.
+  virtual base::Status AppendInto(std::span<const PutRecord> records, std::span<PutResult> results);
 
   // The sequence number a read at this position starts from.
   virtual base::Result<std::uint64_t> Resolve(std::uint32_t shard, const IteratorSpec& spec) = 0;

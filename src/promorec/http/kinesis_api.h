@@ -4,11 +4,16 @@
 // the caller passes the X-Amz-Target header and the body and sends back the
 // reply. Mapping, limits and errors: docs/formats/kinesis-api.md.
 //
+// Records whose data is a click event (a classic click line or a JSON event)
+// can also reach the click stream the pipeline reads: see
+// KinesisOptions::append_clicks.
+//
 // Thread-safety: Handle may be called from many threads at once. The store
 // and the clock must be thread-safe (eventlog's and base's are) and outlive
 // the KinesisApi. The iterator key is fixed at construction; the throughput
-// buckets and parser pool are guarded internally. on_record is called
-// concurrently from the handling threads and must be thread-safe.
+// buckets and parser pool are guarded internally. on_record and
+// append_clicks are called concurrently from the handling threads and must
+// be thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -16,17 +21,38 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "promorec/base/clock.h"
+#include "promorec/base/status.h"
 #include "promorec/event/click_event.h"
+#include "promorec/event/decode_error.h"
 #include "promorec/eventlog/stream.h"
 
 namespace promorec::http {
 
 inline constexpr std::string_view kKinesisTargetPrefix = "Kinesis_20131202.";
 inline constexpr std::string_view kKinesisContentType = "application/x-amz-json-1.1";
+
+// What became of one record of a PutRecord(s) call.
+enum class KinesisRecordKind : std::uint8_t {
+  // Stored, and its data is a click event, appended to the click stream too
+  // (put to the click stream itself: stored as that event's record).
+  kClick,
+  // Stored as it came; its data is not a click event (or no click stream
+  // is configured).
+  kOther,
+  // Put to the click stream but not a click event: refused.
+  kRejected,
+};
+
+// Appends click events to the click stream; returns once they are durable,
+// with each event's shard and sequence number in `results` when it is not
+// empty (then it has one entry per event).
+using AppendClicks = std::function<base::Status(std::span<const event::ClickEvent> events,
+                                                std::span<eventlog::PutResult> results)>;
 
 struct KinesisOptions {
   // Used only to build ARNs; nothing is checked against it.
@@ -47,8 +73,20 @@ struct KinesisOptions {
   // iterators stay valid only within one process (they live 5 minutes).
   // Servers that share iterators must share a key.
   std::string iterator_key;
-  // Called after each record is stored, with its stream name and data.
-  std::function<void(std::string_view stream, std::string_view data)> on_record;
+  // Called for each record a successful put stored, and for each refused
+  // as not a click event, with its stream name, data and kind.
+  std::function<void(std::string_view stream, std::string_view data, KinesisRecordKind kind)>
+      on_record;
+  // When set, the click event in the data of each record stored in any
+  // stream (DecodeClickData) is also appended through it to the stream
+  // `click_stream`, durable before the reply. Its event id is the event's
+  // own event_id, else RecordEventId of the record, so a producer's retry
+  // of a record gives its event the same id. Records put to `click_stream`
+  // itself must be click events (or binary event records): each is stored
+  // once, as its event's record keyed by user id, and any other data is
+  // refused with InvalidArgumentException. Unset: data is only stored.
+  AppendClicks append_clicks;
+  std::string click_stream = "clicks";
 };
 
 struct KinesisReply {
@@ -73,9 +111,21 @@ class KinesisApi {
   std::unique_ptr<Impl> impl_;
 };
 
-// The record data as a click event when it is a classic click line
+// The click event in a record's data: a classic click line
 // (userid,offerid,countrycode,category,merchant,utcdate,rating; one trailing
-// line break allowed) or a JSON click event object; nullopt otherwise.
-std::optional<event::ClickEvent> DecodeClickData(std::string_view data);
+// line break allowed) or a JSON click event object. An event without a
+// timestamp gets `default_timestamp_us`. `out->event_id` is the JSON
+// event's own event_id, or empty: the caller derives one (RecordEventId).
+// The error says why the data is not a click event: what is wrong with the
+// JSON object, or with the data as a click line. `*out` is valid only when
+// the result is ok.
+[[nodiscard]] event::DecodeStatus DecodeClickData(std::string_view data,
+                                                  std::int64_t default_timestamp_us,
+                                                  event::ClickEvent* out);
+
+// The event id of the click event in a record that carries none of its own:
+// 32 hex digits of a 128-bit hash of the stream name, partition key and data.
+std::string RecordEventId(std::string_view stream, std::string_view partition_key,
+                          std::string_view data);
 
 }  // namespace promorec::http

@@ -9,11 +9,14 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "promorec/base/clock.h"
+#include "promorec/eventlog/hash_key.h"
 #include "promorec/eventlog/stream.h"
 #include "promorec/http/kinesis_api.h"
 #include "promorec/http/kinesis_iterator.h"
@@ -21,6 +24,17 @@
 #include "promorec/http/kinesis_throttle.h"
 
 namespace promorec::http {
+
+namespace kinesis {
+
+// One record of a PutRecord(s) request, checked.
+struct RecordInput {
+  std::string data;
+  std::string_view partition_key;
+  std::optional<eventlog::HashKey> explicit_hash_key;
+};
+
+}  // namespace kinesis
 
 class KinesisApi::Impl {
  public:
@@ -46,6 +60,39 @@ class KinesisApi::Impl {
   Outcome<std::string> GetRecords(const Fields& request);
 
  private:
+  using RecordInput = kinesis::RecordInput;
+
+  // Click events (kinesis_clicks.cc).
+  bool IsClickStream(std::string_view name) const {
+    return options_.append_clicks && name == options_.click_stream;
+  }
+  // Puts records to the click stream itself: each must be a click event
+  // and is stored as its event's record, keyed by user id. Fills, per
+  // input without an error yet, its error or its result and kind.
+  void PutToClickStream(std::string_view name, eventlog::Stream& stream,
+                        std::span<const Outcome<RecordInput>> inputs,
+                        std::span<std::optional<kinesis::KinesisError>> errors,
+                        std::span<eventlog::PutResult> results,
+                        std::span<std::optional<KinesisRecordKind>> kinds);
+  // After records without an error were stored in stream `name`: appends
+  // the click events their data holds to the click stream, durable before
+  // it returns, and sets each record's kind. A record whose event could not
+  // be appended gets an InternalFailure error.
+  void AppendClicksOf(std::string_view name, std::span<const Outcome<RecordInput>> inputs,
+                      std::span<std::optional<kinesis::KinesisError>> errors,
+                      std::span<std::optional<KinesisRecordKind>> kinds);
+  // Stores records without an error in `stream` as they came (a record
+  // whose shard is out of tokens, or that the store refuses, gets an error).
+  void StoreRecords(std::string_view name, eventlog::Stream& stream,
+                    std::span<const Outcome<RecordInput>> inputs,
+                    std::span<std::optional<kinesis::KinesisError>> errors,
+                    std::span<eventlog::PutResult> results);
+  // Tells on_record about each record that has a kind.
+  void ReportRecords(std::string_view name, std::span<const Outcome<RecordInput>> inputs,
+                     std::span<const std::optional<kinesis::KinesisError>> errors,
+                     std::span<const std::optional<KinesisRecordKind>> kinds) const;
+  std::string ThrottledMessage(std::string_view name, std::uint32_t shard) const;
+
   // The stream named by StreamName (or StreamARN).
   Outcome<std::string> StreamNameOf(const Fields& request) const;
   Outcome<std::shared_ptr<eventlog::Stream>> OpenStream(std::string_view name);

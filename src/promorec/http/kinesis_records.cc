@@ -1,10 +1,8 @@
 // KinesisApi: writing records (PutRecord, PutRecords) and reading them
-// (GetShardIterator, GetRecords); DecodeClickData.
+// (GetShardIterator, GetRecords).
 #include <cmath>
 
 #include "promorec/base/base64.h"
-#include "promorec/event/delimited.h"
-#include "promorec/event/json_codec.h"
 #include "promorec/eventlog/hash_key.h"
 #include "promorec/http/kinesis_internal.h"
 
@@ -28,11 +26,7 @@ constexpr std::size_t kMaxIteratorChars = 512;
 // AT_TIMESTAMP positions later than this (year 33658) are treated as it.
 constexpr double kMaxTimestampSeconds = 1e12;
 
-struct RecordInput {
-  std::string data;
-  std::string_view partition_key;
-  std::optional<eventlog::HashKey> explicit_hash_key;
-};
+using kinesis::RecordInput;
 
 kinesis::Outcome<RecordInput> ParseRecord(const kinesis::Fields& fields) {
   RecordInput record;
@@ -148,7 +142,7 @@ std::string PutRecordsReply(const std::vector<std::optional<KinesisError>>& erro
 auto KinesisApi::Impl::PutRecord(const Fields& request) -> Outcome<std::string> {
   auto name = StreamNameOf(request);
   if (!name) return std::unexpected(name.error());
-  auto record = ParseRecord(request);
+  const Outcome<RecordInput> record = ParseRecord(request);
   if (!record) return std::unexpected(record.error());
   auto ordering = request.OptString("SequenceNumberForOrdering");
   if (!ordering) return std::unexpected(ordering.error());
@@ -160,17 +154,26 @@ auto KinesisApi::Impl::PutRecord(const Fields& request) -> Outcome<std::string> 
   }
   auto stream = OpenStream(*name);
   if (!stream) return std::unexpected(stream.error());
-  const std::uint32_t shard = ShardOf(*record, (*stream)->options().shard_count);
-  if (!throttle_.TryAcquire(*name, shard)) {
-    return Fail("ProvisionedThroughputExceededException",
-                "Rate exceeded for shard " + kinesis::ShardIdName(shard) + " in stream " + *name +
-                    " under account " + options_.account_id + ".");
+  const auto input = std::span(&record, 1);
+  std::optional<KinesisError> error;
+  eventlog::PutResult result;
+  std::optional<KinesisRecordKind> kind;
+  if (IsClickStream(*name)) {
+    PutToClickStream(*name, **stream, input, std::span(&error, 1), std::span(&result, 1),
+                     std::span(&kind, 1));
+  } else {
+    const std::uint32_t shard = ShardOf(*record, (*stream)->options().shard_count);
+    if (!throttle_.TryAcquire(*name, shard)) {
+      return Fail("ProvisionedThroughputExceededException", ThrottledMessage(*name, shard));
+    }
+    const eventlog::PutRecord put{record->partition_key, record->data, record->explicit_hash_key};
+    if (auto stored = (*stream)->AppendInto(std::span(&put, 1), std::span(&result, 1)); !stored) {
+      return StoreError(stored.error(), *name);
+    }
+    AppendClicksOf(*name, input, std::span(&error, 1), std::span(&kind, 1));
   }
-  const eventlog::PutRecord put{record->partition_key, record->data, record->explicit_hash_key};
-  auto appended = (*stream)->Append(std::span(&put, 1));
-  if (!appended) return StoreError(appended.error(), *name);
-  if (options_.on_record) options_.on_record(*name, record->data);
-  const eventlog::PutResult& result = appended->front();
+  ReportRecords(*name, input, std::span(&error, 1), std::span(&kind, 1));
+  if (error) return std::unexpected(std::move(*error));
   JsonOut out;
   out.BeginObject().Key("ShardId").String(kinesis::ShardIdName(result.shard));
   out.Key("SequenceNumber").String(kinesis::SequenceNumberText(result.sequence));
@@ -217,43 +220,69 @@ auto KinesisApi::Impl::PutRecords(const Fields& request) -> Outcome<std::string>
   }
   auto stream = OpenStream(*name);
   if (!stream) return std::unexpected(stream.error());
-  const std::uint32_t shard_count = (*stream)->options().shard_count;
 
   std::vector<std::optional<KinesisError>> errors(count);
+  std::vector<eventlog::PutResult> results(count);
+  std::vector<std::optional<KinesisRecordKind>> kinds(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!inputs[i]) errors[i] = inputs[i].error();
+  }
+  if (IsClickStream(*name)) {
+    PutToClickStream(*name, **stream, inputs, errors, results, kinds);
+  } else {
+    StoreRecords(*name, **stream, inputs, errors, results);
+    AppendClicksOf(*name, inputs, errors, kinds);
+  }
+  ReportRecords(*name, inputs, errors, kinds);
+  return PutRecordsReply(errors, results);
+}
+
+void KinesisApi::Impl::StoreRecords(std::string_view name, eventlog::Stream& stream,
+                                    std::span<const Outcome<RecordInput>> inputs,
+                                    std::span<std::optional<KinesisError>> errors,
+                                    std::span<eventlog::PutResult> results) {
+  const std::uint32_t shard_count = stream.options().shard_count;
   std::vector<eventlog::PutRecord> puts;
   std::vector<std::size_t> put_index;
-  for (std::size_t i = 0; i < count; ++i) {
-    if (!inputs[i]) {
-      errors[i] = inputs[i].error();
-      continue;
-    }
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (errors[i]) continue;
     const std::uint32_t shard = ShardOf(*inputs[i], shard_count);
-    if (!throttle_.TryAcquire(*name, shard)) {
+    if (!throttle_.TryAcquire(name, shard)) {
       errors[i] =
-          KinesisError{"ProvisionedThroughputExceededException",
-                       "Rate exceeded for shard " + kinesis::ShardIdName(shard) + " in stream " +
-                           *name + " under account " + options_.account_id + "."};
+          KinesisError{"ProvisionedThroughputExceededException", ThrottledMessage(name, shard)};
       continue;
     }
     puts.push_back({inputs[i]->partition_key, inputs[i]->data, inputs[i]->explicit_hash_key});
     put_index.push_back(i);
   }
-  std::vector<eventlog::PutResult> results(count);
-  if (!puts.empty()) {
-    auto appended = (*stream)->Append(puts);
-    for (std::size_t j = 0; j < puts.size(); ++j) {
-      if (appended) {
-        results[put_index[j]] = (*appended)[j];
-      } else {
-        errors[put_index[j]] = KinesisError{"InternalFailure", "Internal service failure."};
-      }
-    }
-    if (appended && options_.on_record) {
-      for (const eventlog::PutRecord& put : puts) options_.on_record(*name, put.data);
+  if (puts.empty()) return;
+  std::vector<eventlog::PutResult> appended(puts.size());
+  const base::Status stored = stream.AppendInto(puts, appended);
+  for (std::size_t j = 0; j < puts.size(); ++j) {
+    if (stored) {
+      results[put_index[j]] = appended[j];
+    } else {
+      errors[put_index[j]] = KinesisError{"InternalFailure", "Internal service failure."};
     }
   }
+}
 
-  return PutRecordsReply(errors, results);
+void KinesisApi::Impl::ReportRecords(
+    std::string_view name, std::span<const Outcome<RecordInput>> inputs,
+    std::span<const std::optional<KinesisError>> errors,
+    std::span<const std::optional<KinesisRecordKind>> kinds) const {
+  if (!options_.on_record) return;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    // A record with an error is reported only when refused as no click.
+    if (kinds[i] && (!errors[i] || *kinds[i] == KinesisRecordKind::kRejected)) {
+      options_.on_record(name, inputs[i]->data, *kinds[i]);
+    }
+  }
+}
+
+std::string KinesisApi::Impl::ThrottledMessage(std::string_view name, std::uint32_t shard) const {
+  return "Rate exceeded for shard " + kinesis::ShardIdName(shard) + " in stream " +
+         std::string(name) + " under account " + options_.account_id + ".";
 }
 
 auto KinesisApi::Impl::GetShardIterator(const Fields& request) -> Outcome<std::string> {
@@ -337,23 +366,6 @@ auto KinesisApi::Impl::GetRecords(const Fields& request) -> Outcome<std::string>
   out.Key("MillisBehindLatest").Int(batch->behind_us / 1000);
   out.EndObject();
   return out.Take();
-}
-
-std::optional<event::ClickEvent> DecodeClickData(std::string_view data) {
-  event::ClickEvent click;
-  std::string_view line = data;
-  if (line.ends_with('\n')) line.remove_suffix(1);
-  if (!line.empty() && line.find('\n') == std::string_view::npos) {
-    std::string scratch;
-    if (event::ParseDelimitedLine(event::ColumnLayout::Classic(), line, &click, &scratch)) {
-      return click;
-    }
-  }
-  const std::size_t start = data.find_first_not_of(" \t\r\n");
-  if (start == std::string_view::npos || data[start] != '{') return std::nullopt;
-  event::JsonEventDecoder decoder;
-  if (decoder.DecodeOne(data, &click)) return click;
-  return std::nullopt;
 }
 
 }  // namespace promorec::http

@@ -1,6 +1,6 @@
 // The Kinesis API's record operations: PutRecord(s), GetShardIterator,
 // GetRecords, iterator signing and expiry, the throughput limit and the
-// click-event hook.
+// record hook (click events in records: kinesis_clicks_test.cc).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -377,7 +377,9 @@ TEST_F(KinesisRecordsTest, OnRecordSeesEachStoredRecord) {
   std::mutex mu;
   std::vector<std::pair<std::string, std::string>> seen;
   KinesisOptions options;
-  options.on_record = [&](std::string_view stream, std::string_view data) {
+  options.on_record = [&](std::string_view stream, std::string_view data, KinesisRecordKind kind) {
+    // Without append_clicks nothing is a click event, not even a click line.
+    EXPECT_EQ(kind, KinesisRecordKind::kOther);
     std::lock_guard lock(mu);
     seen.emplace_back(stream, data);
   };
@@ -409,23 +411,6 @@ TEST_F(KinesisRecordsTest, ConcurrentPutsGetDistinctSequenceNumbers) {
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(sequences.size(), 100u);
-}
-
-TEST(DecodeClickData, ClassicLineJsonOrNothing) {
-  auto line = DecodeClickData("bob,0,de,6513,p1,2016-06-14 17:28:47.0,1\n");
-  ASSERT_TRUE(line);
-  EXPECT_EQ(line->user_id, "bob");
-  EXPECT_EQ(line->product, "p1");
-  EXPECT_EQ(line->rating, 1);
-  auto json = DecodeClickData(R"( {"user_id":"ann","product":"p2","rating":0,"country":"fr"})");
-  ASSERT_TRUE(json);
-  EXPECT_EQ(json->user_id, "ann");
-  EXPECT_EQ(json->country, "fr");
-  EXPECT_FALSE(DecodeClickData(""));
-  EXPECT_FALSE(DecodeClickData("hello"));
-  EXPECT_FALSE(DecodeClickData(AllBytes()));
-  EXPECT_FALSE(DecodeClickData("bob,0,de,6513,p1,2016-06-14 17:28:47.0,1\nx,y"));
-  EXPECT_FALSE(DecodeClickData(R"({"user_id":"ann"})"));
 }
 
 }  // namespace

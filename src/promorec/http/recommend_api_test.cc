@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "promorec/features/row_builder.h"
 #include "promorec/model/predict.h"
+#include "promorec/profile/profile_store.h"
 
 namespace promorec::http {
 namespace {
@@ -88,6 +91,83 @@ TEST(RecommendApiTest, RanksByModelScoreAndHonoursEligibility) {
   const auto top1 = Parse(api.Handle(Get({{"user", "alice"}, {"k", "1"}}), 0));
   ASSERT_EQ(top1.size(), 1u);
   EXPECT_EQ(top1[0].first, "good");
+}
+
+bool ProfileFlag(const Response& response) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object doc;
+  EXPECT_EQ(parser.parse(response.body).get(doc), simdjson::SUCCESS) << response.body;
+  bool flag = false;
+  EXPECT_EQ(doc.at_key("profile").get(flag), simdjson::SUCCESS) << response.body;
+  return flag;
+}
+
+std::vector<std::string> Ids(const Response& response) {
+  std::vector<std::string> out;
+  for (const auto& [id, score] : Parse(response)) out.push_back(id);
+  return out;
+}
+
+event::ClickEvent Click(std::string user, std::string country, std::uint8_t rating) {
+  event::ClickEvent e;
+  e.user_id = std::move(user);
+  e.country = std::move(country);
+  e.product = "p1";
+  e.category = "shoes";
+  e.timestamp_us = 100;
+  e.rating = rating;
+  return e;
+}
+
+// The profile fills in the country the request leaves out, and a request's
+// own country wins over it.
+TEST(RecommendApiTest, ProfileFillsTheContext) {
+  profile::ProfileStore profiles;
+  const RecommendApi api(Model(), Promotions(), &profiles);
+  const Response before = api.Handle(Get({{"user", "alice"}, {"k", "10"}}), 0);
+  EXPECT_FALSE(ProfileFlag(before));
+  EXPECT_EQ(Parse(before).size(), 3u) << "de_only needs a country";
+  profiles.Apply(Click("alice", "de", 0));
+  const Response after = api.Handle(Get({{"user", "alice"}, {"k", "10"}}), 0);
+  EXPECT_TRUE(ProfileFlag(after));
+  const auto ids = Ids(after);
+  EXPECT_EQ(ids.size(), 4u);
+  EXPECT_NE(std::find(ids.begin(), ids.end(), "de_only"), ids.end());
+  EXPECT_EQ(Parse(api.Handle(Get({{"user", "alice"}, {"country", "fr"}, {"k", "10"}}), 0)).size(),
+            3u);
+  EXPECT_FALSE(ProfileFlag(api.Handle(Get({{"user", "bob"}}), 0)));
+}
+
+TEST(RecommendApiTest, ShopperRulesPriceAndValidity) {
+  std::vector<event::Promotion> promotions(4);
+  promotions[0].id = "welcome";
+  promotions[0].eligibility.shoppers = event::ShopperRule::kNewOnly;
+  promotions[1].id = "loyal";
+  promotions[1].eligibility.shoppers = event::ShopperRule::kReturningOnly;
+  promotions[2].id = "big";
+  promotions[2].eligibility.min_price = 50;
+  promotions[3].id = "later";
+  promotions[3].valid_from_us = 1000;
+  for (auto& p : promotions) p.text = p.id;
+  profile::ProfileStore profiles;
+  const RecommendApi api(Model(), promotions, &profiles);
+  auto sorted = [](std::vector<std::string> ids) {
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  EXPECT_EQ(sorted(Ids(api.Handle(Get({{"user", "carol"}, {"k", "10"}}), 0))),
+            (std::vector<std::string>{"big", "welcome"}));
+  EXPECT_EQ(sorted(Ids(api.Handle(Get({{"user", "carol"}, {"k", "10"}, {"price", "20"}}), 1000))),
+            (std::vector<std::string>{"later", "welcome"}));
+  profiles.Apply(Click("carol", "", 0));
+  EXPECT_EQ(sorted(Ids(api.Handle(Get({{"user", "carol"}, {"k", "10"}}), 0))),
+            (std::vector<std::string>{"big", "welcome"}))
+      << "views alone do not make a returning shopper";
+  profiles.Apply(Click("carol", "", 1));
+  EXPECT_EQ(sorted(Ids(api.Handle(Get({{"user", "carol"}, {"k", "10"}, {"price", "50"}}), 0))),
+            (std::vector<std::string>{"big", "loyal"}));
+  EXPECT_EQ(api.Handle(Get({{"user", "carol"}, {"price", "-1"}}), 0).status, 400);
+  EXPECT_EQ(api.Handle(Get({{"user", "carol"}, {"price", "cheap"}}), 0).status, 400);
 }
 
 TEST(RecommendApiTest, ErrorsSayWhy) {

@@ -1,6 +1,10 @@
-// The HTTP transport: an event-driven server (libmicrohttpd, epoll, one
-// polling thread per core) that hands each complete request to a route
-// table. The library stays behind this header so that it can be replaced.
+// The HTTP transport: an HTTP/1.1 server with one epoll event loop per core
+// (keep-alive, pipelining, idle connections cost no thread) that hands each
+// complete request to a route table. Quick routes run on the loop that read
+// them; routes that wait (for an fsync, say) run on a pool of worker
+// threads, so that the loop goes on serving other connections meanwhile and
+// waiting requests share the wait. TLS is OpenSSL's. Everything about the
+// transport stays behind this header.
 // Thread-safety: handlers run concurrently on the server's threads and must
 // be thread-safe; Router is immutable once the server starts.
 #pragma once
@@ -50,43 +54,61 @@ Response ErrorResponse(int status, std::string_view code, std::string_view messa
 
 using Handler = std::function<Response(const Request&)>;
 
+// Where a route's handler runs: on the event loop (it must not block), or
+// on a worker thread (it may wait, e.g. for its data to become durable).
+enum class Execution { kLoop, kWorker };
+
+struct Route {
+  // "METHOD PATTERN": a bounded set of names, fit for metric labels.
+  std::string name;
+  Handler handler;
+  Execution execution = Execution::kLoop;
+};
+
 class Router {
  public:
   // `path` is exact, or has `{name}` segments that match any one segment
   // (exact routes win over patterns).
-  void Add(std::string method, std::string path, Handler handler);
+  void Add(std::string method, std::string path, Handler handler,
+           Execution execution = Execution::kLoop);
   // The response for `request`: its route's, or a JSON 404/405. `route`,
-  // when given, receives "METHOD PATTERN" of the route that answered, or
-  // "unmatched" (a bounded set of names, fit for metric labels).
+  // when given, receives the name of the route that answered, or
+  // "unmatched".
   Response Dispatch(const Request& request, std::string* route = nullptr) const;
+  // The route for `request`, with its `{name}` values put in
+  // request->params; null if none.
+  const Route* Match(Request* request) const;
+  // The 404 or 405 for a request no route matches.
+  Response Unmatched(const Request& request) const;
   // "GET /healthz", ... in order, for listings.
   std::vector<std::string> Routes() const;
 
  private:
-  // The route matching `path` for `method`, filling `params`; null if none.
-  const Handler* Find(const std::string& method, const std::string& path,
-                      std::map<std::string, std::string>* params) const;
-
-  std::map<std::pair<std::string, std::string>, Handler> routes_;
+  std::map<std::string, Route, std::less<>> routes_;  // by name
 };
+
+// The name the server reports for requests no route matched.
+inline constexpr std::string_view kUnmatchedRoute = "unmatched";
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 picks a free port
-  unsigned threads = 0;       // 0 = one per core
+  unsigned threads = 0;       // event loops; 0 = one per core it may run on
+  unsigned workers = 16;      // threads for Execution::kWorker routes
   std::size_t max_body_bytes = 8 << 20;
-  // Memory for one connection's request line and headers; a request whose
-  // headers do not fit is answered 431 by the server library.
+  // Bytes of one request's line and headers; a request whose headers do
+  // not fit is answered 431.
   std::size_t max_header_bytes = 32 << 10;
-  // A connection idle this long (mid-request or between requests) is closed.
+  // A connection idle this long is closed (answered 408 first when it is
+  // part-way through a request).
   unsigned idle_timeout_seconds = 60;
   // HTTPS when both are set: PEM text of the certificate (chain) and of its
   // private key.
   std::string tls_cert_pem;
   std::string tls_key_pem;
-  // Called after each response with its route (see Router::Dispatch), status
-  // and handling time in seconds; on the server's threads.
-  std::function<void(const std::string& route, int status, double seconds)> observe;
+  // Called after each response with its route name (or kUnmatchedRoute),
+  // status and handling time in seconds; on the server's threads.
+  std::function<void(std::string_view route, int status, double seconds)> observe;
 };
 
 class Server {

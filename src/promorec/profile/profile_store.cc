@@ -1,0 +1,98 @@
+#include "promorec/profile/profile_store.h"
+
+#include "promorec/base/hash.h"
+#include "promorec/event/limits.h"
+#include "promorec/profile/snapshot_format.h"
+
+namespace promorec::profile {
+
+ProfileStore::Shard& ProfileStore::ShardOf(std::string_view user_id) {
+  return shards_[base::Hash64(user_id) % kShards];
+}
+
+const ProfileStore::Shard& ProfileStore::ShardOf(std::string_view user_id) const {
+  return shards_[base::Hash64(user_id) % kShards];
+}
+
+bool ProfileStore::Apply(const event::ClickEvent& event) {
+  if (event.user_id.empty() || event.user_id.size() > event::kMaxIdBytes) return false;
+  Shard& shard = ShardOf(event.user_id);
+  const std::lock_guard lock(shard.mutex);
+  auto it = shard.profiles.find(event.user_id);
+  if (it == shard.profiles.end()) it = shard.profiles.try_emplace(event.user_id).first;
+  ApplyEvent(event, &it->second);
+  return true;
+}
+
+std::optional<Profile> ProfileStore::Lookup(std::string_view user_id) const {
+  const Shard& shard = ShardOf(user_id);
+  const std::lock_guard lock(shard.mutex);
+  const auto it = shard.profiles.find(user_id);
+  if (it == shard.profiles.end()) return std::nullopt;
+  return it->second;
+}
+
+std::size_t ProfileStore::size() const {
+  std::size_t total = 0;
+  for (const Shard& shard : shards_) {
+    const std::lock_guard lock(shard.mutex);
+    total += shard.profiles.size();
+  }
+  return total;
+}
+
+base::Result<std::uint64_t> ProfileStore::Snapshot(base::Env& env, const std::string& path,
+                                                   std::span<const std::uint64_t> positions) const {
+  if (positions.size() > kMaxSnapshotPositions) {
+    return base::InvalidArgument("a profile snapshot holds at most " +
+                                 std::to_string(kMaxSnapshotPositions) + " positions");
+  }
+  const std::string dir = base::ParentDir(path);
+  PROMOREC_RETURN_IF_ERROR(env.CreateDirs(dir));
+  const std::string tmp = path + ".tmp";
+  PROMOREC_ASSIGN_OR_RETURN(auto file, env.NewWritableFile(tmp));
+  std::string buffer;
+  AppendSnapshotHeader(&buffer);
+  std::uint64_t records = 0;
+  base::Status status;
+  for (const Shard& shard : shards_) {
+    {
+      const std::lock_guard lock(shard.mutex);
+      for (const auto& [user, profile] : shard.profiles) {
+        AppendSnapshotRecord(user, profile, &buffer);
+      }
+      records += shard.profiles.size();
+    }
+    // Written shard by shard, outside the lock, so memory stays bounded
+    // and appliers wait only while their shard is encoded.
+    status = file->Append(buffer);
+    buffer.clear();
+    if (!status) break;
+  }
+  if (status) {
+    AppendSnapshotTrailer(records, positions, &buffer);
+    status = file->Append(buffer);
+  }
+  if (status) status = file->Sync();
+  if (status) status = file->Close();
+  if (status) status = env.RenameFile(tmp, path);
+  if (!status) {
+    (void)env.RemoveFile(tmp);
+    return std::unexpected(std::move(status).error().WithContext("profile snapshot " + path));
+  }
+  PROMOREC_RETURN_IF_ERROR(env.SyncDir(dir));
+  return records;
+}
+
+base::Result<SnapshotInfo> ProfileStore::Load(base::Env& env, const std::string& path) {
+  PROMOREC_ASSIGN_OR_RETURN(const std::string data, base::ReadFileToString(env, path));
+  PROMOREC_ASSIGN_OR_RETURN(SnapshotContents contents, ParseProfileSnapshot(data, path));
+  for (auto& [user, profile] : contents.profiles) {
+    Shard& shard = ShardOf(user);
+    const std::lock_guard lock(shard.mutex);
+    shard.profiles.insert_or_assign(std::move(user), std::move(profile));
+  }
+  return SnapshotInfo{contents.profiles.size(), std::move(contents.positions)};
+}
+
+}  // namespace promorec::profile
