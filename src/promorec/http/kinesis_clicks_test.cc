@@ -20,22 +20,14 @@ namespace {
 using testing::Int;
 using testing::Json;
 using testing::kStartMicros;
+using testing::PutBody;
+using testing::RecordJson;
 using testing::Str;
 
 constexpr std::string_view kLine = "bob,0,de,6513,p1,2016-06-14 17:28:47.0,1";
 constexpr std::string_view kJsonOwnId =
     R"({"event_id":"e-7","user_id":"ann","product":"p2","rating":0,"timestamp":1518318207})";
 constexpr std::string_view kJsonNoTime = R"({"userid":"cy","merchant":"p3","rating":"1"})";
-
-std::string PutBody(std::string_view stream, std::string_view key, std::string_view data) {
-  return R"({"StreamName":")" + std::string(stream) + R"(","PartitionKey":")" + std::string(key) +
-         R"(","Data":")" + base::Base64Encode(data) + "\"}";
-}
-
-std::string RecordJson(std::string_view key, std::string_view data) {
-  return R"({"PartitionKey":")" + std::string(key) + R"(","Data":")" + base::Base64Encode(data) +
-         "\"}";
-}
 
 std::string PutRecordsBody(std::string_view stream,
                            const std::vector<std::pair<std::string, std::string>>& records) {

@@ -19,22 +19,14 @@ namespace {
 using testing::Int;
 using testing::Json;
 using testing::Num;
+using testing::PutBody;
+using testing::RecordJson;
 using testing::Str;
 
 std::string AllBytes() {
   std::string bytes;
   for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<char>(i));
   return bytes;
-}
-
-std::string PutBody(std::string_view stream, std::string_view key, std::string_view data) {
-  return R"({"StreamName":")" + std::string(stream) + R"(","PartitionKey":")" + std::string(key) +
-         R"(","Data":")" + base::Base64Encode(data) + "\"}";
-}
-
-std::string RecordJson(std::string_view key, std::string_view data) {
-  return R"({"PartitionKey":")" + std::string(key) + R"(","Data":")" + base::Base64Encode(data) +
-         "\"}";
 }
 
 class KinesisRecordsTest : public testing::KinesisFixture {

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <utility>
 
+#include "promorec/base/base64.h"
 #include "promorec/base/clock.h"
 #include "promorec/base/mem_env.h"
 #include "promorec/eventlog/local_store.h"
@@ -20,6 +21,17 @@
 namespace promorec::http::testing {
 
 inline constexpr std::int64_t kStartMicros = 1'700'000'000'123'000;
+
+// A PutRecord body, and one entry of a PutRecords body.
+inline std::string PutBody(std::string_view stream, std::string_view key, std::string_view data) {
+  return R"({"StreamName":")" + std::string(stream) + R"(","PartitionKey":")" + std::string(key) +
+         R"(","Data":")" + base::Base64Encode(data) + "\"}";
+}
+
+inline std::string RecordJson(std::string_view key, std::string_view data) {
+  return R"({"PartitionKey":")" + std::string(key) + R"(","Data":")" + base::Base64Encode(data) +
+         "\"}";
+}
 
 // A parsed reply that owns its parser.
 struct Json {
