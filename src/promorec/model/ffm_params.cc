@@ -4,6 +4,8 @@
 #include <cstring>
 #include <random>
 
+#include "promorec/base/large_alloc.h"
+
 namespace promorec::model {
 namespace {
 
@@ -45,14 +47,13 @@ base::Result<FfmParams> FfmParams::Zeros(const FfmShape& shape) {
   const std::size_t bias_floats = Padded(1);
   const std::size_t linear_floats = Padded(shape.num_features);
   const std::size_t total = bias_floats + linear_floats + params.latent_size();
-  void* memory = std::aligned_alloc(kAlignment, Padded(total) * sizeof(float));
+  float* memory = base::AllocateLargeFloats(Padded(total));
   if (memory == nullptr) {
     return base::MakeError(
         base::Code::kNoSpace,
         "cannot allocate " + std::to_string(total * sizeof(float)) + " bytes of model parameters");
   }
-  std::memset(memory, 0, Padded(total) * sizeof(float));
-  params.storage_.reset(static_cast<float*>(memory));
+  params.storage_.reset(memory);
   params.bias_ = params.storage_.get();
   params.linear_ = params.bias_ + bias_floats;
   params.latent_ = params.linear_ + linear_floats;

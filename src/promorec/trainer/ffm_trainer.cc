@@ -70,7 +70,7 @@ double StateLogLoss(const SgdState& state, const Dataset& data, bool normalise, 
 // holding up the end of the epoch.
 double Pass(SgdState& state, const Dataset& data, const std::vector<std::uint32_t>& order,
             int threads, const SgdOptions& sgd) {
-  constexpr std::size_t kChunk = 8192;
+  constexpr std::size_t kChunk = 2048;
   std::atomic<std::size_t> cursor{0};
   std::vector<double> losses(static_cast<std::size_t>(std::max(1, threads)), 0.0);
   Parallel(threads, static_cast<std::size_t>(std::max(1, threads)),
@@ -86,8 +86,9 @@ double Pass(SgdState& state, const Dataset& data, const std::vector<std::uint32_
                  if (i + kPrefetchParams < end) {
                    state.Prefetch(RowOf(data, order[i + kPrefetchParams]));
                  }
-                 loss += state.Update(RowOf(data, order[i]), data.label(order[i]), sgd);
+                 loss += state.Update(RowOf(data, order[i]), data.label(order[i]), sgd, t);
                }
+               state.Sync(t);
              }
              losses[t] = loss;
            });
@@ -164,6 +165,7 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
 
   std::mt19937_64 rng(options.seed);
   const int threads = options.deterministic ? 1 : options.threads;
+  state.EnableReplicas(static_cast<std::size_t>(threads), train.rows());
   const bool early = valid != nullptr && valid->rows() > 0 && options.patience > 0;
   if (early && options.snapshot_path.empty()) {
     return base::InvalidArgument("early stopping needs a snapshot path");

@@ -71,7 +71,10 @@ std::expected<float, std::string> ParseLibffmLine(std::string_view line,
     if (!ParseWhole(token.substr(c1 + 1, c2 - c1 - 1), &f.index)) {
       return std::unexpected(where() + "index is not a whole number below 2^32");
     }
-    if (!ParseWhole(token.substr(c2 + 1), &f.value) || !std::isfinite(f.value)) {
+    const std::string_view value = token.substr(c2 + 1);
+    if (value == "1") {  // one-hot, nearly every feature: skip the float parser
+      f.value = 1.0f;
+    } else if (!ParseWhole(value, &f.value) || !std::isfinite(f.value)) {
       return std::unexpected(where() + "value is not a finite number");
     }
     features->push_back(f);

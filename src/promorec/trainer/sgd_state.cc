@@ -7,14 +7,14 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "promorec/base/large_alloc.h"
+
 namespace promorec::trainer {
 namespace {
 
-constexpr std::size_t kAlignment = 64;
 constexpr std::size_t kBiasFloats = 16;
-// Rows longer than this are trained on their first kMaxRow features' pairs
-// only through the scalar loops below, which have no such limit; the cap
-// only bounds the stack buffer of per-feature regularisation factors.
+// Rows up to this long keep their parameter pointers on the stack; longer
+// ones in a per-thread buffer.
 constexpr std::size_t kMaxCachedRow = 64;
 
 std::size_t RoundUp(std::size_t floats) { return (floats + 15) / 16 * 16; }
@@ -120,14 +120,13 @@ base::Result<SgdState> SgdState::From(const model::FfmParams& params,
   SgdState s(shape);
   const std::size_t linear_floats = RoundUp(4 * static_cast<std::size_t>(shape.num_features));
   s.floats_ = kBiasFloats + linear_floats + shape.num_features * s.block_;
-  void* memory = std::aligned_alloc(kAlignment, RoundUp(s.floats_) * sizeof(float));
+  float* memory = base::AllocateLargeFloats(RoundUp(s.floats_));
   if (memory == nullptr) {
     return base::MakeError(base::Code::kNoSpace, "cannot allocate " +
                                                      std::to_string(s.floats_ * sizeof(float)) +
                                                      " bytes of training state");
   }
-  std::memset(memory, 0, RoundUp(s.floats_) * sizeof(float));
-  s.storage_.reset(static_cast<float*>(memory));
+  s.storage_.reset(memory);
   s.bias_ = s.storage_.get();
   s.linear_ = s.bias_ + kBiasFloats;
   s.latent_ = s.linear_ + linear_floats;
@@ -157,69 +156,106 @@ void SgdState::SetCounts(std::span<const std::uint32_t> counts) {
     const std::uint32_t n = f < counts.size() ? counts[f] : 0;
     linear(f)[2] = n > 0 ? 1.0f / static_cast<float>(n) : 0.0f;
   }
+  RefreshReplicas();
+}
+
+void SgdState::Resolve(const RowRef& row, Replica* replica, Blocks* out) const {
+  for (std::size_t i = 0; i < row.size; ++i) {
+    if (!Known(row.index[i], row.field[i])) {
+      out[i] = Blocks{};
+      continue;
+    }
+    float* lin = linear(row.index[i]);
+    float* lat = latent_ + static_cast<std::size_t>(row.index[i]) * block_;
+    if (replica != nullptr) {
+      std::uint32_t slot = 0;  // 1 + the hot slot, kept in the unused fourth float
+      std::memcpy(&slot, lin + 3, sizeof slot);
+      if (slot != 0) {
+        lin = replica->linear + 4 * static_cast<std::size_t>(slot - 1);
+        lat = replica->latent + static_cast<std::size_t>(slot - 1) * block_;
+      }
+    }
+    out[i] = Blocks{lin, lat};
+  }
 }
 
 template <bool kSse>
-float SgdState::LogitImpl(const RowRef& row, bool normalise) const {
+float SgdState::LogitImpl(const RowRef& row, const Blocks* b, bool normalise) const {
   const std::integral_constant<bool, kSse> sse;
   const std::uint32_t k = shape_.k;
   const float norm = Norm(row, normalise);
-  float t = bias_[0];
+  float t = 0;
   float pairs = 0;
   for (std::size_t i = 0; i < row.size; ++i) {
-    if (!Known(row.index[i], row.field[i])) continue;
+    if (b[i].linear == nullptr) continue;
     const float vi = ValueOf(row, i);
-    t += linear(row.index[i])[0] * vi;
+    t += b[i].linear[0] * vi;
     for (std::size_t j = i + 1; j < row.size; ++j) {
-      if (!Known(row.index[j], row.field[j])) continue;
-      pairs += Dot(latent(row.index[i], row.field[j]), latent(row.index[j], row.field[i]), k, sse) *
-               vi * ValueOf(row, j);
+      if (b[j].linear == nullptr) continue;
+      pairs += Dot(latent_in(b[i], row.field[j]), latent_in(b[j], row.field[i]), k, sse) * vi *
+               ValueOf(row, j);
     }
   }
   return t + pairs * norm;
 }
 
 template <bool kSse>
-double SgdState::UpdateImpl(const RowRef& row, float label, const SgdOptions& o) {
+double SgdState::UpdateImpl(const RowRef& row, float label, const SgdOptions& o, Replica* replica) {
   const std::integral_constant<bool, kSse> sse;
   const std::uint32_t k = shape_.k;
+  Blocks stack[kMaxCachedRow];
+  thread_local std::vector<Blocks> heap;
+  Blocks* b = stack;
+  if (row.size > kMaxCachedRow) {
+    heap.resize(row.size);
+    b = heap.data();
+  }
+  Resolve(row, replica, b);
+  float* bias = replica != nullptr ? replica->bias : bias_;
   const float norm = Norm(row, o.normalise);
-  const Logistic l = LogisticOf(LogitImpl<kSse>(row, o.normalise), label);
+  const Logistic l = LogisticOf(bias[0] + LogitImpl<kSse>(row, b, o.normalise), label);
   const float kappa = l.kappa;
-  bias_[1] += kappa * kappa;
-  bias_[0] -= o.eta * kappa / std::sqrt(bias_[1]);
-  float reg[kMaxCachedRow];
+  bias[1] += kappa * kappa;
+  bias[0] -= o.eta * kappa / std::sqrt(bias[1]);
   for (std::size_t i = 0; i < row.size; ++i) {
-    if (!Known(row.index[i], row.field[i])) continue;
-    float* w = linear(row.index[i]);
-    if (i < kMaxCachedRow) reg[i] = o.lambda + o.prior_latent * w[2];
+    float* w = b[i].linear;
+    if (w == nullptr) continue;
     const float grad = kappa * ValueOf(row, i) + (o.lambda_linear + o.prior_linear * w[2]) * w[0];
     w[1] += grad * grad;
     w[0] -= o.eta * grad / std::sqrt(w[1]);
   }
   for (std::size_t i = 0; i < row.size; ++i) {
-    if (!Known(row.index[i], row.field[i])) continue;
-    const float li =
-        i < kMaxCachedRow ? reg[i] : o.lambda + o.prior_latent * linear(row.index[i])[2];
+    if (b[i].linear == nullptr) continue;
+    const float li = o.lambda + o.prior_latent * b[i].linear[2];
     const float xi = kappa * ValueOf(row, i) * norm;
     for (std::size_t j = i + 1; j < row.size; ++j) {
-      if (!Known(row.index[j], row.field[j])) continue;
-      const float lj =
-          j < kMaxCachedRow ? reg[j] : o.lambda + o.prior_latent * linear(row.index[j])[2];
-      PairStep(latent(row.index[i], row.field[j]), latent(row.index[j], row.field[i]), k,
+      if (b[j].linear == nullptr) continue;
+      const float lj = o.lambda + o.prior_latent * b[j].linear[2];
+      PairStep(latent_in(b[i], row.field[j]), latent_in(b[j], row.field[i]), k,
                xi * ValueOf(row, j), li, lj, o.eta, sse);
     }
   }
   return l.loss;
 }
 
-double SgdState::Update(const RowRef& row, float label, const SgdOptions& options) {
-  return shape_.k % 4 == 0 ? UpdateImpl<true>(row, label, options)
-                           : UpdateImpl<false>(row, label, options);
+double SgdState::Update(const RowRef& row, float label, const SgdOptions& options,
+                        std::size_t replica) {
+  Replica* r = replica < replicas_.size() ? &replicas_[replica] : nullptr;
+  return shape_.k % 4 == 0 ? UpdateImpl<true>(row, label, options, r)
+                           : UpdateImpl<false>(row, label, options, r);
 }
 
 float SgdState::Logit(const RowRef& row, bool normalise) const {
-  return shape_.k % 4 == 0 ? LogitImpl<true>(row, normalise) : LogitImpl<false>(row, normalise);
+  Blocks stack[kMaxCachedRow];
+  thread_local std::vector<Blocks> heap;
+  Blocks* b = stack;
+  if (row.size > kMaxCachedRow) {
+    heap.resize(row.size);
+    b = heap.data();
+  }
+  Resolve(row, nullptr, b);
+  return bias_[0] + (shape_.k % 4 == 0 ? LogitImpl<true>(row, b, normalise)
+                                       : LogitImpl<false>(row, b, normalise));
 }
 
 void SgdState::Prefetch(const RowRef& row) const {
@@ -271,6 +307,7 @@ base::Status SgdState::Load(base::Env& env, const std::string& path) {
   const std::span<char> buf(reinterpret_cast<char*>(storage_.get()), floats_ * sizeof(float));
   PROMOREC_ASSIGN_OR_RETURN(const std::size_t got, file->ReadAt(0, buf));
   if (got != buf.size()) return base::Corruption(path + ": snapshot is short");
+  RefreshReplicas();
   return {};
 }
 

@@ -14,11 +14,20 @@
 // Thread-safety: several threads may call Update concurrently on one state
 // (Hogwild): their writes race on purpose, as lock-free SGD does, and a
 // reader may see a mix of old and new floats. Everything else needs
-// exclusive access.
+// exclusive access, except Sync, which each thread calls for its own
+// replica.
+//
+// Hot features: the bias and the features in a large share of the rows
+// (a dominant country, the hours of the day) are written by nearly every
+// update. Under Hogwild the threads would fight over those cache lines on
+// every example, which can cost more than the work itself; with replicas
+// enabled each thread updates its own copy of them and adds what it
+// changed into the shared state every few thousand rows (Sync).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -74,8 +83,22 @@ class SgdState {
     }
   }
 
-  // One AdaGrad step on the row; returns the row's logloss before it.
-  double Update(const RowRef& row, float label, const SgdOptions& options);
+  // One AdaGrad step on the row, on thread `replica`'s copy of the hot
+  // features when replicas are on; returns the row's logloss before it.
+  double Update(const RowRef& row, float label, const SgdOptions& options, std::size_t replica = 0);
+
+  // Gives each of `threads` threads its own copy of the bias and of the
+  // features seen in at least 1 in kHotShare of `rows` rows (counts from
+  // SetCounts, which must come first). No-op for one thread.
+  void EnableReplicas(std::size_t threads, std::size_t rows);
+  // Adds what thread `replica` changed since its last Sync into the shared
+  // state and refreshes its copy. The shared state is complete once every
+  // thread has synced.
+  void Sync(std::size_t replica);
+  std::size_t hot_features() const { return hot_.size(); }
+  // The shared bias and its AdaGrad sum (for tests and reports).
+  float bias() const { return bias_[0]; }
+  float bias_sum() const { return bias_[1]; }
   float Logit(const RowRef& row, bool normalise) const;
 
   // Back to the model's layout.
@@ -103,10 +126,33 @@ class SgdState {
   bool Known(std::uint32_t index, std::uint32_t field) const {
     return index < shape_.num_features && field < shape_.num_fields;
   }
+  // Where one row position's parameters live (shared state or replica).
+  struct Blocks {
+    float* linear = nullptr;  // null: the feature is unknown
+    float* latent = nullptr;  // the feature's whole latent block
+  };
+  // One thread's copy of the bias and the hot features: `floats` floats
+  // laid out bias (16), linear (4 per hot feature), latent (a block per
+  // hot feature), then the same again as of the last Sync.
+  struct Replica {
+    std::unique_ptr<float, Free> storage;
+    std::size_t floats = 0;
+    float* bias = nullptr;
+    float* linear = nullptr;
+    float* latent = nullptr;
+    float* base = nullptr;
+  };
+
+  float* latent_in(const Blocks& b, std::uint32_t field) const {
+    return b.latent + (ffm_ ? static_cast<std::size_t>(field) * 2 * shape_.k : 0);
+  }
+  void Resolve(const RowRef& row, Replica* replica, Blocks* out) const;
+  // Copies the shared values of the hot features into every replica.
+  void RefreshReplicas();
   template <bool kSse>
-  double UpdateImpl(const RowRef& row, float label, const SgdOptions& o);
+  double UpdateImpl(const RowRef& row, float label, const SgdOptions& o, Replica* replica);
   template <bool kSse>
-  float LogitImpl(const RowRef& row, bool normalise) const;
+  float LogitImpl(const RowRef& row, const Blocks* blocks, bool normalise) const;
 
   model::FfmShape shape_;
   bool ffm_ = true;
@@ -116,6 +162,9 @@ class SgdState {
   float* bias_ = nullptr;
   float* linear_ = nullptr;
   float* latent_ = nullptr;
+  std::vector<std::uint32_t> hot_;  // hot features, by slot
+  std::vector<Replica> replicas_;
+  std::unique_ptr<std::mutex> sync_mutex_ = std::make_unique<std::mutex>();
 };
 
 }  // namespace promorec::trainer
