@@ -112,6 +112,8 @@ class ServeTest(unittest.TestCase):
                       text)
         self.assertIn("promorec_log_append_seconds_count 1\n", text)
         self.assertIn("promorec_model_loaded 1\n", text)
+        self.assertRegex(text, r'promorec_model_info\{dir="[^"]+",features="\d+",'
+                               r'version="[0-9a-f]{8}"\} 1\n')
 
     def test_kinesis_with_the_aws_cli_and_boto3(self):
         self.aws("kinesis", "create-stream", "--stream-name", "shop", "--shard-count", "2")

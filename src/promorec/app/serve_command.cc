@@ -26,6 +26,7 @@
 #include "promorec/app/serve_promotions.h"
 #include "promorec/app/stop_signals.h"
 #include "promorec/base/clock.h"
+#include "promorec/base/crc32c.h"
 #include "promorec/base/env.h"
 #include "promorec/base/json_string.h"
 #include "promorec/eventlog/local_store.h"
@@ -195,10 +196,18 @@ int RunServe(ServeOptions o) {
   const ServeConfig config = std::move(*resolved);
   base::Env& env = base::DefaultEnv();
   std::shared_ptr<const model::ModelFile> model;
+  std::string model_version;
   if (!config.model.empty()) {
     auto read = model::ReadModel(env, config.model);
     if (!read) return Fail("--model " + config.model + ": " + read.error().ToString());
     model = std::make_shared<const model::ModelFile>(std::move(*read));
+    // The model's version: the CRC32C of its model.bin, so that the same
+    // model always reports the same version and any change shows.
+    auto bytes = base::ReadFileToString(env, config.model + "/model.bin");
+    if (!bytes) return Fail("--model " + config.model + ": " + bytes.error().ToString());
+    char hex[9];
+    std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(base::Crc32c(*bytes)));
+    model_version = hex;
   }
   auto promotions = LoadServePromotions(env, config.data_dir);
   if (!promotions) return Fail(promotions.error().ToString());
@@ -218,6 +227,7 @@ int RunServe(ServeOptions o) {
     registry
         .GetGauge("promorec_model_info", "The model being served.",
                   {{"dir", config.model},
+                   {"version", model_version},
                    {"features", std::to_string(model->params.shape().num_features)}})
         .Set(1);
   }
