@@ -236,10 +236,14 @@ ParseResult RequestParser::ParseHead(std::string_view input, Request* request) {
 ParseResult RequestParser::ScanChunks(std::string_view input) {
   while (!chunks_done_) {
     const std::size_t line_end = input.find("\r\n", chunk_scan_);
-    if (line_end == std::string_view::npos) {
-      if (input.size() - chunk_scan_ > kMaxChunkLine) return BadRequest("chunk size line too long");
-      return {};
+    // The limit holds whether the line's end has arrived or not (its CRLF
+    // may still be on the way), so that the answer does not depend on how
+    // the bytes were split into reads.
+    if (line_end == std::string_view::npos ? input.size() - chunk_scan_ > kMaxChunkLine + 2
+                                           : line_end - chunk_scan_ > kMaxChunkLine) {
+      return BadRequest("chunk size line too long");
     }
+    if (line_end == std::string_view::npos) return {};
     std::string_view line = input.substr(chunk_scan_, line_end - chunk_scan_);
     line = line.substr(0, std::min(line.find(';'), line.size()));
     line = Trim(line);
@@ -252,10 +256,11 @@ ParseResult RequestParser::ScanChunks(std::string_view input) {
     if (size == 0) {
       const std::size_t trailers_end =
           input.substr(data, 2) == "\r\n" ? data + 2 : input.find("\r\n\r\n", data);
-      if (trailers_end == std::string_view::npos) {
-        if (input.size() - data > kMaxTrailerBytes) return BadRequest("trailers too long");
-        return {};
+      if (trailers_end == std::string_view::npos ? input.size() - data > kMaxTrailerBytes + 4
+                                                 : trailers_end - data > kMaxTrailerBytes) {
+        return BadRequest("trailers too long");
       }
+      if (trailers_end == std::string_view::npos) return {};
       chunks_done_ = true;
       chunk_scan_ = trailers_end == data + 2 ? trailers_end : trailers_end + 4;
       break;

@@ -82,6 +82,19 @@ TEST(RequestParserTest, ChunkedBodyWithExtensionsAndTrailers) {
   }
 }
 
+TEST(RequestParserTest, AChunkLineAtTheLimitParsesHoweverTheBytesArrive) {
+  const std::string bytes = "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;" +
+                            std::string(1022, 'e') + "\r\nhello\r\n0\r\n\r\n";
+  for (const bool slow : {false, true}) {
+    Request r;
+    int continues = 0;
+    const ParseResult result =
+        slow ? ParseByteByByte(bytes, &r, &continues) : ParseWhole(bytes, &r);
+    ASSERT_EQ(result.state, State::kComplete) << slow << " " << result.message;
+    EXPECT_EQ(r.body, "hello");
+  }
+}
+
 TEST(RequestParserTest, ExpectContinueIsReportedOnceBeforeTheBody) {
   const std::string bytes =
       "POST /x HTTP/1.1\r\nExpect: 100-Continue\r\nContent-Length: 3\r\n\r\nabc";
