@@ -20,6 +20,12 @@ constexpr std::size_t kReadBufferBytes = 64 << 10;
 constexpr int kMaxEvents = 128;
 constexpr int kTickMillis = 200;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// Answers a client has not read yet beyond which the loop stops reading and
+// answering its requests, so that a client that sends without reading
+// cannot make the server buffer without bound.
+constexpr std::size_t kMaxPendingOut = 1 << 20;
+
+bool Backlogged(const Connection& c) { return c.out.size() - c.out_sent > kMaxPendingOut; }
 
 std::string_view Reason(int status) {
   switch (status) {
@@ -313,6 +319,10 @@ void EventLoop::OnEvent(int fd, std::uint32_t events) {
   }
   if ((events & EPOLLOUT) != 0) {
     if (!Flush(*c)) return;
+    // Requests held back while the client was not reading its answers.
+    if (!Backlogged(*c) && !c->waiting && !c->closing && !c->in.empty()) {
+      if (!Process(*c, c->in)) return;
+    }
     if (c->tls_wants_write) {
       c->tls_wants_write = false;
       Read(*c);
@@ -354,14 +364,18 @@ void EventLoop::Read(Connection& c) {
       open = Process(c, c.in);
     }
     if (!open || c.waiting || c.closing) return;
+    if (Backlogged(c)) {  // read no more until the client takes its answers
+      Watch(c, true);
+      return;
+    }
     if (!c.tls && static_cast<std::size_t>(got) < kReadBufferBytes) return;
   }
 }
 
-bool EventLoop::Process(Connection& c, std::string_view data) {
+bool EventLoop::AnswerSome(Connection& c, std::string_view data) {
   const bool from_in = data.data() == c.in.data();
   std::size_t at = 0;
-  while (at < data.size() && !c.closing && !c.waiting) {
+  while (at < data.size() && !c.closing && !c.waiting && !Backlogged(c)) {
     const ParseResult parsed = c.parser.Parse(data.substr(at), &c.request);
     if (parsed.state == ParseResult::State::kIncomplete) {
       if (parsed.send_continue) c.out.append(kContinue);
@@ -398,7 +412,17 @@ bool EventLoop::Process(Connection& c, std::string_view data) {
   } else {
     c.in.assign(data.substr(at));
   }
-  return Flush(c);
+  return !c.in.empty() && !c.closing && !c.waiting && Backlogged(c);
+}
+
+bool EventLoop::Process(Connection& c, std::string_view data) {
+  while (true) {
+    const bool held_back = AnswerSome(c, data);
+    if (!Flush(c)) return false;
+    // The answers went out at once: go on with the requests held back.
+    if (!held_back || Backlogged(c)) return true;
+    data = c.in;
+  }
 }
 
 bool EventLoop::Flush(Connection& c) {
@@ -440,7 +464,7 @@ bool EventLoop::Flush(Connection& c) {
 
 void EventLoop::Watch(Connection& c, bool write) {
   epoll_event event{};
-  event.events = (c.waiting ? 0u : static_cast<std::uint32_t>(EPOLLIN)) |
+  event.events = (c.waiting || Backlogged(c) ? 0u : static_cast<std::uint32_t>(EPOLLIN)) |
                  (write ? static_cast<std::uint32_t>(EPOLLOUT) : 0u);
   event.data.fd = c.fd;
   epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &event);

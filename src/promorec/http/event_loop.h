@@ -114,6 +114,9 @@ class EventLoop {
   // when c.in was empty) and keeps the unanswered rest in c.in; false when
   // the connection was closed.
   bool Process(Connection& c, std::string_view data);
+  // The parsing and answering part of Process; true when it stopped with
+  // complete requests left because the client has too many unread answers.
+  bool AnswerSome(Connection& c, std::string_view data);
   bool Flush(Connection& c);  // false when the connection was closed
   void Close(Connection& c);
   void Sweep(std::chrono::steady_clock::time_point now);

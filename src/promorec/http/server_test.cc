@@ -1,11 +1,14 @@
 #include "promorec/http/server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -102,6 +105,7 @@ class Client {
   }
   ~Client() { close(fd_); }
   bool connected() const { return connected_; }
+  int fd() const { return fd_; }
   void Send(std::string_view bytes) {
     ASSERT_EQ(write(fd_, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
   }
@@ -288,6 +292,74 @@ TEST(ServerTest, StopFinishesRequestsInFlightAndClosesIdleConnections) {
   stopper.join();
   Client late(server->port());
   EXPECT_FALSE(late.connected());
+}
+
+// A client that sends request after request without reading the answers
+// is not read any further once its unread answers pile up: its sends
+// block (the socket buffers fill) instead of the server buffering without
+// bound. Once it reads, every request gets its answer, in order.
+TEST(ServerTest, AClientThatDoesNotReadIsNotReadEither) {
+  Router router;
+  router.Add("GET", "/big", [](const Request& r) {
+    return Response{200, "text/plain", r.query.at("n") + std::string(1 << 10, 'x')};
+  });
+  ServerOptions options;
+  options.port = 0;
+  options.threads = 1;
+  auto server = Server::Start(options, std::move(router));
+  ASSERT_TRUE(server) << server.error().ToString();
+  Client client((*server)->port());
+  ASSERT_TRUE(client.connected());
+  const int fd = client.fd();
+  ASSERT_EQ(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK), 0);
+  std::size_t sent_requests = 0;
+  std::size_t sent_bytes = 0;
+  bool blocked = false;
+  std::string pending;
+  // 48 MiB of requests would be about 2 GiB of answers: far more than the
+  // socket buffers and the server's limit on unread answers hold.
+  while (sent_bytes < (std::size_t{48} << 20)) {
+    if (pending.empty()) {
+      pending = "GET /big?n=" + std::to_string(sent_requests++) + " HTTP/1.1\r\n\r\n";
+    }
+    ssize_t n = write(fd, pending.data(), pending.size());
+    if (n < 0 && errno == EAGAIN) {
+      // Give the server a moment: a block that lasts is the server refusing
+      // to read more.
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      n = write(fd, pending.data(), pending.size());
+      if (n < 0 && errno == EAGAIN) {
+        blocked = true;
+        break;
+      }
+    }
+    ASSERT_GT(n, 0);
+    pending.erase(0, static_cast<std::size_t>(n));
+    sent_bytes += static_cast<std::size_t>(n);
+  }
+  EXPECT_TRUE(blocked) << "sent " << sent_bytes << " bytes without the server pushing back";
+  // What the client got out before blocking is what the socket buffers
+  // hold plus about 1 MiB of answers' worth of requests; a server that
+  // kept reading would have taken far more by the time it stalled.
+  EXPECT_LT(sent_bytes, std::size_t{12} << 20);
+  ASSERT_EQ(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK), 0);
+  // Read every answer while the rest of the last request goes out.
+  std::vector<std::string> numbers;
+  std::thread reader([&] {
+    for (std::size_t i = 0; i < sent_requests; ++i) {
+      const std::string body = Body(client.Next());
+      numbers.push_back(body.substr(0, body.find('x')));
+    }
+  });
+  std::size_t at = 0;
+  while (at < pending.size()) {
+    const ssize_t n = write(fd, pending.data() + at, pending.size() - at);
+    ASSERT_GT(n, 0);
+    at += static_cast<std::size_t>(n);
+  }
+  reader.join();
+  ASSERT_EQ(numbers.size(), sent_requests);
+  for (std::size_t i = 0; i < numbers.size(); ++i) ASSERT_EQ(numbers[i], std::to_string(i)) << i;
 }
 
 }  // namespace
