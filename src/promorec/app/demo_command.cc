@@ -76,8 +76,9 @@ constexpr RouteDoc kRoutes[] = {
 };
 
 constexpr const char* kNotYet =
-    "Not in this build yet: event ingest (POST /v1/events, Kinesis API), recommendations,\n"
-    "the SageMaker contract, notifications, dashboards and the shop pages.\n";
+    "Event ingest (POST /v1/events, the Kinesis API), recommendations and the SageMaker\n"
+    "contract run under `promorec serve` (docs/api/http.md). Notifications, dashboards and\n"
+    "the shop pages are not in this build yet.\n";
 
 int RunDemo(const DemoOptions& options) {
   auto products = event::ParseProductsCsv(EmbeddedFile("demo-catalogue/products.csv"),
