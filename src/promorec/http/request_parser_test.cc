@@ -32,6 +32,11 @@ ParseResult ParseByteByByte(std::string_view bytes, Request* request, int* conti
   return result;
 }
 
+// Whole when `slow` is false, else byte by byte.
+ParseResult Parse(bool slow, std::string_view bytes, Request* request, int* continues) {
+  return slow ? ParseByteByByte(bytes, request, continues) : ParseWhole(bytes, request);
+}
+
 TEST(RequestParserTest, GetWithQueryAndHeaders) {
   Request r;
   const std::string bytes =
@@ -58,8 +63,7 @@ TEST(RequestParserTest, ContentLengthBodyWholeAndByteByByte) {
   for (const bool slow : {false, true}) {
     Request r;
     int continues = 0;
-    const ParseResult result =
-        slow ? ParseByteByByte(bytes, &r, &continues) : ParseWhole(bytes, &r);
+    const ParseResult result = Parse(slow, bytes, &r, &continues);
     ASSERT_EQ(result.state, State::kComplete) << slow;
     EXPECT_EQ(result.consumed, bytes.size());
     EXPECT_EQ(r.body, "hello world");
@@ -74,8 +78,7 @@ TEST(RequestParserTest, ChunkedBodyWithExtensionsAndTrailers) {
   for (const bool slow : {false, true}) {
     Request r;
     int continues = 0;
-    const ParseResult result =
-        slow ? ParseByteByByte(bytes, &r, &continues) : ParseWhole(bytes, &r);
+    const ParseResult result = Parse(slow, bytes, &r, &continues);
     ASSERT_EQ(result.state, State::kComplete) << slow << " " << result.message;
     EXPECT_EQ(r.body, "hello 0123456789");
     EXPECT_EQ(result.consumed, bytes.find("NEXT"));
@@ -88,8 +91,7 @@ TEST(RequestParserTest, AChunkLineAtTheLimitParsesHoweverTheBytesArrive) {
   for (const bool slow : {false, true}) {
     Request r;
     int continues = 0;
-    const ParseResult result =
-        slow ? ParseByteByByte(bytes, &r, &continues) : ParseWhole(bytes, &r);
+    const ParseResult result = Parse(slow, bytes, &r, &continues);
     ASSERT_EQ(result.state, State::kComplete) << slow << " " << result.message;
     EXPECT_EQ(r.body, "hello");
   }
@@ -175,8 +177,7 @@ TEST(RequestParserCorpusTest, EveryBadRequestGetsItsExactAnswer) {
     for (const bool slow : {false, true}) {
       Request r;
       int continues = 0;
-      const ParseResult result =
-          slow ? ParseByteByByte(bytes.str(), &r, &continues) : ParseWhole(bytes.str(), &r);
+      const ParseResult result = Parse(slow, bytes.str(), &r, &continues);
       EXPECT_EQ(result.state, State::kError) << entry.path() << " slow=" << slow;
       EXPECT_EQ(std::to_string(result.status) + " " + result.code + ": " + result.message, expected)
           << entry.path() << " slow=" << slow;

@@ -159,6 +159,13 @@ void SgdState::SetCounts(std::span<const std::uint32_t> counts) {
   RefreshReplicas();
 }
 
+SgdState::Blocks* SgdState::BlocksFor(std::size_t n, Blocks* stack) {
+  if (n <= kMaxCachedRow) return stack;
+  thread_local std::vector<Blocks> heap;
+  heap.resize(n);
+  return heap.data();
+}
+
 void SgdState::Resolve(const RowRef& row, Replica* replica, Blocks* out) const {
   for (std::size_t i = 0; i < row.size; ++i) {
     if (!Known(row.index[i], row.field[i])) {
@@ -204,12 +211,7 @@ double SgdState::UpdateImpl(const RowRef& row, float label, const SgdOptions& o,
   const std::integral_constant<bool, kSse> sse;
   const std::uint32_t k = shape_.k;
   Blocks stack[kMaxCachedRow];
-  thread_local std::vector<Blocks> heap;
-  Blocks* b = stack;
-  if (row.size > kMaxCachedRow) {
-    heap.resize(row.size);
-    b = heap.data();
-  }
+  Blocks* b = BlocksFor(row.size, stack);
   Resolve(row, replica, b);
   float* bias = replica != nullptr ? replica->bias : bias_;
   const float norm = Norm(row, o.normalise);
@@ -247,12 +249,7 @@ double SgdState::Update(const RowRef& row, float label, const SgdOptions& option
 
 float SgdState::Logit(const RowRef& row, bool normalise) const {
   Blocks stack[kMaxCachedRow];
-  thread_local std::vector<Blocks> heap;
-  Blocks* b = stack;
-  if (row.size > kMaxCachedRow) {
-    heap.resize(row.size);
-    b = heap.data();
-  }
+  Blocks* b = BlocksFor(row.size, stack);
   Resolve(row, nullptr, b);
   return bias_[0] + (shape_.k % 4 == 0 ? LogitImpl<true>(row, b, normalise)
                                        : LogitImpl<false>(row, b, normalise));

@@ -146,6 +146,9 @@ class SgdState {
   float* latent_in(const Blocks& b, std::uint32_t field) const {
     return b.latent + (ffm_ ? static_cast<std::size_t>(field) * 2 * shape_.k : 0);
   }
+  // Room for a row's Blocks: `stack` (kMaxCachedRow of them) when the row
+  // fits, else a per-thread buffer.
+  static Blocks* BlocksFor(std::size_t n, Blocks* stack);
   void Resolve(const RowRef& row, Replica* replica, Blocks* out) const;
   // Copies the shared values of the hot features into every replica.
   void RefreshReplicas();
