@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """promorec's trainer side by side with libffm on the same generated data.
 
-Usage: bench/compare_libffm.py LIBFFM_DIR [--rows N] [--threads T] [--work DIR]
+Usage: bench/compare_libffm.py LIBFFM_DIR [--rows N] [--threads T] [--work DIR] [--tune]
 
 LIBFFM_DIR holds ffm-train and ffm-predict, built by the user from
 github.com/ycjuan/libffm (this script never builds it). Both tools get the
@@ -10,7 +10,10 @@ merchant, hour; k = 4), the same validation set (the time-ordered last 10 %
 of the training rows) for early stopping, and the same threads. The test
 set is the generator's time-ordered tail, scored against its true
 probabilities (the oracle). Prints test logloss, AUC, wall time and peak
-memory of each, and the differences.
+memory of each, and the differences: first with each tool's defaults, then,
+with --tune, with each tool's best of six settings (learning rate and
+regularisation) by validation logloss, the test set playing no part in the
+choice.
 """
 import argparse
 import json
@@ -25,16 +28,17 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-def run_measured(argv, cwd):
-    """Runs argv in cwd; returns (seconds, peak RSS in MiB of that process).
+def run_measured(argv, cwd, stdout_path):
+    """Runs argv in cwd with its output in stdout_path; returns (seconds, peak
+    RSS in MiB of that process).
 
     The peak is the child's own VmHWM from /proc, read every few ms while it
     runs: the high-water mark only grows, so the last reading is the peak.
     (ru_maxrss would also count the memory this script held when it forked.)
     """
     start = time.monotonic()
-    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                             cwd=cwd)
+    with open(stdout_path, "w") as out:
+        child = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, text=True, cwd=cwd)
     peak_kib = 0
     status = pathlib.Path(f"/proc/{child.pid}/status")
     while child.poll() is None:
@@ -81,6 +85,8 @@ def main():
     parser.add_argument("--work", default="/tmp/promorec-vs-libffm")
     parser.add_argument("--generate", default="", help="more `promorec generate` options")
     parser.add_argument("--train-options", default="", help="more `promorec train` options")
+    parser.add_argument("--tune", action="store_true",
+                        help="also tune each tool over 6 settings by validation logloss")
     args = parser.parse_args()
     promorec = ROOT / "build" / "promorec"
     ffm_train = pathlib.Path(args.libffm_dir) / "ffm-train"
@@ -103,37 +109,70 @@ def main():
     labels = [1 if line.split(" ", 1)[0] == "1" else 0 for line in test.read_text().splitlines()]
     truth = [float(x) for x in (work / "data" / "test_truth.txt").read_text().split()]
 
-    # Both tools cache parsed text beside it; every run starts without
-    # caches so that both pay for parsing once, as a first run does.
-    for cache in list(work.glob("*.bin")) + list(work.glob("*.promorec-cache")):
-        cache.unlink()
-    libffm_seconds, libffm_mib = run_measured(
-        [str(ffm_train), "-k", "4", "-t", "50", "-s", str(args.threads), "-p",
-         str(work / "valid.ffm"), "--auto-stop", "--quiet", str(work / "fit.ffm"),
-         str(work / "libffm.model")], work)
-    # libffm writes its binary caches into the working directory.
-    subprocess.run([str(ffm_predict), str(test), str(work / "libffm.model"),
-                    str(work / "libffm.out")], check=True, stdout=subprocess.DEVNULL, cwd=work)
-    libffm = metrics([float(x) for x in (work / "libffm.out").read_text().split()], labels)
-
-    ours_seconds, ours_mib = run_measured(
-        [str(promorec), "train", "--train", str(work / "fit.ffm"), "--valid",
-         str(work / "valid.ffm"), "-k", "4", "--epochs", "50", "--threads", str(args.threads),
-         "--out", str(work / "promorec.model")] + args.train_options.split(), work)
-    evaluated = subprocess.run([str(promorec), "eval", "--model", str(work / "promorec.model"),
-                                "--input", str(test), "--json"], check=True,
-                               capture_output=True, text=True)
-    ours = json.loads(evaluated.stdout)
     oracle = metrics(truth, labels)
 
-    print(f"{'':10} {'logloss':>9} {'AUC':>8} {'seconds':>8} {'peak MiB':>9}")
-    print(f"{'oracle':10} {oracle[0]:9.5f} {oracle[1]:8.5f}")
-    print(f"{'libffm':10} {libffm[0]:9.5f} {libffm[1]:8.5f} {libffm_seconds:8.1f} {libffm_mib:9.0f}")
-    print(f"{'promorec':10} {ours['logloss']:9.5f} {ours['auc']:8.5f} {ours_seconds:8.1f} "
-          f"{ours_mib:9.0f}")
-    print(f"promorec - libffm: logloss {ours['logloss'] - libffm[0]:+.5f}, "
-          f"AUC {ours['auc'] - libffm[1]:+.5f}, time x{ours_seconds / libffm_seconds:.2f}, "
-          f"memory x{ours_mib / libffm_mib:.2f}")
+    def fresh():
+        # Both tools cache parsed text beside it; every run starts without
+        # caches so that both pay for parsing once, as a first run does.
+        for cache in list(work.glob("*.bin")) + list(work.glob("*.promorec-cache")):
+            cache.unlink()
+
+    def run_libffm(options):
+        fresh()
+        log = work / "libffm.log"
+        seconds, mib = run_measured(
+            [str(ffm_train), "-k", "4", "-t", "50", "-s", str(args.threads), "-p",
+             str(work / "valid.ffm"), "--auto-stop"] + options +
+            [str(work / "fit.ffm"), str(work / "libffm.model")], work, log)
+        # Its per-iteration table: iter, tr_logloss, va_logloss, tr_time.
+        valid = min(float(line.split()[2]) for line in log.read_text().splitlines()
+                    if line.split() and line.split()[0].isdigit())
+        # libffm writes its binary caches into the working directory.
+        subprocess.run([str(ffm_predict), str(test), str(work / "libffm.model"),
+                        str(work / "libffm.out")], check=True, stdout=subprocess.DEVNULL, cwd=work)
+        loss, auc = metrics([float(x) for x in (work / "libffm.out").read_text().split()], labels)
+        return {"options": " ".join(options) or "defaults", "valid": valid, "logloss": loss,
+                "auc": auc, "seconds": seconds, "mib": mib}
+
+    def run_promorec(options):
+        fresh()
+        log = work / "promorec.json"
+        seconds, mib = run_measured(
+            [str(promorec), "train", "--train", str(work / "fit.ffm"), "--valid",
+             str(work / "valid.ffm"), "-k", "4", "--epochs", "50", "--threads", str(args.threads),
+             "--out", str(work / "promorec.model"), "--json"] + options +
+            args.train_options.split(), work, log)
+        valid = json.loads(log.read_text())["valid_logloss"]
+        evaluated = subprocess.run([str(promorec), "eval", "--model", str(work / "promorec.model"),
+                                    "--input", str(test), "--json"], check=True,
+                                   capture_output=True, text=True)
+        ours = json.loads(evaluated.stdout)
+        return {"options": " ".join(options) or "defaults", "valid": valid,
+                "logloss": ours["logloss"], "auc": ours["auc"], "seconds": seconds, "mib": mib}
+
+    def table(title, libffm, ours):
+        print(title)
+        print(f"{'':10} {'logloss':>9} {'AUC':>8} {'seconds':>8} {'peak MiB':>9}  settings")
+        print(f"{'oracle':10} {oracle[0]:9.5f} {oracle[1]:8.5f}")
+        for name, r in (("libffm", libffm), ("promorec", ours)):
+            print(f"{name:10} {r['logloss']:9.5f} {r['auc']:8.5f} {r['seconds']:8.1f} "
+                  f"{r['mib']:9.0f}  {r['options']}")
+        print(f"promorec - libffm: logloss {ours['logloss'] - libffm['logloss']:+.5f}, "
+              f"AUC {ours['auc'] - libffm['auc']:+.5f}, "
+              f"time x{ours['seconds'] / libffm['seconds']:.2f}, "
+              f"memory x{ours['mib'] / libffm['mib']:.2f}")
+
+    table("defaults", run_libffm([]), run_promorec([]))
+    if args.tune:
+        # The same number of settings for each tool around its defaults: the
+        # learning rate and the strength of regularisation. The pick is by
+        # validation logloss; the test set plays no part in it.
+        libffm_grid = [["-r", r, "-l", l] for r in ("0.1", "0.2", "0.3") for l in ("2e-5", "1e-4")]
+        ours_grid = [["--eta", e, "--prior", p] for e in ("0.2", "0.3", "0.4") for p in ("1", "2")]
+        best_libffm = min((run_libffm(o) for o in libffm_grid), key=lambda r: r["valid"])
+        best_ours = min((run_promorec(o) for o in ours_grid), key=lambda r: r["valid"])
+        print()
+        table("each tuned on the validation set (6 settings each)", best_libffm, best_ours)
 
 
 if __name__ == "__main__":

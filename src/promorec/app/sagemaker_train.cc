@@ -125,6 +125,7 @@ std::optional<Failure> Apply(const std::string& key, const std::string& value,
   if (key == "k" || key == "num_factors") return number(&t.k);
   if (key == "epochs") return number(&t.epochs);
   if (key == "eta" || key == "factors_lr") return number(&t.eta);
+  if (key == "adagrad_init") return number(&t.adagrad_init);
   if (key == "lambda" || key == "factors_wd") return number(&t.lambda);
   if (key == "lambda_linear" || key == "linear_wd") return number(&t.lambda_linear);
   if (key == "prior") return number(&t.prior_latent);

@@ -149,6 +149,7 @@ int RunTrain(const TrainCommandOptions& o) {
       {},
       std::move(counts)};
   file.hyper = {{"eta", std::to_string(options.eta)},
+                {"adagrad_init", std::to_string(options.adagrad_init)},
                 {"lambda", std::to_string(options.lambda)},
                 {"lambda_linear", std::to_string(options.lambda_linear)},
                 {"prior", std::to_string(options.prior_latent)},
@@ -201,6 +202,9 @@ void RegisterTrainCommand(CLI::App& app, CommandResult& result) {
   c->add_option("-k", t->train.k, "latent size")->capture_default_str();
   c->add_option("--epochs", t->train.epochs, "most epochs")->capture_default_str();
   c->add_option("--eta", t->train.eta, "AdaGrad learning rate")->capture_default_str();
+  c->add_option("--adagrad-init", t->train.adagrad_init,
+                "the AdaGrad sum fresh parameters start from (above 1: shorter first steps)")
+      ->capture_default_str();
   c->add_option("--lambda", t->train.lambda, "L2 regularisation of latent vectors")
       ->capture_default_str();
   c->add_option("--lambda-linear", t->train.lambda_linear, "L2 regularisation of linear terms")

@@ -121,6 +121,9 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
   if (options.epochs < 1) return base::InvalidArgument("epochs must be at least 1");
   if (options.threads < 1) return base::InvalidArgument("threads must be at least 1");
   if (!(options.eta > 0)) return base::InvalidArgument("learning rate must be above 0");
+  if (!(options.adagrad_init > 0) || !std::isfinite(options.adagrad_init)) {
+    return base::InvalidArgument("the initial AdaGrad sum must be above 0");
+  }
   if (!(options.lambda >= 0) || !(options.lambda_linear >= 0) || !(options.prior_latent >= 0) ||
       !(options.prior_linear >= 0)) {
     return base::InvalidArgument("regularisation must be 0 or more");
@@ -150,7 +153,7 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
     std::copy(start->latent().begin(), start->latent().end(), params.latent().begin());
     const std::size_t old_floats = 1 + start->linear().size() + start->latent().size();
     if (start_optimiser != nullptr && start_optimiser->size() == old_floats) {
-      optimiser.assign(1 + params.linear().size() + params.latent().size(), 1.0f);
+      optimiser.assign(1 + params.linear().size() + params.latent().size(), options.adagrad_init);
       const auto from = start_optimiser->begin();
       const auto n0 = static_cast<std::ptrdiff_t>(old.num_features);
       std::copy(from, from + 1 + n0, optimiser.begin());
@@ -158,7 +161,8 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
                 optimiser.begin() + 1 + static_cast<std::ptrdiff_t>(shape.num_features));
     }
   }
-  PROMOREC_ASSIGN_OR_RETURN(SgdState state, SgdState::From(params, optimiser));
+  PROMOREC_ASSIGN_OR_RETURN(SgdState state,
+                            SgdState::From(params, optimiser, options.adagrad_init));
   state.SetCounts(result.counts);
   const SgdOptions sgd{options.eta,          options.lambda,       options.lambda_linear,
                        options.prior_latent, options.prior_linear, options.normalise};

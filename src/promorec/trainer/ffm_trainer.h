@@ -27,7 +27,12 @@ namespace promorec::trainer {
 struct TrainOptions {
   model::ModelType type = model::ModelType::kFfm;
   std::uint32_t k = 4;
-  float eta = 0.2f;         // AdaGrad learning rate
+  float eta = 0.3f;  // AdaGrad learning rate
+  // The AdaGrad sum a fresh parameter starts from. A parameter's first
+  // steps are about eta / sqrt(adagrad_init) long: above 1 they are shorter
+  // than eta, which tames rarely seen ids while frequent ones, whose sums
+  // soon dwarf the start, still learn at the full rate.
+  float adagrad_init = 2.25f;
   float lambda = 2e-5f;     // L2 on latent vectors
   float lambda_linear = 0;  // L2 on linear terms
   // Frequency-aware L2 (see SgdOptions): lambda + prior / occurrences.

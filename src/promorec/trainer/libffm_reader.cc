@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <thread>
 
@@ -28,10 +29,11 @@ bool ParseWhole(std::string_view text, T* value) {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
-}  // namespace
-
-std::expected<float, std::string> ParseLibffmLine(std::string_view line,
-                                                  std::vector<model::Feature>* features) {
+// The token-by-token parser: finds each token's colons, parses each part
+// separately and says exactly what is wrong with a bad token. Features of
+// the tokens before a bad one stay appended.
+std::expected<float, std::string> ParseLibffmLineChecked(std::string_view line,
+                                                         std::vector<model::Feature>* features) {
   std::size_t pos = 0;
   std::size_t token_number = 0;
   float label = 0;
@@ -81,6 +83,94 @@ std::expected<float, std::string> ParseLibffmLine(std::string_view line,
   }
   if (token_number == 0) return std::unexpected("empty line");
   return label;
+}
+
+// Digit value of `c`, or something above 9 when `c` is not a decimal digit.
+std::uint32_t DigitValue(char c) {
+  return static_cast<std::uint32_t>(static_cast<unsigned char>(c)) - std::uint32_t{'0'};
+}
+
+// One forward pass over the line for the common shape: a label, then
+// field:index:value tokens with decimal field and index. Returns false on
+// anything else (including every bad line); the features appended so far
+// are then left for the caller to drop. Accepts only lines that
+// ParseLibffmLineChecked accepts, with the same label and features.
+bool ParseLibffmLineFast(std::string_view line, std::vector<model::Feature>* features,
+                         float* label) {
+  const char* p = line.data();
+  const char* const end = p + line.size();
+  while (p != end && IsSpace(*p)) ++p;
+  if (p == end) return false;
+  if (*p == '1') {
+    *label = 1.0f;
+  } else if (*p == '0') {
+    *label = 0.0f;
+  } else if (*p == '+' || *p == '-') {
+    *label = *p == '+' ? 1.0f : 0.0f;
+    ++p;
+    if (p == end || *p != '1') return false;
+  } else {
+    return false;
+  }
+  ++p;
+  if (p != end && !IsSpace(*p)) return false;
+  while (true) {
+    while (p != end && IsSpace(*p)) ++p;
+    if (p == end) return true;
+    model::Feature f;
+    // Field: digits, at most kMaxLibffmField. The value never shrinks as
+    // digits are added, so the bound holds on every step and the product
+    // cannot overflow.
+    const char* digits = p;
+    std::uint32_t field = 0;
+    for (std::uint32_t d; p != end && (d = DigitValue(*p)) <= 9; ++p) {
+      field = field * 10 + d;
+      if (field > kMaxLibffmField) return false;
+    }
+    if (p == digits || p == end || *p != ':') return false;
+    ++p;
+    // Index: digits, below 2^32; accumulated in 64 bits to see overflow.
+    digits = p;
+    std::uint64_t index = 0;
+    for (std::uint32_t d; p != end && (d = DigitValue(*p)) <= 9; ++p) {
+      index = index * 10 + d;
+      if (index > std::numeric_limits<std::uint32_t>::max()) return false;
+    }
+    if (p == digits || p == end || *p != ':') return false;
+    ++p;
+    f.field = field;
+    f.index = static_cast<std::uint32_t>(index);
+    if (p != end && *p == '1' && (p + 1 == end || IsSpace(p[1]))) {
+      f.value = 1.0f;  // one-hot, nearly every feature
+      ++p;
+    } else {
+      const char* value_end = p;
+      while (value_end != end && !IsSpace(*value_end)) ++value_end;
+      if (value_end == p) return false;
+      const auto [parsed_end, ec] = std::from_chars(p, value_end, f.value);
+      if (ec != std::errc() || parsed_end != value_end || !std::isfinite(f.value)) return false;
+      p = value_end;
+    }
+    features->push_back(f);
+  }
+}
+
+}  // namespace
+
+std::expected<float, std::string> ParseLibffmLine(std::string_view line,
+                                                  std::vector<model::Feature>* features) {
+  const std::size_t size_before = features->size();
+  float label = 0;
+  if (ParseLibffmLineFast(line, features, &label)) return label;
+  // Whatever the fast pass did not take, including every bad line, goes to
+  // the checked parser, which gives the error message.
+  features->resize(size_before);
+  return ParseLibffmLineChecked(line, features);
+}
+
+std::expected<float, std::string> ParseLibffmLineReference(std::string_view line,
+                                                           std::vector<model::Feature>* features) {
+  return ParseLibffmLineChecked(line, features);
 }
 
 namespace {

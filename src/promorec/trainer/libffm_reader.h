@@ -26,6 +26,11 @@ inline constexpr std::uint32_t kMaxLibffmField = 1023;
 std::expected<float, std::string> ParseLibffmLine(std::string_view line,
                                                   std::vector<model::Feature>* features);
 
+// The straightforward parser ParseLibffmLine must agree with (tests and
+// fuzzing): the same label or error text, and the same features appended.
+std::expected<float, std::string> ParseLibffmLineReference(std::string_view line,
+                                                           std::vector<model::Feature>* features);
+
 struct LibffmReport {
   std::uint64_t rows_read = 0;
   std::uint64_t accepted = 0;

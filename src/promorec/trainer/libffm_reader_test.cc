@@ -2,10 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 #include "promorec/base/golden_test_util.h"
 #include "promorec/base/mem_env.h"
@@ -35,6 +39,108 @@ TEST(LibffmReaderTest, ErrorsNameTokenAndReason) {
   EXPECT_EQ(ParseLibffmLine("1 0:1", &f).error(), "token 2 '0:1': expected field:index:value");
   EXPECT_EQ(ParseLibffmLine("1 0:1:inf", &f).error(),
             "token 2 '0:1:inf': value is not a finite number");
+}
+
+// ParseLibffmLine and ParseLibffmLineReference give the same label or the
+// same error text, and append the same features (value compared bit for
+// bit), for valid lines and for lines that are bad in many ways.
+TEST(LibffmReaderTest, FastParserAgreesWithReference) {
+  using namespace std::string_view_literals;
+  const std::vector<std::string_view> lines = {
+      // Accepted.
+      "1 0:3:1 2:17:0.25\t5:9:1",
+      "0 0:0:1 1:1:1 2:2:1 3:3:1 4:4:1 5:5:1",
+      "-1 1:2:1",
+      "+1 1:2:1",
+      "0",
+      "  1\t\t0007:000042:1\r",
+      "1 1:2:1\r",
+      "\t0 1:2:1.0 3:4:1e0 5:6:0.5 7:8:-2.5 9:10:1E+2",
+      "1 1:2:1 ",
+      "1 1023:4294967295:1",
+      "1 0:0:0",
+      "1 00000000000000000000001023:00000000000000000004294967295:1",
+      "1 1:2:01",
+      "1 1:2:1.",
+      "1 1:2:.5",
+      "1 1:2:-0",
+      // Rejected.
+      "1 1:4294967296:1",
+      "1 1:99999999999999999999:1",
+      "1 1:2",
+      "1 1:2:3:4",
+      "1 1024:2:1",
+      "1 99999999999:2:1",
+      "1 +1:2:3",
+      "1 1:-2:3",
+      "1 -1:2:3",
+      "1 1:+2:3",
+      "1 1:2:nan",
+      "1 1:2:inf",
+      "1 1:2:-inf",
+      "1 1:2:1e50",
+      "1 1:2:+1",
+      "1 1:2:0x1",
+      "1 1:2:",
+      "1 :2:3",
+      "1 1::3",
+      "1 1:2:1:",
+      "1 1:2:1x",
+      "1 1:2:1\n",
+      "1 1:2:1\v",
+      "1 1a:2:1",
+      "1 1:2a:1",
+      "1 0:1:1 2:3:1 x",
+      "1 0:1:1 2:3:bad 4:5:1",
+      "",
+      "   ",
+      "\t\r ",
+      "2 0:1:1",
+      "1x 0:1:1",
+      "1:",
+      "+ 0:1:1",
+      "- 0:1:1",
+      "+0 0:1:1",
+      "-0 0:1:1",
+      "01 0:1:1",
+      "1\n0:1:1",
+      "\0"sv,
+      "1 0:1:1\0"sv,
+  };
+  for (const std::string_view line : lines) {
+    SCOPED_TRACE(::testing::Message() << "line '" << line << "'");
+    const std::vector<model::Feature> prefix = {{7, 8, 0.75f}};
+    std::vector<model::Feature> fast = prefix;
+    std::vector<model::Feature> reference = prefix;
+    const auto fast_label = ParseLibffmLine(line, &fast);
+    const auto reference_label = ParseLibffmLineReference(line, &reference);
+    ASSERT_EQ(fast_label.has_value(), reference_label.has_value());
+    if (fast_label) {
+      EXPECT_EQ(std::bit_cast<std::uint32_t>(*fast_label),
+                std::bit_cast<std::uint32_t>(*reference_label));
+    } else {
+      EXPECT_EQ(fast_label.error(), reference_label.error());
+    }
+    ASSERT_EQ(fast.size(), reference.size());
+    for (std::size_t i = 0; i < fast.size(); ++i) {
+      EXPECT_EQ(fast[i].field, reference[i].field) << "feature " << i;
+      EXPECT_EQ(fast[i].index, reference[i].index) << "feature " << i;
+      EXPECT_EQ(std::bit_cast<std::uint32_t>(fast[i].value),
+                std::bit_cast<std::uint32_t>(reference[i].value))
+          << "feature " << i;
+    }
+  }
+  // A few of the lines above, checked against known results.
+  std::vector<model::Feature> f;
+  ASSERT_EQ(ParseLibffmLine("1 1023:4294967295:1", &f), 1.0f);
+  EXPECT_EQ(f.back().index, 4294967295u);
+  EXPECT_EQ(ParseLibffmLine("1 1:4294967296:1", &f).error(),
+            "token 2 '1:4294967296:1': index is not a whole number below 2^32");
+  EXPECT_EQ(ParseLibffmLine("1 1024:2:1", &f).error(), "token 2 '1024:2:1': field is above 1023");
+  EXPECT_EQ(ParseLibffmLine(" \t", &f).error(), "empty line");
+  f.clear();
+  EXPECT_FALSE(ParseLibffmLine("1 0:1:1 2:3:bad 4:5:1", &f));
+  EXPECT_EQ(f.size(), 1u) << "features before the bad token stay, as in the reference";
 }
 
 TEST(LibffmReaderTest, BulkReadSkipsBadLinesOrStops) {

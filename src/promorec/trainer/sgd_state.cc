@@ -31,7 +31,8 @@ Logistic LogisticOf(float t, float label) {
   const float z = -y * t;
   const float e = std::exp(-std::fabs(z));
   const float s = z >= 0 ? 1 / (1 + e) : e / (1 + e);
-  const double loss = static_cast<double>(std::max(z, 0.0f)) + std::log1p(static_cast<double>(e));
+  // In float: the loss is only summed for the progress report.
+  const double loss = static_cast<double>(std::max(z, 0.0f) + std::log1p(e));
   return {loss, -y * s};
 }
 
@@ -49,17 +50,7 @@ float ValueOf(const RowRef& row, std::size_t i) {
   return row.value == nullptr ? 1.0f : row.value[i];
 }
 
-float Dot(const float* a, const float* b, std::uint32_t k, std::true_type) {
-  __m128 acc = _mm_setzero_ps();
-  for (std::uint32_t d = 0; d < k; d += 4) {
-    acc = _mm_add_ps(acc, _mm_mul_ps(_mm_load_ps(a + d), _mm_load_ps(b + d)));
-  }
-  acc = _mm_add_ps(acc, _mm_movehl_ps(acc, acc));
-  acc = _mm_add_ss(acc, _mm_shuffle_ps(acc, acc, 1));
-  return _mm_cvtss_f32(acc);
-}
-
-float Dot(const float* a, const float* b, std::uint32_t k, std::false_type) {
+float Dot(const float* a, const float* b, std::uint32_t k) {
   float sum = 0;
   for (std::uint32_t d = 0; d < k; ++d) sum += a[d] * b[d];
   return sum;
@@ -109,7 +100,7 @@ SgdState::SgdState(const model::FfmShape& shape)
       block_(static_cast<std::size_t>(shape.latent_fields()) * 2 * shape.k) {}
 
 base::Result<SgdState> SgdState::From(const model::FfmParams& params,
-                                      std::span<const float> optimiser) {
+                                      std::span<const float> optimiser, float initial_sum) {
   const model::FfmShape& shape = params.shape();
   PROMOREC_RETURN_IF_ERROR(shape.Validate());
   const std::size_t model_floats = 1 + params.linear().size() + params.latent().size();
@@ -130,7 +121,7 @@ base::Result<SgdState> SgdState::From(const model::FfmParams& params,
   s.bias_ = s.storage_.get();
   s.linear_ = s.bias_ + kBiasFloats;
   s.latent_ = s.linear_ + linear_floats;
-  const auto g = [&](std::size_t at) { return optimiser.empty() ? 1.0f : optimiser[at]; };
+  const auto g = [&](std::size_t at) { return optimiser.empty() ? initial_sum : optimiser[at]; };
   s.bias_[0] = params.bias();
   s.bias_[1] = g(0);
   const std::uint32_t k = shape.k;
@@ -188,22 +179,46 @@ void SgdState::Resolve(const RowRef& row, Replica* replica, Blocks* out) const {
 
 template <bool kSse>
 float SgdState::LogitImpl(const RowRef& row, const Blocks* b, bool normalise) const {
-  const std::integral_constant<bool, kSse> sse;
   const std::uint32_t k = shape_.k;
   const float norm = Norm(row, normalise);
   float t = 0;
-  float pairs = 0;
-  for (std::size_t i = 0; i < row.size; ++i) {
-    if (b[i].linear == nullptr) continue;
-    const float vi = ValueOf(row, i);
-    t += b[i].linear[0] * vi;
-    for (std::size_t j = i + 1; j < row.size; ++j) {
-      if (b[j].linear == nullptr) continue;
-      pairs += Dot(latent_in(b[i], row.field[j]), latent_in(b[j], row.field[i]), k, sse) * vi *
-               ValueOf(row, j);
+  if constexpr (kSse) {
+    // The pairs' products summed lane-wise, reduced across lanes once at
+    // the end rather than once per pair.
+    __m128 pairs = _mm_setzero_ps();
+    for (std::size_t i = 0; i < row.size; ++i) {
+      if (b[i].linear == nullptr) continue;
+      const float vi = ValueOf(row, i);
+      t += b[i].linear[0] * vi;
+      for (std::size_t j = i + 1; j < row.size; ++j) {
+        if (b[j].linear == nullptr) continue;
+        const float* a = latent_in(b[i], row.field[j]);
+        const float* c = latent_in(b[j], row.field[i]);
+        __m128 sum = _mm_mul_ps(_mm_load_ps(a), _mm_load_ps(c));
+        for (std::uint32_t d = 4; d < k; d += 4) {
+          sum = _mm_add_ps(sum, _mm_mul_ps(_mm_load_ps(a + d), _mm_load_ps(c + d)));
+        }
+        if (row.value != nullptr) sum = _mm_mul_ps(sum, _mm_set1_ps(vi * row.value[j]));
+        pairs = _mm_add_ps(pairs, sum);
+      }
     }
+    pairs = _mm_add_ps(pairs, _mm_movehl_ps(pairs, pairs));
+    pairs = _mm_add_ss(pairs, _mm_shuffle_ps(pairs, pairs, 1));
+    return t + _mm_cvtss_f32(pairs) * norm;
+  } else {
+    float pairs = 0;
+    for (std::size_t i = 0; i < row.size; ++i) {
+      if (b[i].linear == nullptr) continue;
+      const float vi = ValueOf(row, i);
+      t += b[i].linear[0] * vi;
+      for (std::size_t j = i + 1; j < row.size; ++j) {
+        if (b[j].linear == nullptr) continue;
+        pairs += Dot(latent_in(b[i], row.field[j]), latent_in(b[j], row.field[i]), k) * vi *
+                 ValueOf(row, j);
+      }
+    }
+    return t + pairs * norm;
   }
-  return t + pairs * norm;
 }
 
 template <bool kSse>

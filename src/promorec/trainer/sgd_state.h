@@ -40,7 +40,7 @@
 namespace promorec::trainer {
 
 struct SgdOptions {
-  float eta = 0.2f;  // AdaGrad learning rate
+  float eta = 0.3f;  // AdaGrad learning rate
   // Per-example L2 of a feature seen n times in the training data:
   // lambda + prior / n. The prior part is frequency-aware regularisation:
   // over an epoch every feature gets about the same total pull towards
@@ -67,9 +67,9 @@ inline RowRef RowOf(const Dataset& data, std::size_t row) {
 class SgdState {
  public:
   // Parameters from `params`; AdaGrad sums from `optimiser` (the model
-  // file's layout: bias, linear, latent) or 1 when it is empty.
+  // file's layout: bias, linear, latent) or `initial_sum` when it is empty.
   static base::Result<SgdState> From(const model::FfmParams& params,
-                                     std::span<const float> optimiser);
+                                     std::span<const float> optimiser, float initial_sum = 1.0f);
 
   SgdState(SgdState&&) noexcept = default;
   SgdState& operator=(SgdState&&) noexcept = default;
