@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -137,6 +138,11 @@ int RunTrain(const TrainCommandOptions& o) {
   if (!result) return Fail(result.error().ToString());
   const trainer::EpochReport& best =
       result->epochs[static_cast<std::size_t>(result->best_epoch - 1)];
+  // The returned model's validation logloss: the best epoch's, or the
+  // lower one of its mean with the next epoch.
+  const std::optional<double> valid_logloss =
+      result->averaged_valid_logloss ? result->averaged_valid_logloss : best.valid_logloss;
+  const bool averaged = result->averaged_valid_logloss.has_value();
   std::vector<std::uint32_t> counts = std::move(result->counts);
   counts.resize(features, 0);
   model::ModelFile file{
@@ -158,7 +164,8 @@ int RunTrain(const TrainCommandOptions& o) {
                 {"epochs", std::to_string(result->best_epoch)},
                 {"seed", std::to_string(options.seed)},
                 {"model_type", o.model_type},
-                {"learn_valid", options.learn_valid && valid ? "1" : "0"}};
+                {"learn_valid", options.learn_valid && valid ? "1" : "0"},
+                {"averaged", averaged ? "1" : "0"}};
   if (earlier) file.hyper["warm_start"] = o.warm_start;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -166,22 +173,23 @@ int RunTrain(const TrainCommandOptions& o) {
   file.training = {{"rows", std::to_string(train->rows())},
                    {"train_logloss", std::to_string(best.train_logloss)}};
   if (valid) file.training["valid_rows"] = std::to_string(valid->rows());
-  if (best.valid_logloss) file.training["valid_logloss"] = std::to_string(*best.valid_logloss);
+  if (valid_logloss) file.training["valid_logloss"] = std::to_string(*valid_logloss);
   if (auto written = model::WriteModel(env, o.out, file, !o.serving_only); !written) {
     return Fail(written.error().ToString());
   }
   if (o.json) {
     std::printf(
         "{\"model\":\"%s\",\"rows\":%zu,\"features\":%u,\"fields\":%u,\"epochs_run\":%zu,"
-        "\"best_epoch\":%d,\"train_logloss\":%.6f,\"valid_logloss\":%s,\"seconds\":%.3f,"
-        "\"serving_only\":%s,\"epochs\":%s}\n",
+        "\"best_epoch\":%d,\"averaged\":%s,\"train_logloss\":%.6f,\"valid_logloss\":%s,"
+        "\"seconds\":%.3f,\"serving_only\":%s,\"epochs\":%s}\n",
         o.out.c_str(), train->rows(), features, fields, result->epochs.size(), result->best_epoch,
-        best.train_logloss,
-        best.valid_logloss ? std::to_string(*best.valid_logloss).c_str() : "null", seconds,
+        averaged ? "true" : "false", best.train_logloss,
+        valid_logloss ? std::to_string(*valid_logloss).c_str() : "null", seconds,
         o.serving_only ? "true" : "false", EpochsJson(result->epochs).c_str());
   } else {
-    std::printf("model written to %s (best epoch %d of %zu, %.1f s)\n", o.out.c_str(),
-                result->best_epoch, result->epochs.size(), seconds);
+    std::printf("model written to %s (best epoch %d of %zu%s, %.1f s)\n", o.out.c_str(),
+                result->best_epoch, result->epochs.size(),
+                averaged ? ", averaged with the next" : "", seconds);
   }
   return kExitOk;
 }
@@ -218,6 +226,8 @@ void RegisterTrainCommand(CLI::App& app, CommandResult& result) {
   c->add_option("--init-scale", t->train.init_scale,
                 "spread of the initial latent values (zero-mean)")
       ->capture_default_str();
+  c->add_flag("!--no-average", t->train.average,
+              "after early stopping, do not try the mean of the best epoch and the next");
   c->add_flag("!--no-learn-valid", t->train.learn_valid,
               "after early stopping, do not learn the validation rows too");
   c->add_option("--threads", t->train.threads, "training threads")->capture_default_str();

@@ -64,6 +64,42 @@ double StateLogLoss(const SgdState& state, const Dataset& data, bool normalise, 
       });
 }
 
+// A chunk of rows copied out of the data set in pass order, so that the
+// updates read them front to back. The copy loop has no dependence from
+// one row to the next, so the processor overlaps the cache misses of many
+// rows at once; the update loop would otherwise wait for them one by one.
+struct Chunk {
+  std::vector<std::uint32_t> indices;
+  std::vector<std::uint16_t> fields;
+  std::vector<float> values;  // empty while every value is 1
+  std::vector<std::size_t> offsets;
+  std::vector<float> labels;
+
+  void Gather(const Dataset& data, const std::uint32_t* rows, std::size_t n) {
+    indices.clear();
+    fields.clear();
+    values.clear();
+    offsets.assign(1, 0);
+    labels.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i + kPrefetchOffset < n) data.PrefetchOffset(rows[i + kPrefetchOffset]);
+      if (i + kPrefetchRow < n) data.PrefetchRow(rows[i + kPrefetchRow]);
+      const std::uint32_t r = rows[i];
+      const std::size_t size = data.row_size(r);
+      indices.insert(indices.end(), data.indices(r), data.indices(r) + size);
+      fields.insert(fields.end(), data.fields(r), data.fields(r) + size);
+      if (const float* v = data.values(r); v != nullptr) values.insert(values.end(), v, v + size);
+      offsets.push_back(indices.size());
+      labels.push_back(data.label(r));
+    }
+  }
+  RowRef Row(std::size_t i) const {
+    const std::size_t at = offsets[i];
+    return {indices.data() + at, fields.data() + at, values.empty() ? nullptr : values.data() + at,
+            offsets[i + 1] - at};
+  }
+};
+
 // One pass over `order` (indices into data). Threads take chunks of it
 // from a shared cursor rather than fixed halves, so that a thread slowed
 // down (a busy core on a shared machine) does less of the pass instead of
@@ -76,17 +112,15 @@ double Pass(SgdState& state, const Dataset& data, const std::vector<std::uint32_
   Parallel(threads, static_cast<std::size_t>(std::max(1, threads)),
            [&](std::size_t t, std::size_t, std::size_t) {
              double loss = 0;
+             Chunk chunk;
              while (true) {
                const std::size_t begin = cursor.fetch_add(kChunk, std::memory_order_relaxed);
                if (begin >= order.size()) break;
-               const std::size_t end = std::min(order.size(), begin + kChunk);
-               for (std::size_t i = begin; i < end; ++i) {
-                 if (i + kPrefetchOffset < end) data.PrefetchOffset(order[i + kPrefetchOffset]);
-                 if (i + kPrefetchRow < end) data.PrefetchRow(order[i + kPrefetchRow]);
-                 if (i + kPrefetchParams < end) {
-                   state.Prefetch(RowOf(data, order[i + kPrefetchParams]));
-                 }
-                 loss += state.Update(RowOf(data, order[i]), data.label(order[i]), sgd, t);
+               const std::size_t n = std::min(order.size(), begin + kChunk) - begin;
+               chunk.Gather(data, order.data() + begin, n);
+               for (std::size_t i = 0; i < n; ++i) {
+                 if (i + kPrefetchParams < n) state.Prefetch(chunk.Row(i + kPrefetchParams));
+                 loss += state.Update(chunk.Row(i), chunk.labels[i], sgd, t);
                }
                state.Sync(t);
              }
@@ -136,7 +170,7 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
   auto created = model::FfmParams::Create(shape, options.seed, init);
   if (!created) return std::unexpected(created.error());
   for (float& v : created->latent()) v -= init / 2;
-  TrainResult result{std::move(*created), {}, 0, {}, train.FeatureCounts()};
+  TrainResult result{std::move(*created), {}, 0, {}, {}, train.FeatureCounts()};
   model::FfmParams& params = result.params;
   // A warm start copies the earlier model's features; features new since
   // then (a grown dictionary) keep their fresh initial values.
@@ -207,7 +241,17 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
     }
   }
   if (early && result.best_epoch != result.epochs.back().epoch) {
-    PROMOREC_RETURN_IF_ERROR(state.Load(env, options.snapshot_path));
+    // The epoch after the best one went a little too far; the mean of the
+    // two often beats both (iterate averaging). Kept when the validation
+    // rows say so, else the best epoch is restored.
+    bool averaged = false;
+    if (options.average) {
+      PROMOREC_RETURN_IF_ERROR(state.AverageWith(env, options.snapshot_path));
+      const double loss = StateLogLoss(state, *valid, options.normalise, options.threads);
+      averaged = loss < best;
+      if (averaged) result.averaged_valid_logloss = loss;
+    }
+    if (!averaged) PROMOREC_RETURN_IF_ERROR(state.Load(env, options.snapshot_path));
   }
   if (early) (void)env.RemoveFile(options.snapshot_path);
   if (options.learn_valid && valid != nullptr && valid->rows() > 0) {

@@ -6,9 +6,10 @@
 // thread and a fixed shuffle so two runs give bit-identical models.
 // Early stopping watches the validation logloss after each epoch and keeps
 // the best epoch's parameters in a snapshot file, not a second copy in
-// memory. With `learn_valid` the validation rows (usually the most recent
-// ones) are then learned too, in one more pass.
-// Thread-safety: Train is reentrant; it starts and joins its own threads.
+// memory; when it stops, the mean of the best epoch and the next one is
+// kept instead if the validation rows prefer it. With `learn_valid` the validation rows (usually
+// the most recent ones) are then learned too, in one more pass. Thread-safety: Train is reentrant;
+// it starts and joins its own threads.
 #pragma once
 
 #include <cstdint>
@@ -51,6 +52,9 @@ struct TrainOptions {
   // Early stopping: stop after this many epochs without a better
   // validation logloss (0 = never stop early), and return the best epoch.
   int patience = 1;
+  // After early stopping, try the mean of the best epoch's parameters and
+  // the next epoch's, and keep it when its validation logloss is lower.
+  bool average = true;
   // Where the best parameters are kept while training goes on (needed with
   // early stopping and a validation set).
   std::string snapshot_path;
@@ -68,6 +72,9 @@ struct TrainResult {
   // AdaGrad state, same layout as the parameters (bias, linear, latent).
   std::vector<float> optimiser;
   int best_epoch = 0;
+  // Set when the returned parameters are the mean of the best epoch and the
+  // one after it: their validation logloss, below the best epoch's.
+  std::optional<double> averaged_valid_logloss;
   std::vector<EpochReport> epochs;
   // How often each feature occurred in the rows learned (the training
   // rows, and the validation rows when they were learned too).

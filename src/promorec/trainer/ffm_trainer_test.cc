@@ -30,6 +30,38 @@ void Planted(std::size_t rows, std::uint64_t seed, Dataset* data) {
   }
 }
 
+// Clicks from a small field-aware model: Zipf-popular users (many seen a
+// few times), offers and a context field, each pair of fields interacting
+// through random latent vectors. Noisy enough that training overfits the
+// rare users after a few epochs.
+void PlantedFieldAware(std::size_t rows, std::uint64_t seed, Dataset* data) {
+  constexpr std::uint32_t kUsers = 3000, kOffers = 100, kContexts = 10, kK = 4;
+  std::mt19937_64 truth(99);  // the same model for every seed
+  std::normal_distribution<float> normal(0, 0.7f);
+  std::vector<float> v((kUsers + kOffers + kContexts) * 3 * kK);
+  for (float& x : v) x = normal(truth);
+  const auto vec = [&](std::uint32_t id, std::uint32_t towards) {
+    return v.data() + (static_cast<std::size_t>(id) * 3 + towards) * kK;
+  };
+  const auto dot = [&](const float* a, const float* b) {
+    float sum = 0;
+    for (std::uint32_t d = 0; d < kK; ++d) sum += a[d] * b[d];
+    return sum;
+  };
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> coin(0, 1);
+  for (std::size_t i = 0; i < rows; ++i) {
+    // Rank ~ 1 / u: a heavy tail of rarely seen users.
+    const auto u = static_cast<std::uint32_t>(std::min<double>(kUsers - 1, 1.0 / coin(rng) - 1));
+    const auto o = kUsers + static_cast<std::uint32_t>(coin(rng) * kOffers);
+    const auto c = kUsers + kOffers + static_cast<std::uint32_t>(coin(rng) * kContexts);
+    const float logit =
+        -2.0f + dot(vec(u, 1), vec(o, 0)) + dot(vec(u, 2), vec(c, 0)) + dot(vec(o, 2), vec(c, 1));
+    const model::Feature row[] = {{0, u, 1}, {1, o, 1}, {2, c, 1}};
+    data->AddRow(coin(rng) < 1 / (1 + std::exp(-static_cast<double>(logit))) ? 1.0f : 0.0f, row);
+  }
+}
+
 std::vector<float> Predictions(const model::FfmParams& params, const Dataset& data) {
   std::vector<float> out;
   std::vector<model::Feature> row, scratch;
@@ -115,9 +147,11 @@ TEST(FfmTrainerTest, EarlyStoppingReturnsTheBestEpoch) {
   options.lambda = 0;
   options.snapshot_path = "/snapshot";
   options.patience = 2;
+  options.average = false;
   auto result = Train(*env, train, &valid, 0, 0, options);
   ASSERT_TRUE(result) << result.error().ToString();
   ASSERT_LT(result->epochs.size(), 40u) << "small data, no regularisation: it must overfit";
+  EXPECT_FALSE(result->averaged_valid_logloss);
   double best = 1e9;
   for (const auto& e : result->epochs) best = std::min(best, *e.valid_logloss);
   EXPECT_EQ(*result->epochs[static_cast<std::size_t>(result->best_epoch - 1)].valid_logloss, best);
@@ -125,6 +159,30 @@ TEST(FfmTrainerTest, EarlyStoppingReturnsTheBestEpoch) {
   // EvaluateLogLoss with the serving kernel: float sums in another order.
   EXPECT_NEAR(EvaluateLogLoss(result->params, valid), best, 1e-6)
       << "the returned parameters are the best epoch's";
+  EXPECT_FALSE(env->FileExists("/snapshot").value());
+}
+
+// With averaging on, the model returned after early stopping is the mean
+// of the best epoch and the next one when that scores better on the
+// validation rows; its logloss there is below every epoch's.
+TEST(FfmTrainerTest, EarlyStoppingAveragesTheBestEpochWithTheNext) {
+  Dataset train, valid;
+  PlantedFieldAware(30000, 6, &train);
+  PlantedFieldAware(10000, 7, &valid);
+  auto env = base::NewMemEnv();
+  TrainOptions options;
+  options.epochs = 40;
+  options.deterministic = true;
+  options.snapshot_path = "/snapshot";
+  auto result = Train(*env, train, &valid, 0, 0, options);
+  ASSERT_TRUE(result) << result.error().ToString();
+  ASSERT_LT(result->epochs.size(), 40u);
+  double best = 1e9;
+  for (const auto& e : result->epochs) best = std::min(best, *e.valid_logloss);
+  ASSERT_TRUE(result->averaged_valid_logloss) << "on this data the mean beats the best epoch";
+  EXPECT_LT(*result->averaged_valid_logloss, best);
+  EXPECT_NEAR(EvaluateLogLoss(result->params, valid), *result->averaged_valid_logloss, 1e-6)
+      << "the returned parameters are the mean";
   EXPECT_FALSE(env->FileExists("/snapshot").value());
 }
 

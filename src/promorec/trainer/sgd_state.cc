@@ -323,4 +323,22 @@ base::Status SgdState::Load(base::Env& env, const std::string& path) {
   return {};
 }
 
+base::Status SgdState::AverageWith(base::Env& env, const std::string& path, float weight) {
+  PROMOREC_ASSIGN_OR_RETURN(auto file, env.NewRandomAccessFile(path));
+  PROMOREC_ASSIGN_OR_RETURN(const std::uint64_t size, file->Size());
+  if (size != floats_ * sizeof(float))
+    return base::Corruption(path + ": snapshot has the wrong size");
+  std::vector<float> piece(1 << 16);
+  for (std::size_t at = 0; at < floats_; at += piece.size()) {
+    const std::size_t n = std::min(piece.size(), floats_ - at);
+    const std::span<char> buf(reinterpret_cast<char*>(piece.data()), n * sizeof(float));
+    PROMOREC_ASSIGN_OR_RETURN(const std::size_t got, file->ReadAt(at * sizeof(float), buf));
+    if (got != buf.size()) return base::Corruption(path + ": snapshot is short");
+    float* mine = storage_.get() + at;
+    for (std::size_t i = 0; i < n; ++i) mine[i] += weight * (piece[i] - mine[i]);
+  }
+  RefreshReplicas();
+  return {};
+}
+
 }  // namespace promorec::trainer

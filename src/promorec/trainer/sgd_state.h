@@ -109,6 +109,10 @@ class SgdState {
   // used to keep the best epoch on disk rather than in memory.
   base::Status Save(base::Env& env, const std::string& path) const;
   base::Status Load(base::Env& env, const std::string& path);
+  // Moves every float (parameters and AdaGrad sums) `weight` of the way
+  // towards its value in the state saved at `path` (0.5: the mean of the
+  // two), reading the file a piece at a time rather than whole.
+  base::Status AverageWith(base::Env& env, const std::string& path, float weight = 0.5f);
 
   // Brings the blocks of `row` towards the cache ahead of use.
   void Prefetch(const RowRef& row) const;

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "promorec/base/mem_env.h"
 #include "promorec/model/ffm_params.h"
 
 namespace promorec::trainer {
@@ -107,6 +109,50 @@ TEST(SgdStateTest, BothThreadsChangesAddUpInTheSharedState) {
   const SgdOptions frozen{0, 0, 0, 0, 0, true};
   EXPECT_EQ(state.Update(rows.Row(5), rows.label[5], frozen, 0),
             state.Update(rows.Row(5), rows.label[5], frozen, 1));
+}
+
+// AverageWith leaves every parameter and AdaGrad sum at the mean of the
+// state and the saved one (or `weight` of the way towards the saved one).
+TEST(SgdStateTest, AveragingMeetsTheSavedStateHalfWay) {
+  const Rows rows = MakeRows(300);
+  SgdState state = MakeState(rows);
+  const SgdOptions options;
+  for (std::size_t r = 0; r < 300; ++r) state.Update(rows.Row(r), rows.label[r], options);
+  auto env = base::NewMemEnv();
+  ASSERT_TRUE(state.Save(*env, "/earlier"));
+  const std::vector<float> sums_then = state.ExportOptimiser();
+  const model::FfmShape shape = state.shape();
+  auto then = model::FfmParams::Create(shape, 1, 0);
+  ASSERT_TRUE(then);
+  state.ExportParams(&*then);
+  for (std::size_t r = 0; r < 300; ++r) state.Update(rows.Row(r), rows.label[r], options);
+  auto now = model::FfmParams::Create(shape, 1, 0);
+  ASSERT_TRUE(now);
+  state.ExportParams(&*now);
+  const std::vector<float> sums_now = state.ExportOptimiser();
+  ASSERT_NE(then->latent()[5], now->latent()[5]) << "the second pass must have moved things";
+
+  ASSERT_TRUE(state.AverageWith(*env, "/earlier"));
+  auto mean = model::FfmParams::Create(shape, 1, 0);
+  ASSERT_TRUE(mean);
+  state.ExportParams(&*mean);
+  EXPECT_FLOAT_EQ(mean->bias(), 0.5f * (then->bias() + now->bias()));
+  for (std::size_t i = 0; i < mean->linear().size(); ++i) {
+    EXPECT_FLOAT_EQ(mean->linear()[i], 0.5f * (then->linear()[i] + now->linear()[i])) << i;
+  }
+  for (std::size_t i = 0; i < mean->latent().size(); ++i) {
+    ASSERT_NEAR(mean->latent()[i], 0.5f * (then->latent()[i] + now->latent()[i]), 1e-6f) << i;
+  }
+  const std::vector<float> sums = state.ExportOptimiser();
+  for (std::size_t i = 0; i < sums.size(); ++i) {
+    ASSERT_NEAR(sums[i], 0.5f * (sums_then[i] + sums_now[i]), 1e-4f * sums[i]) << i;
+  }
+
+  // A weight of 1 lands on the saved state itself.
+  ASSERT_TRUE(state.AverageWith(*env, "/earlier", 1.0f));
+  state.ExportParams(&*mean);
+  EXPECT_TRUE(std::ranges::equal(mean->latent(), then->latent()));
+  EXPECT_FALSE(state.AverageWith(*env, "/missing"));
 }
 
 }  // namespace
