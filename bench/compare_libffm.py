@@ -2,6 +2,7 @@
 """promorec's trainer side by side with libffm on the same generated data.
 
 Usage: bench/compare_libffm.py LIBFFM_DIR [--rows N] [--threads T] [--work DIR] [--tune]
+                               [--repeat R]
 
 LIBFFM_DIR holds ffm-train and ffm-predict, built by the user from
 github.com/ycjuan/libffm (this script never builds it). Both tools get the
@@ -13,7 +14,9 @@ probabilities (the oracle). Prints test logloss, AUC, wall time and peak
 memory of each, and the differences: first with each tool's defaults, then,
 with --tune, with each tool's best of six settings (learning rate and
 regularisation) by validation logloss, the test set playing no part in the
-choice.
+choice. With --repeat R each comparison runs R times, alternating the tools,
+and the figures are medians (the time ratio is the median of the per-round
+ratios).
 """
 import argparse
 import json
@@ -85,6 +88,8 @@ def main():
     parser.add_argument("--work", default="/tmp/promorec-vs-libffm")
     parser.add_argument("--generate", default="", help="more `promorec generate` options")
     parser.add_argument("--train-options", default="", help="more `promorec train` options")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each comparison this many times and print medians")
     parser.add_argument("--tune", action="store_true",
                         help="also tune each tool over 6 settings by validation logloss")
     args = parser.parse_args()
@@ -150,7 +155,25 @@ def main():
         return {"options": " ".join(options) or "defaults", "valid": valid,
                 "logloss": ours["logloss"], "auc": ours["auc"], "seconds": seconds, "mib": mib}
 
-    def table(title, libffm, ours):
+    def median(values):
+        values = sorted(values)
+        mid = len(values) // 2
+        return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+    def repeated(libffm_options, ours_options):
+        """Runs both tools args.repeat times, alternating; returns each one's
+        medians and the median of the per-round time ratios."""
+        rounds = [(run_libffm(libffm_options), run_promorec(ours_options))
+                  for _ in range(args.repeat)]
+        def medians(runs):
+            out = dict(runs[0])
+            for key in ("logloss", "auc", "seconds", "mib"):
+                out[key] = median([r[key] for r in runs])
+            return out
+        ratios = [ours["seconds"] / libffm["seconds"] for libffm, ours in rounds]
+        return medians([r[0] for r in rounds]), medians([r[1] for r in rounds]), ratios
+
+    def table(title, libffm, ours, ratios):
         print(title)
         print(f"{'':10} {'logloss':>9} {'AUC':>8} {'seconds':>8} {'peak MiB':>9}  settings")
         print(f"{'oracle':10} {oracle[0]:9.5f} {oracle[1]:8.5f}")
@@ -159,10 +182,12 @@ def main():
                   f"{r['mib']:9.0f}  {r['options']}")
         print(f"promorec - libffm: logloss {ours['logloss'] - libffm['logloss']:+.5f}, "
               f"AUC {ours['auc'] - libffm['auc']:+.5f}, "
-              f"time x{ours['seconds'] / libffm['seconds']:.2f}, "
-              f"memory x{ours['mib'] / libffm['mib']:.2f}")
+              f"time x{median(ratios):.2f}, memory x{ours['mib'] / libffm['mib']:.2f}")
+        if len(ratios) > 1:
+            print(f"time ratio per round: {', '.join(f'{r:.2f}' for r in ratios)} "
+                  f"(medians of {len(ratios)} runs above)")
 
-    table("defaults", run_libffm([]), run_promorec([]))
+    table("defaults", *repeated([], []))
     if args.tune:
         # The same number of settings for each tool around its defaults: the
         # learning rate and the strength of regularisation. The pick is by
@@ -172,7 +197,8 @@ def main():
         best_libffm = min((run_libffm(o) for o in libffm_grid), key=lambda r: r["valid"])
         best_ours = min((run_promorec(o) for o in ours_grid), key=lambda r: r["valid"])
         print()
-        table("each tuned on the validation set (6 settings each)", best_libffm, best_ours)
+        table("each tuned on the validation set (6 settings each)",
+              *repeated(best_libffm["options"].split(), best_ours["options"].split()))
 
 
 if __name__ == "__main__":
