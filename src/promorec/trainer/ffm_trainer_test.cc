@@ -71,6 +71,12 @@ std::vector<float> Predictions(const model::FfmParams& params, const Dataset& da
   return out;
 }
 
+double BestValidLoss(const TrainResult& result) {
+  double best = 1e9;
+  for (const auto& e : result.epochs) best = std::min(best, *e.valid_logloss);
+  return best;
+}
+
 std::vector<float> Labels(const Dataset& data) {
   std::vector<float> out;
   for (std::size_t i = 0; i < data.rows(); ++i) out.push_back(data.label(i));
@@ -152,8 +158,7 @@ TEST(FfmTrainerTest, EarlyStoppingReturnsTheBestEpoch) {
   ASSERT_TRUE(result) << result.error().ToString();
   ASSERT_LT(result->epochs.size(), 40u) << "small data, no regularisation: it must overfit";
   EXPECT_FALSE(result->averaged_valid_logloss);
-  double best = 1e9;
-  for (const auto& e : result->epochs) best = std::min(best, *e.valid_logloss);
+  const double best = BestValidLoss(*result);
   EXPECT_EQ(*result->epochs[static_cast<std::size_t>(result->best_epoch - 1)].valid_logloss, best);
   // The trainer scores validation rows with its own SSE loop and
   // EvaluateLogLoss with the serving kernel: float sums in another order.
@@ -177,8 +182,7 @@ TEST(FfmTrainerTest, EarlyStoppingAveragesTheBestEpochWithTheNext) {
   auto result = Train(*env, train, &valid, 0, 0, options);
   ASSERT_TRUE(result) << result.error().ToString();
   ASSERT_LT(result->epochs.size(), 40u);
-  double best = 1e9;
-  for (const auto& e : result->epochs) best = std::min(best, *e.valid_logloss);
+  const double best = BestValidLoss(*result);
   ASSERT_TRUE(result->averaged_valid_logloss) << "on this data the mean beats the best epoch";
   EXPECT_LT(*result->averaged_valid_logloss, best);
   EXPECT_NEAR(EvaluateLogLoss(result->params, valid), *result->averaged_valid_logloss, 1e-6)
