@@ -76,22 +76,38 @@ struct Chunk {
   std::vector<float> labels;
 
   void Gather(const Dataset& data, const std::uint32_t* rows, std::size_t n) {
-    indices.clear();
-    fields.clear();
-    values.clear();
-    offsets.assign(1, 0);
-    labels.clear();
+    std::size_t total = 0;
     for (std::size_t i = 0; i < n; ++i) {
       if (i + kPrefetchOffset < n) data.PrefetchOffset(rows[i + kPrefetchOffset]);
+      total += data.row_size(rows[i]);
+    }
+    const bool with_values = !data.all_ones();
+    indices.resize(total);
+    fields.resize(total);
+    values.resize(with_values ? total : 0);
+    offsets.resize(n + 1);
+    labels.resize(n);
+    // Rows are a few features long: plain loops beat a library call each.
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < n; ++i) {
       if (i + kPrefetchRow < n) data.PrefetchRow(rows[i + kPrefetchRow]);
       const std::uint32_t r = rows[i];
       const std::size_t size = data.row_size(r);
-      indices.insert(indices.end(), data.indices(r), data.indices(r) + size);
-      fields.insert(fields.end(), data.fields(r), data.fields(r) + size);
-      if (const float* v = data.values(r); v != nullptr) values.insert(values.end(), v, v + size);
-      offsets.push_back(indices.size());
-      labels.push_back(data.label(r));
+      const std::uint32_t* index = data.indices(r);
+      const std::uint16_t* field = data.fields(r);
+      offsets[i] = at;
+      for (std::size_t j = 0; j < size; ++j) {
+        indices[at + j] = index[j];
+        fields[at + j] = field[j];
+      }
+      if (with_values) {
+        const float* value = data.values(r);
+        for (std::size_t j = 0; j < size; ++j) values[at + j] = value[j];
+      }
+      at += size;
+      labels[i] = data.label(r);
     }
+    offsets[n] = at;
   }
   RowRef Row(std::size_t i) const {
     const std::size_t at = offsets[i];

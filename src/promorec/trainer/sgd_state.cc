@@ -31,8 +31,10 @@ Logistic LogisticOf(float t, float label) {
   const float z = -y * t;
   const float e = std::exp(-std::fabs(z));
   const float s = z >= 0 ? 1 / (1 + e) : e / (1 + e);
-  // In float: the loss is only summed for the progress report.
-  const double loss = static_cast<double>(std::max(z, 0.0f) + std::log1p(e));
+  // In float, and log(1 + e) rather than log1p(e): the loss only feeds the
+  // progress report, logf is several times faster, and they differ by less
+  // than 1e-7.
+  const double loss = static_cast<double>(std::max(z, 0.0f) + std::log(1.0f + e));
   return {loss, -y * s};
 }
 

@@ -131,9 +131,11 @@ class SgdState {
     return index < shape_.num_features && field < shape_.num_fields;
   }
   // Where one row position's parameters live (shared state or replica).
+  // No member initialisers: the per-row arrays of these are filled by
+  // Resolve, and zeroing them first would cost a memset every update.
   struct Blocks {
-    float* linear = nullptr;  // null: the feature is unknown
-    float* latent = nullptr;  // the feature's whole latent block
+    float* linear;  // null: the feature is unknown
+    float* latent;  // the feature's whole latent block
   };
   // One thread's copy of the bias and the hot features: `floats` floats
   // laid out bias (16), linear (4 per hot feature), latent (a block per
