@@ -52,11 +52,35 @@ float ValueOf(const RowRef& row, std::size_t i) {
   return row.value == nullptr ? 1.0f : row.value[i];
 }
 
-float Dot(const float* a, const float* b, std::uint32_t k) {
+// The sum over a row's pairs of scale * <a, c>. The SSE version adds the
+// products lane by lane and reduces across lanes once, not once per pair.
+template <bool kSse>
+struct PairSum {
   float sum = 0;
-  for (std::uint32_t d = 0; d < k; ++d) sum += a[d] * b[d];
-  return sum;
-}
+  void Add(const float* a, const float* c, std::uint32_t k, float scale) {
+    float dot = 0;
+    for (std::uint32_t d = 0; d < k; ++d) dot += a[d] * c[d];
+    sum += dot * scale;
+  }
+  float Total() const { return sum; }
+};
+
+template <>
+struct PairSum<true> {
+  __m128 sum = _mm_setzero_ps();
+  void Add(const float* a, const float* c, std::uint32_t k, float scale) {
+    __m128 dot = _mm_mul_ps(_mm_load_ps(a), _mm_load_ps(c));
+    for (std::uint32_t d = 4; d < k; d += 4) {
+      dot = _mm_add_ps(dot, _mm_mul_ps(_mm_load_ps(a + d), _mm_load_ps(c + d)));
+    }
+    sum = _mm_add_ps(sum, scale == 1.0f ? dot : _mm_mul_ps(dot, _mm_set1_ps(scale)));
+  }
+  float Total() const {
+    __m128 s = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+  }
+};
 
 // AdaGrad on two latent vectors that met in a pair: w[0..k) with sums
 // w[k..2k).
@@ -182,45 +206,19 @@ void SgdState::Resolve(const RowRef& row, Replica* replica, Blocks* out) const {
 template <bool kSse>
 float SgdState::LogitImpl(const RowRef& row, const Blocks* b, bool normalise) const {
   const std::uint32_t k = shape_.k;
-  const float norm = Norm(row, normalise);
   float t = 0;
-  if constexpr (kSse) {
-    // The pairs' products summed lane-wise, reduced across lanes once at
-    // the end rather than once per pair.
-    __m128 pairs = _mm_setzero_ps();
-    for (std::size_t i = 0; i < row.size; ++i) {
-      if (b[i].linear == nullptr) continue;
-      const float vi = ValueOf(row, i);
-      t += b[i].linear[0] * vi;
-      for (std::size_t j = i + 1; j < row.size; ++j) {
-        if (b[j].linear == nullptr) continue;
-        const float* a = latent_in(b[i], row.field[j]);
-        const float* c = latent_in(b[j], row.field[i]);
-        __m128 sum = _mm_mul_ps(_mm_load_ps(a), _mm_load_ps(c));
-        for (std::uint32_t d = 4; d < k; d += 4) {
-          sum = _mm_add_ps(sum, _mm_mul_ps(_mm_load_ps(a + d), _mm_load_ps(c + d)));
-        }
-        if (row.value != nullptr) sum = _mm_mul_ps(sum, _mm_set1_ps(vi * row.value[j]));
-        pairs = _mm_add_ps(pairs, sum);
-      }
+  PairSum<kSse> pairs;
+  for (std::size_t i = 0; i < row.size; ++i) {
+    if (b[i].linear == nullptr) continue;
+    const float vi = ValueOf(row, i);
+    t += b[i].linear[0] * vi;
+    for (std::size_t j = i + 1; j < row.size; ++j) {
+      if (b[j].linear == nullptr) continue;
+      pairs.Add(latent_in(b[i], row.field[j]), latent_in(b[j], row.field[i]), k,
+                row.value == nullptr ? 1.0f : vi * row.value[j]);
     }
-    pairs = _mm_add_ps(pairs, _mm_movehl_ps(pairs, pairs));
-    pairs = _mm_add_ss(pairs, _mm_shuffle_ps(pairs, pairs, 1));
-    return t + _mm_cvtss_f32(pairs) * norm;
-  } else {
-    float pairs = 0;
-    for (std::size_t i = 0; i < row.size; ++i) {
-      if (b[i].linear == nullptr) continue;
-      const float vi = ValueOf(row, i);
-      t += b[i].linear[0] * vi;
-      for (std::size_t j = i + 1; j < row.size; ++j) {
-        if (b[j].linear == nullptr) continue;
-        pairs += Dot(latent_in(b[i], row.field[j]), latent_in(b[j], row.field[i]), k) * vi *
-                 ValueOf(row, j);
-      }
-    }
-    return t + pairs * norm;
   }
+  return t + pairs.Total() * Norm(row, normalise);
 }
 
 template <bool kSse>
