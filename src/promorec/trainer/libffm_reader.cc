@@ -29,11 +29,13 @@ bool ParseWhole(std::string_view text, T* value) {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
+}  // namespace
+
 // The token-by-token parser: finds each token's colons, parses each part
 // separately and says exactly what is wrong with a bad token. Features of
 // the tokens before a bad one stay appended.
-std::expected<float, std::string> ParseLibffmLineChecked(std::string_view line,
-                                                         std::vector<model::Feature>* features) {
+std::expected<float, std::string> ParseLibffmLineReference(std::string_view line,
+                                                           std::vector<model::Feature>* features) {
   std::size_t pos = 0;
   std::size_t token_number = 0;
   float label = 0;
@@ -85,6 +87,8 @@ std::expected<float, std::string> ParseLibffmLineChecked(std::string_view line,
   return label;
 }
 
+namespace {
+
 // Digit value of `c`, or something above 9 when `c` is not a decimal digit.
 std::uint32_t DigitValue(char c) {
   return static_cast<std::uint32_t>(static_cast<unsigned char>(c)) - std::uint32_t{'0'};
@@ -94,7 +98,7 @@ std::uint32_t DigitValue(char c) {
 // field:index:value tokens with decimal field and index. Returns false on
 // anything else (including every bad line); the features appended so far
 // are then left for the caller to drop. Accepts only lines that
-// ParseLibffmLineChecked accepts, with the same label and features.
+// ParseLibffmLineReference accepts, with the same label and features.
 bool ParseLibffmLineFast(std::string_view line, std::vector<model::Feature>* features,
                          float* label) {
   const char* p = line.data();
@@ -163,14 +167,9 @@ std::expected<float, std::string> ParseLibffmLine(std::string_view line,
   float label = 0;
   if (ParseLibffmLineFast(line, features, &label)) return label;
   // Whatever the fast pass did not take, including every bad line, goes to
-  // the checked parser, which gives the error message.
+  // the reference parser, which gives the error message.
   features->resize(size_before);
-  return ParseLibffmLineChecked(line, features);
-}
-
-std::expected<float, std::string> ParseLibffmLineReference(std::string_view line,
-                                                           std::vector<model::Feature>* features) {
-  return ParseLibffmLineChecked(line, features);
+  return ParseLibffmLineReference(line, features);
 }
 
 namespace {
