@@ -18,6 +18,8 @@ namespace {
 
 constexpr std::size_t kReadBufferBytes = 64 << 10;
 constexpr int kMaxEvents = 128;
+// Connections taken from the listener per readiness event.
+constexpr std::size_t kAcceptBatch = 64;
 constexpr int kTickMillis = 200;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // Answers a client has not read yet beyond which the loop stops reading and
@@ -229,10 +231,21 @@ void EventLoop::Stop(std::chrono::steady_clock::duration drain) {
 void EventLoop::BeginStop() {
   stopping_ = true;
   deadline_ = std::chrono::steady_clock::now() + std::chrono::nanoseconds(drain_ns_.load());
+  // Connections the kernel completed before the stop are taken and judged
+  // like the others: one whose request bytes already arrived is answered.
+  while (Accept() == kAcceptBatch) {
+  }
   epoll_ctl(epoll_, EPOLL_CTL_DEL, listener_, nullptr);
   for (auto& c : connections_) {
-    if (c && c->in.empty() && !c->waiting && c->out_sent >= c->out.size()) Close(*c);
+    if (c && c->in.empty() && !c->waiting && c->out_sent >= c->out.size() && !HasUnread(c->fd)) {
+      Close(*c);
+    }
   }
+}
+
+bool EventLoop::HasUnread(int fd) {
+  char byte = 0;
+  return ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
 }
 
 void EventLoop::Post(int fd, std::uint64_t serial, std::string bytes, bool close) {
@@ -263,8 +276,9 @@ void EventLoop::DrainPosted() {
   }
 }
 
-void EventLoop::Accept() {
-  for (int i = 0; i < 64; ++i) {
+std::size_t EventLoop::Accept() {
+  std::size_t taken = 0;
+  for (; taken < kAcceptBatch; ++taken) {
     sockaddr_in address{};
     socklen_t length = sizeof address;
     const int fd = accept4(listener_, reinterpret_cast<sockaddr*>(&address), &length,
@@ -276,7 +290,7 @@ void EventLoop::Accept() {
         epoll_ctl(epoll_, EPOLL_CTL_DEL, listener_, nullptr);
         accept_paused_ = true;
       }
-      return;
+      return taken;
     }
     const int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -307,6 +321,7 @@ void EventLoop::Accept() {
     connections_[static_cast<std::size_t>(fd)] = std::move(c);
     ++open_;
   }
+  return taken;
 }
 
 void EventLoop::OnEvent(int fd, std::uint32_t events) {

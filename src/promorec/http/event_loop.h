@@ -107,7 +107,8 @@ class EventLoop {
     bool close;
   };
 
-  void Accept();
+  // Takes up to kAcceptBatch waiting connections; returns how many it tried.
+  std::size_t Accept();
   void OnEvent(int fd, std::uint32_t events);
   void Read(Connection& c);
   // Answers the complete requests in `data` (c.in itself, or fresh bytes
@@ -122,6 +123,8 @@ class EventLoop {
   void Sweep(std::chrono::steady_clock::time_point now);
   void DrainPosted();
   void BeginStop();
+  // Whether bytes from the client wait in the socket, not yet read.
+  static bool HasUnread(int fd);
   void Watch(Connection& c, bool write);
 
   int listener_;

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace promorec::http {
 namespace {
@@ -292,6 +293,26 @@ TEST(ServerTest, StopFinishesRequestsInFlightAndClosesIdleConnections) {
   stopper.join();
   Client late(server->port());
   EXPECT_FALSE(late.connected());
+}
+
+// Requests whose bytes reached the server before it was told to stop are
+// answered, even when the loop had not yet taken their connections from
+// the listener or read from them.
+TEST(ServerTest, StopAnswersRequestsThatArrivedBeforeIt) {
+  Gate gate;
+  auto server = StartTestServer(gate);
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 40; ++i) {
+    clients.push_back(std::make_unique<Client>(server->port()));
+    ASSERT_TRUE(clients.back()->connected());
+    clients.back()->Send("GET /loop HTTP/1.1\r\n\r\n");
+  }
+  server->Stop();
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    const std::string answer = clients[i]->Next();
+    EXPECT_EQ(Body(answer), "loop ") << "client " << i;
+    EXPECT_TRUE(clients[i]->Closed()) << "client " << i;
+  }
 }
 
 // A client that sends request after request without reading the answers
