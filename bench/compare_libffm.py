@@ -12,7 +12,7 @@ of the training rows) for early stopping, and the same threads. The test
 set is the generator's time-ordered tail, scored against its true
 probabilities (the oracle). Prints test logloss, AUC, wall time and peak
 memory of each, and the differences: first with each tool's defaults, then,
-with --tune, with each tool's best of six settings (learning rate and
+with --tune, with each tool's best of nine settings (learning rate and
 regularisation) by validation logloss, the test set playing no part in the
 choice. With --repeat R each comparison runs R times, alternating the tools,
 and the figures are medians (the time ratio is the median of the per-round
@@ -91,7 +91,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each comparison this many times and print medians")
     parser.add_argument("--tune", action="store_true",
-                        help="also tune each tool over 6 settings by validation logloss")
+                        help="also tune each tool over 9 settings by validation logloss")
     args = parser.parse_args()
     promorec = ROOT / "build" / "promorec"
     ffm_train = pathlib.Path(args.libffm_dir) / "ffm-train"
@@ -192,12 +192,13 @@ def main():
         # The same number of settings for each tool around its defaults: the
         # learning rate and the strength of regularisation. The pick is by
         # validation logloss; the test set plays no part in it.
-        libffm_grid = [["-r", r, "-l", l] for r in ("0.1", "0.2", "0.3") for l in ("2e-5", "1e-4")]
-        ours_grid = [["--eta", e, "--prior", p] for e in ("0.2", "0.3", "0.4") for p in ("1", "2")]
+        libffm_grid = [["-r", r, "-l", l] for r in ("0.2", "0.3", "0.5")
+                       for l in ("2e-5", "1e-4", "2e-4")]
+        ours_grid = [["--eta", e, "--prior", p] for e in ("0.3", "0.4", "0.5") for p in ("1", "2", "3")]
         best_libffm = min((run_libffm(o) for o in libffm_grid), key=lambda r: r["valid"])
         best_ours = min((run_promorec(o) for o in ours_grid), key=lambda r: r["valid"])
         print()
-        table("each tuned on the validation set (6 settings each)",
+        table("each tuned on the validation set (9 settings each)",
               *repeated(best_libffm["options"].split(), best_ours["options"].split()))
 
 

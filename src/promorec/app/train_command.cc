@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -125,6 +126,14 @@ int RunTrain(const TrainCommandOptions& o) {
   options.snapshot_path = o.out + "/.best-epoch.tmp";
   if (auto made = env.CreateDirs(o.out); !made) return Fail(made.error().ToString());
   const bool terminal = isatty(STDERR_FILENO) == 1;
+  // libffm data names its features by number; that dictionary depends on
+  // the data alone, so it is built while the model trains.
+  std::future<model::FeatureDictionary> numeric;
+  if (!events && !named) {
+    numeric = std::async(std::launch::async, [&train, fields, features] {
+      return NumericDictionary(*train, fields, features);
+    });
+  }
   auto result = trainer::Train(
       env, *train, valid ? &*valid : nullptr, features, fields, options,
       [&](const trainer::EpochReport& e) {
@@ -145,15 +154,14 @@ int RunTrain(const TrainCommandOptions& o) {
   const bool averaged = result->averaged_valid_logloss.has_value();
   std::vector<std::uint32_t> counts = std::move(result->counts);
   counts.resize(features, 0);
-  model::ModelFile file{
-      std::move(result->params),
-      events || named ? std::move(dictionary) : NumericDictionary(*train, fields, features),
-      model::Loss::kLogistic,
-      options.normalise,
-      std::move(result->optimiser),
-      {},
-      {},
-      std::move(counts)};
+  model::ModelFile file{std::move(result->params),
+                        numeric.valid() ? numeric.get() : std::move(dictionary),
+                        model::Loss::kLogistic,
+                        options.normalise,
+                        std::move(result->optimiser),
+                        {},
+                        {},
+                        std::move(counts)};
   file.hyper = {{"eta", std::to_string(options.eta)},
                 {"adagrad_init", std::to_string(options.adagrad_init)},
                 {"lambda", std::to_string(options.lambda)},

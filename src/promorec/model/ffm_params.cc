@@ -2,9 +2,9 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <random>
 
 #include "promorec/base/large_alloc.h"
+#include "promorec/base/random.h"
 
 namespace promorec::model {
 namespace {
@@ -62,9 +62,8 @@ base::Result<FfmParams> FfmParams::Zeros(const FfmShape& shape) {
 
 base::Result<FfmParams> FfmParams::Create(const FfmShape& shape, std::uint64_t seed, float scale) {
   PROMOREC_ASSIGN_OR_RETURN(FfmParams params, Zeros(shape));
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> uniform(0.0f, scale);
-  for (float& v : params.latent()) v = uniform(rng);
+  base::Rng rng(seed);
+  for (float& v : params.latent()) v = scale * static_cast<float>(rng.Uniform());
   return params;
 }
 

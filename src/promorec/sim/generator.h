@@ -8,8 +8,8 @@
 
 #include <cstdint>
 
+#include "promorec/base/random.h"
 #include "promorec/sim/planted_model.h"
-#include "promorec/sim/random.h"
 
 namespace promorec::sim {
 
@@ -30,7 +30,7 @@ class RowGenerator {
 
  private:
   const PlantedModel& model_;
-  Rng rng_;
+  base::Rng rng_;
   double mean_gap_us_;
   // Unrounded time, so that gaps shorter than a second still add up.
   double elapsed_us_ = 0;

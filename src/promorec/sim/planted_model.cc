@@ -6,7 +6,7 @@
 #include <string>
 
 #include "promorec/base/hash.h"
-#include "promorec/sim/random.h"
+#include "promorec/base/random.h"
 
 namespace promorec::sim {
 namespace {
@@ -64,7 +64,8 @@ double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 // Assigns each of `children` one of `parents` so that the groups are as
 // even as possible and no parent is left empty, in a random order.
-std::vector<std::uint32_t> AssignParents(std::uint32_t children, std::uint32_t parents, Rng& rng) {
+std::vector<std::uint32_t> AssignParents(std::uint32_t children, std::uint32_t parents,
+                                         base::Rng& rng) {
   std::vector<std::uint32_t> order(children);
   std::iota(order.begin(), order.end(), 0u);
   for (std::size_t i = order.size(); i > 1; --i) {
@@ -126,7 +127,7 @@ base::Result<PlantedModel> PlantedModel::Create(const GeneratorConfig& config) {
 }
 
 void PlantedModel::PlantStructure(const GeneratorConfig& config) {
-  Rng rng(base::Hash64("sim/structure", config.seed));
+  base::Rng rng(base::Hash64("sim/structure", config.seed));
   const std::uint32_t merchants = CeilDiv(config.offers, config.offers_per_merchant);
   const std::uint32_t categories = CeilDiv(merchants, config.merchants_per_category);
   cardinality_ = {static_cast<std::uint32_t>(config.users),
@@ -151,7 +152,7 @@ void PlantedModel::PlantStructure(const GeneratorConfig& config) {
 }
 
 void PlantedModel::PlantParameters(const GeneratorConfig& config) {
-  Rng rng(base::Hash64("sim/parameters", config.seed));
+  base::Rng rng(base::Hash64("sim/parameters", config.seed));
   k_ = config.latent_dim;
   const double scale = config.latent_scale;
   for (std::size_t f = 0; f < kFieldCount; ++f) {
@@ -207,7 +208,7 @@ double PlantedModel::Probability(const FieldValues& values) const {
 void PlantedModel::TuneBias(const GeneratorConfig& config) {
   // Rows drawn as the generator draws them (hours are uniform there too),
   // from a stream of their own so that tuning does not shift the data.
-  Rng rng(base::Hash64("sim/bias", config.seed));
+  base::Rng rng(base::Hash64("sim/bias", config.seed));
   std::vector<double> scores(kBiasTuningRows);
   for (double& score : scores) {
     FieldValues values{};

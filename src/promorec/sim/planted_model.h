@@ -47,12 +47,17 @@ struct GeneratorConfig {
   std::uint64_t seed = 0;
   // The last fraction of rows by time forms the test set.
   double test_fraction = 0.2;
-  double zipf_exponent = 1.1;
+  // The skew and the latent scale set how hard the data is. These defaults
+  // make data on which libffm, well tuned, ends about 0.03 logloss above the
+  // oracle overall and about 0.05 above it for users with fewer than 10
+  // training rows (2M rows, 100k users, 5k offers): a long tail of rare
+  // users with real preferences to miss.
+  double zipf_exponent = 0.9;
   std::uint32_t offers_per_merchant = 10;
   std::uint32_t merchants_per_category = 20;
   std::uint32_t latent_dim = 4;
   // Standard deviation of every latent coordinate.
-  double latent_scale = 0.35;
+  double latent_scale = 0.5;
   double target_click_rate = 0.10;
   // 2016-06-01 00:00:00 UTC, the start of the KASANDR period.
   std::int64_t start_timestamp_us = 1464739200LL * 1000000;

@@ -51,7 +51,7 @@ double ZipfSampler::HIntegralInverse(double x) const {
   return std::exp(Log1pOverX(t) * x);
 }
 
-std::uint64_t ZipfSampler::Sample(Rng& rng) const {
+std::uint64_t ZipfSampler::Sample(base::Rng& rng) const {
   while (true) {
     const double u = h_integral_n_ + rng.Uniform() * (h_integral_x1_ - h_integral_n_);
     const double x = HIntegralInverse(u);

@@ -3,13 +3,13 @@
 // memory and expected O(1) time whatever n is, so a generator with tens of
 // millions of users builds no table.
 // Thread-safety: immutable after construction; Sample is const and safe to
-// call from many threads, each with its own Rng.
+// call from many threads, each with its own base::Rng.
 #pragma once
 
 #include <cstdint>
 
+#include "promorec/base/random.h"
 #include "promorec/base/status.h"
-#include "promorec/sim/random.h"
 
 namespace promorec::sim {
 
@@ -19,7 +19,7 @@ class ZipfSampler {
   static base::Result<ZipfSampler> Create(std::uint64_t n, double exponent);
 
   // A rank in [1, n]; rank 1 is the most frequent.
-  std::uint64_t Sample(Rng& rng) const;
+  std::uint64_t Sample(base::Rng& rng) const;
 
   std::uint64_t n() const { return n_; }
   double exponent() const { return exponent_; }

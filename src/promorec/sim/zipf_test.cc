@@ -22,7 +22,7 @@ std::vector<double> ExpectedShares(std::uint64_t n, double exponent) {
 void ExpectFollowsLaw(std::uint64_t n, double exponent) {
   auto sampler = ZipfSampler::Create(n, exponent);
   ASSERT_TRUE(sampler.has_value());
-  Rng rng(42);
+  base::Rng rng(42);
   constexpr int kDraws = 400000;
   std::vector<int> counts(n);
   for (int i = 0; i < kDraws; ++i) {
@@ -51,7 +51,7 @@ TEST(ZipfSamplerTest, FrequenciesFollowTheLaw) {
 TEST(ZipfSamplerTest, TailIsReachedAndSlopeIsRight) {
   auto sampler = ZipfSampler::Create(100000, 1.1);
   ASSERT_TRUE(sampler.has_value());
-  Rng rng(7);
+  base::Rng rng(7);
   std::uint64_t rank1 = 0;
   std::uint64_t rank10 = 0;
   std::uint64_t tail = 0;
@@ -69,8 +69,8 @@ TEST(ZipfSamplerTest, TailIsReachedAndSlopeIsRight) {
 TEST(ZipfSamplerTest, SameSeedSameDraws) {
   auto sampler = ZipfSampler::Create(5000, 1.1);
   ASSERT_TRUE(sampler.has_value());
-  Rng a(3);
-  Rng b(3);
+  base::Rng a(3);
+  base::Rng b(3);
   for (int i = 0; i < 1000; ++i) ASSERT_EQ(sampler->Sample(a), sampler->Sample(b));
 }
 

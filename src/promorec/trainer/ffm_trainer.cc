@@ -5,9 +5,10 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
-#include <random>
 #include <thread>
+#include <utility>
 
+#include "promorec/base/random.h"
 #include "promorec/model/predict.h"
 #include "promorec/trainer/sgd_state.h"
 
@@ -60,6 +61,9 @@ double StateLogLoss(const SgdState& state, const Dataset& data, bool normalise, 
   return MeanLogLoss(
       data, threads,
       [&](std::size_t i, std::vector<model::Feature>*, std::vector<model::Feature>*) {
+        // The parameters of a row a few ahead, so that their cache misses
+        // overlap this row's work (rows of one thread's part go in order).
+        if (i + kPrefetchParams < data.rows()) state.Prefetch(RowOf(data, i + kPrefetchParams));
         return state.Logit(RowOf(data, i), normalise);
       });
 }
@@ -145,10 +149,11 @@ double Pass(SgdState& state, const Dataset& data, const std::vector<std::uint32_
   return std::accumulate(losses.begin(), losses.end(), 0.0);
 }
 
-std::vector<std::uint32_t> Shuffled(std::size_t n, std::mt19937_64& rng) {
+// A uniformly random order of 0..n-1 (Fisher-Yates).
+std::vector<std::uint32_t> Shuffled(std::size_t n, base::Rng& rng) {
   std::vector<std::uint32_t> order(n);
   std::iota(order.begin(), order.end(), 0u);
-  std::shuffle(order.begin(), order.end(), rng);
+  for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.Below(i)]);
   return order;
 }
 
@@ -217,7 +222,7 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
   const SgdOptions sgd{options.eta,          options.lambda,       options.lambda_linear,
                        options.prior_latent, options.prior_linear, options.normalise};
 
-  std::mt19937_64 rng(options.seed);
+  base::Rng rng(options.seed);
   const int threads = options.deterministic ? 1 : options.threads;
   state.EnableReplicas(static_cast<std::size_t>(threads), train.rows());
   const bool early = valid != nullptr && valid->rows() > 0 && options.patience > 0;

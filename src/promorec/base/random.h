@@ -1,8 +1,10 @@
-// The random number source of the simulator: xoshiro256** seeded through
-// splitmix64, with the few distributions the generator needs written out
-// here. The standard library's distributions are not used because their
-// output is implementation-defined, and generated data sets must be
-// byte-identical for the same seed on every build.
+// The random number source of the simulator and the trainer: xoshiro256**
+// seeded through splitmix64, with the few distributions they need written
+// out here. The standard library's engines and distributions are not used:
+// the distributions' output is implementation-defined, and generated data
+// sets and deterministically trained models must be byte-identical for the
+// same seed on every build (the Mersenne Twister is also several times
+// slower).
 // Thread-safety: a value type; one Rng per thread.
 #pragma once
 
@@ -11,7 +13,7 @@
 #include <cstdint>
 #include <numbers>
 
-namespace promorec::sim {
+namespace promorec::base {
 
 class Rng {
  public:
@@ -65,4 +67,4 @@ class Rng {
   std::uint64_t state_[4];
 };
 
-}  // namespace promorec::sim
+}  // namespace promorec::base
