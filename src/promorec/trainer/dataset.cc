@@ -78,8 +78,11 @@ void Dataset::AddRow(float label, std::span<const model::Feature> features) {
   for (const model::Feature& f : features) {
     indices_.push_back(f.index);
     fields_.push_back(static_cast<std::uint16_t>(std::min(f.field, kMaxDatasetFields - 1)));
-    if (f.value != 1.0f && values_.empty()) values_.assign(indices_.size() - 1, 1.0f);
-    if (!values_.empty()) values_.push_back(f.value);
+    // values_ is empty while every value so far is 1, else one per feature.
+    if (f.value != 1.0f || !values_.empty()) {
+      values_.resize(indices_.size() - 1, 1.0f);
+      values_.push_back(f.value);
+    }
     num_fields_ = std::max(num_fields_, std::min(f.field, kMaxDatasetFields - 1) + 1);
     num_features_ = std::max(num_features_, f.index + 1);
   }
@@ -107,6 +110,27 @@ void Dataset::Append(Dataset&& other) {
   num_fields_ = std::max(num_fields_, other.num_fields_);
   num_features_ = std::max(num_features_, other.num_features_);
   other = Dataset();
+}
+
+Dataset Dataset::SplitTail(std::size_t first) {
+  Dataset tail;
+  if (first >= rows()) return tail;
+  const std::size_t cut = offsets_[first];
+  tail.Reserve(rows() - first, indices_.size() - cut);
+  std::vector<model::Feature> scratch;
+  for (std::size_t r = first; r < rows(); ++r) tail.AddRow(labels_[r], Row(r, &scratch));
+  labels_.resize(first);
+  offsets_.resize(first + 1);
+  indices_.resize(cut);
+  fields_.resize(cut);
+  if (!values_.empty()) values_.resize(cut);
+  num_fields_ = 0;
+  num_features_ = 0;
+  for (std::size_t j = 0; j < cut; ++j) {
+    num_fields_ = std::max<std::uint32_t>(num_fields_, fields_[j] + 1u);
+    num_features_ = std::max(num_features_, indices_[j] + 1);
+  }
+  return tail;
 }
 
 void Dataset::Reserve(std::size_t rows, std::size_t features) {

@@ -28,6 +28,9 @@ class Dataset {
   // Moves `other`'s rows after this set's (taking its storage when this
   // set is empty).
   void Append(Dataset&& other);
+  // Moves rows [first, rows()) into a new set and keeps the rows before
+  // them (the time-ordered tail of a training file as its validation set).
+  Dataset SplitTail(std::size_t first);
   // Makes room for this many more rows and features without reallocating.
   void Reserve(std::size_t rows, std::size_t features);
 

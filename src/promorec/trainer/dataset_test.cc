@@ -50,6 +50,20 @@ TEST(DatasetTest, StoresOnesWithoutAValueColumn) {
   EXPECT_EQ(some.FeatureCounts(), (std::vector<std::uint32_t>{0, 0, 0, 1, 0, 1, 0, 1}));
 }
 
+// A value other than 1 is kept wherever it comes, the very first feature
+// of the set included.
+TEST(DatasetTest, KeepsAValueInTheFirstFeature) {
+  Dataset d;
+  const model::Feature first[] = {{0, 1, 0.5f}, {1, 2, 1}};
+  const model::Feature later[] = {{0, 3, 1}};
+  d.AddRow(1, first);
+  d.AddRow(0, later);
+  ASSERT_FALSE(d.all_ones());
+  EXPECT_EQ(d.value_at(0), 0.5f);
+  EXPECT_EQ(d.value_at(1), 1.0f);
+  EXPECT_EQ(d.value_at(2), 1.0f);
+}
+
 TEST(DatasetTest, AppendKeepsOrderAndValues) {
   Dataset d = Sample(false);
   d.Append(Sample(true));
@@ -61,6 +75,39 @@ TEST(DatasetTest, AppendKeepsOrderAndValues) {
   Dataset empty;
   empty.Append(Sample(false));
   ExpectSame(empty, Sample(false));
+}
+
+// Splitting off the tail and appending it back gives the set it came from;
+// each part's bounds are its own rows'.
+TEST(DatasetTest, SplitTailMovesTheLastRowsOut) {
+  const Dataset whole = [] {
+    Dataset d = Sample(false);
+    d.Append(Sample(true));
+    return d;
+  }();
+  Dataset head = whole;
+  Dataset tail = head.SplitTail(4);
+  ASSERT_EQ(head.rows(), 4u);
+  ASSERT_EQ(tail.rows(), 2u);
+  EXPECT_EQ(tail.label(0), 0.0f);
+  EXPECT_EQ(tail.value_at(tail.row_begin(0)), 0.25f);
+  EXPECT_EQ(tail.index_at(tail.row_begin(0)), 5u);
+  EXPECT_EQ(tail.row_size(1), 0u);
+  EXPECT_EQ(tail.num_features(), 6u);
+  EXPECT_EQ(tail.num_fields(), 2u);
+  EXPECT_EQ(head.num_features(), 8u);
+  EXPECT_EQ(head.num_fields(), 3u);
+  EXPECT_EQ(head.total_features(), 5u);
+  head.Append(std::move(tail));
+  ExpectSame(head, whole);
+
+  Dataset all = whole;
+  EXPECT_EQ(all.SplitTail(6).rows(), 0u);
+  EXPECT_EQ(all.rows(), 6u);
+  Dataset none = whole;
+  ExpectSame(none.SplitTail(0), whole);
+  EXPECT_EQ(none.rows(), 0u);
+  EXPECT_EQ(none.num_features(), 0u);
 }
 
 TEST(DatasetTest, CacheRoundTripsAndIsKeyedBySource) {
