@@ -260,6 +260,37 @@ class CliTest(unittest.TestCase):
         self.assertEqual(run("train", "--train", str(gen / "train.ffm"), "--format", "xml",
                              "--out", str(self.dir / "x")).returncode, 2)
 
+    def test_valid_tail_validates_on_the_last_training_rows(self):
+        gen = self.dir / "gen"
+        self.assertEqual(run("generate", "--rows", "40000", "--users", "3000", "--offers", "300",
+                             "--seed", "5", "--format", "libffm", "--out", str(gen),
+                             "--no-progress").returncode, 0)
+        lines = (gen / "train.ffm").read_text().splitlines(keepends=True)
+        self.assertEqual(len(lines), 32000)
+        fit, valid = self.dir / "fit.ffm", self.dir / "valid.ffm"
+        fit.write_text("".join(lines[:28000]))
+        valid.write_text("".join(lines[28000:]))
+        split = run("train", "--train", str(fit), "--valid", str(valid), "--deterministic",
+                    "--epochs", "4", "--out", str(self.dir / "split"), "--json")
+        self.assertEqual(split.returncode, 0, split.stderr)
+        tail = run("train", "--train", str(gen / "train.ffm"), "--valid-tail", "0.125",
+                   "--deterministic", "--epochs", "4", "--out", str(self.dir / "tail"), "--json")
+        self.assertEqual(tail.returncode, 0, tail.stderr)
+        summary = json.loads(tail.stdout)
+        self.assertEqual(summary["rows"], 28000)
+        self.assertIsNotNone(summary["valid_logloss"])
+        self.assertIn("valid_logloss", summary["epochs"][0])
+        # The last 4,000 rows validate exactly as the same rows in a file of
+        # their own do: the very same model.
+        self.assertEqual((self.dir / "tail" / "model.bin").read_bytes(),
+                         (self.dir / "split" / "model.bin").read_bytes())
+        for bad, reason in ((["--valid-tail", "1.5"], "must be a fraction"),
+                            (["--valid-tail", "0.00001"], "leaves no rows"),
+                            (["--valid-tail", "0.1", "--valid", str(valid)], "exclude each other")):
+            refused = run("train", "--train", str(fit), *bad, "--out", str(self.dir / "bad"))
+            self.assertNotEqual(refused.returncode, 0, bad)
+            self.assertIn(reason, refused.stderr, bad)
+
     def test_training_cache_eval_figures_export_and_warm_start(self):
         gen = self.dir / "gen"
         self.assertEqual(run("generate", "--rows", "40000", "--users", "3000", "--offers", "300",

@@ -269,9 +269,11 @@ print(direct["FailedRecordCount"], direct["Records"][1]["ErrorCode"])
                          "unknown hyperparameter 'learning_rat'\n")
         config.write_text(json.dumps({"num_factors": "4", "epochs": "2",
                                       "predictor_type": "binary_classifier",
-                                      "deterministic": "true"}))
+                                      "deterministic": "true", "valid_tail": "0.1"}))
         trained = run("train", "--sagemaker", "--sagemaker-root", str(root))
         self.assertEqual(trained.returncode, 0, trained.stderr)
+        # No validation channel: the last tenth of the training rows validates.
+        self.assertIn("valid logloss", trained.stderr)
         self.assertTrue((root / "model" / "model.bin").exists())
         self.assertTrue((root / "model" / "headers.csv").read_text().startswith("userid_"))
         # The container contract: the port from SAGEMAKER_BIND_TO_PORT.

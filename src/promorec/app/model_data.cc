@@ -142,17 +142,21 @@ base::Result<trainer::Dataset> LoadExamples(const std::string& command,
   return data;
 }
 
-model::FeatureDictionary NumericDictionary(const trainer::Dataset& data, std::uint32_t fields,
+model::FeatureDictionary NumericDictionary(const trainer::Dataset& data,
+                                           const trainer::Dataset* valid, std::uint32_t fields,
                                            std::uint32_t features) {
   std::vector<std::string> names;
   for (std::uint32_t f = 0; f < fields; ++f) names.push_back("field" + std::to_string(f));
   std::vector<std::uint32_t> field_of(features, 0);
   std::vector<bool> seen(features, false);
-  for (std::size_t j = 0; j < data.total_features(); ++j) {
-    const std::uint32_t index = data.index_at(j);
-    if (index < features && !seen[index]) {
-      seen[index] = true;
-      field_of[index] = data.field_at(j);
+  for (const trainer::Dataset* set : {&data, valid}) {
+    if (set == nullptr) continue;
+    for (std::size_t j = 0; j < set->total_features(); ++j) {
+      const std::uint32_t index = set->index_at(j);
+      if (index < features && !seen[index]) {
+        seen[index] = true;
+        field_of[index] = set->field_at(j);
+      }
     }
   }
   model::FeatureDictionary dictionary(std::move(names));

@@ -37,8 +37,10 @@ base::Result<trainer::Dataset> LoadExamples(const std::string& command,
                                             const LoadOptions& options,
                                             model::FeatureDictionary* dictionary);
 
-// libffm carries no names: entry i is "<field of its first use>_<i>".
-model::FeatureDictionary NumericDictionary(const trainer::Dataset& data, std::uint32_t fields,
+// libffm carries no names: entry i is "<field of its first use>_<i>", the
+// training rows looked at first, then the validation rows (when given).
+model::FeatureDictionary NumericDictionary(const trainer::Dataset& data,
+                                           const trainer::Dataset* valid, std::uint32_t fields,
                                            std::uint32_t features);
 
 }  // namespace promorec::app

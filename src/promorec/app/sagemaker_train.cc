@@ -136,6 +136,7 @@ std::optional<Failure> Apply(const std::string& key, const std::string& value,
   if (key == "deterministic") return boolean(&t.deterministic);
   if (key == "normalise") return boolean(&t.normalise);
   if (key == "learn_valid") return boolean(&t.learn_valid);
+  if (key == "valid_tail") return number(&o->valid_tail);
   if (key == "average") return boolean(&t.average);
   if (key == "serving_only") return boolean(&o->serving_only);
   if (key == "model_type") {

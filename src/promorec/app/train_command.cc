@@ -108,6 +108,16 @@ int RunTrain(const TrainCommandOptions& o) {
     valid = std::move(*loaded);
   }
   if (train->rows() == 0) return Fail("no training rows");
+  if (o.valid_tail > 0) {
+    if (valid) return Fail("--valid and --valid-tail exclude each other");
+    if (!(o.valid_tail < 1)) return Fail("--valid-tail must be a fraction in (0, 1)");
+    const auto held = static_cast<std::size_t>(static_cast<double>(train->rows()) * o.valid_tail);
+    if (held == 0 || held >= train->rows()) {
+      return Fail("--valid-tail " + std::to_string(o.valid_tail) + " of " +
+                  std::to_string(train->rows()) + " rows leaves no rows to validate or train on");
+    }
+    valid = train->SplitTail(train->rows() - held);
+  }
   std::uint32_t fields = events || named
                              ? static_cast<std::uint32_t>(features::kEventFields.size())
                              : std::max(train->num_fields(), valid ? valid->num_fields() : 0u);
@@ -130,8 +140,8 @@ int RunTrain(const TrainCommandOptions& o) {
   // the data alone, so it is built while the model trains.
   std::future<model::FeatureDictionary> numeric;
   if (!events && !named) {
-    numeric = std::async(std::launch::async, [&train, fields, features] {
-      return NumericDictionary(*train, fields, features);
+    numeric = std::async(std::launch::async, [&train, &valid, fields, features] {
+      return NumericDictionary(*train, valid ? &*valid : nullptr, fields, features);
     });
   }
   auto result = trainer::Train(
@@ -210,6 +220,9 @@ void RegisterTrainCommand(CLI::App& app, CommandResult& result) {
   c->add_option("--train", t->train_files, "training files (required unless --sagemaker)");
   c->add_option("--valid", t->valid_file,
                 "validation file (enables early stopping; usually the most recent rows)");
+  c->add_option("--valid-tail", t->valid_tail,
+                "without --valid: validate on this fraction of the training rows, the last "
+                "ones (files in time order: the most recent)");
   c->add_option(
        "--format", t->load.format,
        "input format: libffm, recordio (SageMaker RecordIO-protobuf), kasandr, click or json")

@@ -14,6 +14,9 @@ namespace promorec::app {
 struct TrainCommandOptions {
   std::vector<std::string> train_files;
   std::string valid_file;
+  // Without valid_file: this fraction of the training rows, the last ones
+  // (the most recent, for time-ordered files), validates instead.
+  double valid_tail = 0;
   std::string model_type = "ffm";
   std::string warm_start;
   std::string headers;
