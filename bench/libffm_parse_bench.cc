@@ -58,7 +58,7 @@ void ParseAll(benchmark::State& state, bool fractional) {
   for (auto _ : state) {
     for (const std::string_view line : lines) {
       features.clear();
-      auto label = Parse(line, &features);
+      auto label = Parse(line, &features, LibffmLabels::kClicks);
       if (!label) std::abort();
       benchmark::DoNotOptimize(label);
       benchmark::DoNotOptimize(features.data());

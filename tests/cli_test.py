@@ -291,6 +291,52 @@ class CliTest(unittest.TestCase):
             self.assertNotEqual(refused.returncode, 0, bad)
             self.assertIn(reason, refused.stderr, bad)
 
+    def test_squared_loss_learns_ratings(self):
+        # Ratings (real-valued, "-1" a rating too) from a planted user x offer
+        # effect: libffm lines with numeric labels.
+        rng = random.Random(4)
+        def lines(n):
+            out = []
+            for _ in range(n):
+                u, o = rng.randrange(300), rng.randrange(40)
+                rating = (2.5 if u % 3 == o % 3 else -1.0) + rng.gauss(0, 0.3)
+                out.append(f"{rating:.3f} 0:{u}:1 1:{300 + o}:1\n")
+            return "".join(out)
+        fit, valid, test = self.dir / "r-fit.ffm", self.dir / "r-valid.ffm", self.dir / "r-test.ffm"
+        fit.write_text(lines(30000))
+        valid.write_text(lines(4000))
+        test.write_text(lines(4000))
+        model_dir = self.dir / "ratings"
+        trained = run("train", "--train", str(fit), "--valid", str(valid), "--loss", "squared",
+                      "--eta", "0.1", "--deterministic", "--out", str(model_dir), "--json")
+        self.assertEqual(trained.returncode, 0, trained.stderr)
+        summary = json.loads(trained.stdout)
+        self.assertEqual(summary["loss"], "squared")
+        self.assertLess(summary["valid_mse"], 0.3)
+        self.assertIn("valid_mse", summary["epochs"][0])
+        evaluated = run("eval", "--model", str(model_dir), "--input", str(test), "--json")
+        self.assertEqual(evaluated.returncode, 0, evaluated.stderr)
+        figures = json.loads(evaluated.stdout)
+        self.assertLess(figures["rmse"], 0.5)  # the ratings' own spread is about 1.7
+        self.assertNotIn("logloss", figures)
+        predicted = run("predict", "--model", str(model_dir), "--input", str(test))
+        scores = [float(x) for x in predicted.stdout.split()]
+        self.assertEqual(len(scores), 4000)
+        self.assertLess(min(scores), -0.5)  # raw scores, not probabilities
+        self.assertGreater(max(scores), 2.0)
+        # The same file read with click labels refuses "2.5"; the default
+        # loss is logistic.
+        clicks = run("train", "--train", str(fit), "--strict", "--out", str(self.dir / "c"))
+        self.assertNotEqual(clicks.returncode, 0)
+        self.assertIn("must be 1, 0 or -1", clicks.stderr)
+        self.assertEqual(run("train", "--train", str(fit), "--loss", "hinge",
+                             "--out", str(self.dir / "h")).returncode, 2)
+        # A warm start keeps the loss it was trained with.
+        other = run("train", "--train", str(fit), "--warm-start", str(model_dir),
+                    "--out", str(self.dir / "w"))
+        self.assertNotEqual(other.returncode, 0)
+        self.assertIn("other loss", other.stderr)
+
     def test_training_cache_eval_figures_export_and_warm_start(self):
         gen = self.dir / "gen"
         self.assertEqual(run("generate", "--rows", "40000", "--users", "3000", "--offers", "300",

@@ -300,6 +300,22 @@ print(direct["FailedRecordCount"], direct["Records"][1]["ErrorCode"])
             self.assertEqual(process.wait(timeout=30), 0)
             process.stdout.close()
             process.stderr.close()
+        # A regressor learns squared loss: its model scores are raw values,
+        # judged by RMSE.
+        config.write_text(json.dumps({"num_factors": "4", "epochs": "2",
+                                      "predictor_type": "regressor", "deterministic": "true"}))
+        regressor = run("train", "--sagemaker", "--sagemaker-root", str(root))
+        self.assertEqual(regressor.returncode, 0, regressor.stderr)
+        self.assertIn("train mse", regressor.stderr)
+        evaluated = run("eval", "--model", str(root / "model"), "--format", "recordio",
+                        "--input", str(gen / "train.rec"), "--json")
+        self.assertEqual(evaluated.returncode, 0, evaluated.stderr)
+        self.assertIn("rmse", json.loads(evaluated.stdout))
+        config.write_text(json.dumps({"predictor_type": "multiclass_classifier"}))
+        refused = run("train", "--sagemaker", "--sagemaker-root", str(root))
+        self.assertEqual(refused.returncode, 1)
+        self.assertIn("must be binary_classifier or regressor",
+                      (root / "output" / "failure").read_text())
 
     def test_recommendations_from_the_demo_catalogue(self):
         status, _, body = self.server.request(

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "promorec/app/cli_util.h"
+#include "promorec/base/crc32c.h"
 #include "promorec/base/env.h"
 #include "promorec/event/dead_letter.h"
 #include "promorec/event/event_file.h"
@@ -65,6 +66,9 @@ base::Status LoadLibffm(const std::string& command, const std::string& file,
   std::optional<trainer::Dataset::SourceKey> key;
   if (options.cache) {
     PROMOREC_ASSIGN_OR_RETURN(key, trainer::KeyOfFile(env, file));
+    // Labels read as clicks and as numbers differ ("-1"): a cache holds
+    // one reading, and its key says which.
+    if (options.real_labels) key->crc = base::Crc32cExtend(key->crc, "real labels", 11);
     auto cached = trainer::Dataset::ReadCache(env, cache_path, *key);
     if (cached) {
       data->Append(std::move(*cached));
@@ -78,7 +82,9 @@ base::Status LoadLibffm(const std::string& command, const std::string& file,
   trainer::Dataset part;
   PROMOREC_ASSIGN_OR_RETURN(
       const trainer::LibffmReport report,
-      trainer::ReadLibffmFile(env, file, &part, options.strict, options.threads));
+      trainer::ReadLibffmFile(
+          env, file, &part, options.strict, options.threads, trainer::kLibffmMinPartBytes,
+          options.real_labels ? trainer::LibffmLabels::kReal : trainer::LibffmLabels::kClicks));
   ReportRejections(command, file, report.errors, report.rejected, report.rows_read);
   if (key) {
     if (auto written = part.WriteCache(env, cache_path, *key); !written) {
@@ -105,7 +111,7 @@ base::Status LoadRecordIo(const std::string& command, const std::string& file,
   PROMOREC_ASSIGN_OR_RETURN(
       const trainer::RecordIoReport report,
       trainer::ReadRecordIoFile(base::DefaultEnv(), file, field_of.empty() ? nullptr : &field_of,
-                                &part, options.strict));
+                                &part, options.strict, options.real_labels));
   ReportRejections(command, file, report.errors, report.rejected, report.records_read);
   data->Append(std::move(part));
   return {};

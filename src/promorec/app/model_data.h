@@ -23,6 +23,9 @@ struct LoadOptions {
   // Events: with `add`, unseen values join the dictionary (training);
   // otherwise they are left out, as at serving time.
   bool add = false;
+  // libffm and RecordIO labels are regression targets (any finite number)
+  // rather than clicks.
+  bool real_labels = false;
 };
 
 // Whether `format` names an event format (rows built through a dictionary).

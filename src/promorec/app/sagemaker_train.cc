@@ -149,8 +149,14 @@ std::optional<Failure> Apply(const std::string& key, const std::string& value,
     return std::nullopt;
   }
   if (key == "predictor_type") {
-    if (value != "binary_classifier") {
-      return Failure{"predictor_type '" + value + "': only binary_classifier is supported"};
+    // As SageMaker's factorization machines: a classifier learns logistic
+    // loss, a regressor squared loss.
+    if (value == "binary_classifier") {
+      o->loss = "logistic";
+    } else if (value == "regressor") {
+      o->loss = "squared";
+    } else {
+      return Failure{"predictor_type '" + value + "' must be binary_classifier or regressor"};
     }
     return std::nullopt;
   }

@@ -1,11 +1,13 @@
-// `promorec predict` (one probability per line) and `promorec eval`
-// (logloss, AUC, per-user MAP@k and NDCG@k, the same split by how often
-// each row's user was seen in training, and the oracle's figures when the
-// true probabilities are given).
+// `promorec predict` (one probability per line; the raw score of a
+// squared-loss model) and `promorec eval` (logloss and AUC, or RMSE and MAE
+// for a squared-loss model, per-user MAP@k and NDCG@k, the same split by how
+// often each row's user was seen in training, and the oracle's figures when
+// the true probabilities or values are given).
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -40,7 +42,9 @@ int Fail(const char* name, const std::string& message) {
   return kExitFailure;
 }
 
-base::Result<std::vector<float>> ReadTruth(const std::string& path) {
+// One value per line: probabilities in [0, 1], or any finite number for a
+// squared-loss model.
+base::Result<std::vector<float>> ReadTruth(const std::string& path, bool probabilities) {
   PROMOREC_ASSIGN_OR_RETURN(const std::string text,
                             base::ReadFileToString(base::DefaultEnv(), path));
   std::vector<float> truth;
@@ -52,9 +56,11 @@ base::Result<std::vector<float>> ReadTruth(const std::string& path) {
     if (end > start) {
       float p = 0;
       const auto [ptr, ec] = std::from_chars(text.data() + start, text.data() + end, p);
-      if (ec != std::errc() || ptr != text.data() + end || !(p >= 0 && p <= 1)) {
-        return base::InvalidArgument(path + ":" + std::to_string(line) +
-                                     ": expected a probability in [0, 1]");
+      if (ec != std::errc() || ptr != text.data() + end || !std::isfinite(p) ||
+          (probabilities && !(p >= 0 && p <= 1))) {
+        return base::InvalidArgument(
+            path + ":" + std::to_string(line) +
+            (probabilities ? ": expected a probability in [0, 1]" : ": expected a finite number"));
       }
       truth.push_back(p);
     }
@@ -83,14 +89,27 @@ struct Scored {
   std::vector<std::uint32_t> users;  // feature index, kNoUser when absent
 };
 
+// The loss figures: logloss and AUC of probabilities, or RMSE and MAE of
+// regression scores (`squared`), with their names.
+struct LossPair {
+  const char* names[2];
+  double values[2];
+};
+LossPair LossFigures(std::span<const float> p, std::span<const float> y, bool squared) {
+  if (squared) return {{"rmse", "mae"}, {trainer::Rmse(p, y), trainer::MeanAbsoluteError(p, y)}};
+  return {{"logloss", "auc"}, {trainer::LogLoss(p, y), trainer::Auc(p, y)}};
+}
+
 std::string Figures(std::span<const float> p, std::span<const float> y,
-                    std::span<const std::uint32_t> users, std::size_t at) {
+                    std::span<const std::uint32_t> users, std::size_t at, bool squared) {
   const trainer::RankingMetrics r = trainer::RankByGroup(users, p, y, at);
+  const LossPair loss = LossFigures(p, y, squared);
   char buf[200];
   std::snprintf(buf, sizeof buf,
-                "\"logloss\":%.6f,\"auc\":%.6f,\"map_at_k\":%.6f,\"ndcg_at_k\":%.6f,"
+                "\"%s\":%.6f,\"%s\":%.6f,\"map_at_k\":%.6f,\"ndcg_at_k\":%.6f,"
                 "\"ranked_users\":%zu",
-                trainer::LogLoss(p, y), trainer::Auc(p, y), r.map, r.ndcg, r.groups);
+                loss.names[0], loss.values[0], loss.names[1], loss.values[1], r.map, r.ndcg,
+                r.groups);
   return buf;
 }
 
@@ -111,14 +130,19 @@ int RunScore(const ScoreCommandOptions& o, bool evaluate) {
   if (!user_field) return Fail(name, user_field.error().message());
   LoadOptions load = o.load;
   load.threads = 2;
+  load.real_labels = model->loss == model::Loss::kSquared;
   auto data = LoadExamples(name, {o.input}, load, &model->dictionary);
   if (!data) return Fail(name, data.error().ToString());
+  const bool squared = model->loss == model::Loss::kSquared;
   Scored s;
   std::vector<model::Feature> row, scratch;
   for (std::size_t i = 0; i < data->rows(); ++i) {
     const auto features = data->Row(i, &row);
-    s.predicted.push_back(model::PredictProbability(model->params, features,
-                                                    model->instance_normalisation, &scratch));
+    s.predicted.push_back(
+        squared
+            ? model::PredictLogit(model->params, features, model->instance_normalisation, &scratch)
+            : model::PredictProbability(model->params, features, model->instance_normalisation,
+                                        &scratch));
     s.labels.push_back(data->label(i));
     std::uint32_t user = kNoUser;
     for (const auto& f : features) {
@@ -138,7 +162,7 @@ int RunScore(const ScoreCommandOptions& o, bool evaluate) {
   }
   std::optional<std::vector<float>> truth;
   if (!o.truth.empty()) {
-    auto read = ReadTruth(o.truth);
+    auto read = ReadTruth(o.truth, !squared);
     if (!read) return Fail(name, read.error().ToString());
     if (read->size() != s.labels.size()) {
       return Fail(name, o.truth + " has " + std::to_string(read->size()) + " probabilities for " +
@@ -148,9 +172,9 @@ int RunScore(const ScoreCommandOptions& o, bool evaluate) {
   }
   std::string json = "{\"rows\":" + std::to_string(s.labels.size()) +
                      ",\"k\":" + std::to_string(o.at) + "," +
-                     Figures(s.predicted, s.labels, s.users, o.at);
+                     Figures(s.predicted, s.labels, s.users, o.at, squared);
   json += ",\"oracle\":";
-  json += truth ? "{" + Figures(*truth, s.labels, s.users, o.at) + "}" : "null";
+  json += truth ? "{" + Figures(*truth, s.labels, s.users, o.at, squared) + "}" : "null";
   // By how often the row's user occurred in training (the model's counts).
   json += ",\"by_user_frequency\":";
   if (model->counts.empty()) {
@@ -173,11 +197,13 @@ int RunScore(const ScoreCommandOptions& o, bool evaluate) {
       if (json.back() != '[') json += ",";
       json += "{\"bucket\":\"" + trainer::FrequencyBucketName(b) +
               "\",\"rows\":" + std::to_string(part.labels.size()) + "," +
-              Figures(part.predicted, part.labels, part.users, o.at);
+              Figures(part.predicted, part.labels, part.users, o.at, squared);
       if (truth) {
         char buf[64];
-        std::snprintf(buf, sizeof buf, ",\"oracle_logloss\":%.6f",
-                      trainer::LogLoss(part_truth, part.labels));
+        std::snprintf(buf, sizeof buf,
+                      squared ? ",\"oracle_rmse\":%.6f" : ",\"oracle_logloss\":%.6f",
+                      squared ? trainer::Rmse(part_truth, part.labels)
+                              : trainer::LogLoss(part_truth, part.labels));
         json += buf;
       }
       json += "}";
@@ -190,13 +216,16 @@ int RunScore(const ScoreCommandOptions& o, bool evaluate) {
     return kExitOk;
   }
   const trainer::RankingMetrics r = trainer::RankByGroup(s.users, s.predicted, s.labels, o.at);
-  std::printf("rows %zu  logloss %.6f  AUC %.6f  MAP@%zu %.4f  NDCG@%zu %.4f\n", s.labels.size(),
-              trainer::LogLoss(s.predicted, s.labels), trainer::Auc(s.predicted, s.labels), o.at,
-              r.map, o.at, r.ndcg);
-  if (truth) {
-    std::printf("oracle   logloss %.6f  AUC %.6f\n", trainer::LogLoss(*truth, s.labels),
-                trainer::Auc(*truth, s.labels));
-  }
+  const auto text = [squared](std::span<const float> p, std::span<const float> y) {
+    const LossPair loss = LossFigures(p, y, squared);
+    char buf[80];
+    std::snprintf(buf, sizeof buf, "%s %.6f  %s %.6f", squared ? "RMSE" : "logloss", loss.values[0],
+                  squared ? "MAE" : "AUC", loss.values[1]);
+    return std::string(buf);
+  };
+  std::printf("rows %zu  %s  MAP@%zu %.4f  NDCG@%zu %.4f\n", s.labels.size(),
+              text(s.predicted, s.labels).c_str(), o.at, r.map, o.at, r.ndcg);
+  if (truth) std::printf("oracle   %s\n", text(*truth, s.labels).c_str());
   std::printf("(--json adds the figures by how often each user was seen in training)\n");
   return kExitOk;
 }

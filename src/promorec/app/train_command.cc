@@ -33,15 +33,16 @@ int Fail(const std::string& message) {
   return kExitFailure;
 }
 
-std::string EpochsJson(const std::vector<trainer::EpochReport>& epochs) {
+// `metric` names the loss: "logloss", or "mse" (mean squared error).
+std::string EpochsJson(const std::vector<trainer::EpochReport>& epochs, const char* metric) {
   std::string out = "[";
   char buf[160];
   for (const auto& e : epochs) {
-    std::snprintf(buf, sizeof buf, "%s{\"epoch\":%d,\"train_logloss\":%.6f,",
-                  out.size() > 1 ? "," : "", e.epoch, e.train_logloss);
+    std::snprintf(buf, sizeof buf, "%s{\"epoch\":%d,\"train_%s\":%.6f,", out.size() > 1 ? "," : "",
+                  e.epoch, metric, e.train_loss);
     out += buf;
-    if (e.valid_logloss) {
-      std::snprintf(buf, sizeof buf, "\"valid_logloss\":%.6f,", *e.valid_logloss);
+    if (e.valid_loss) {
+      std::snprintf(buf, sizeof buf, "\"valid_%s\":%.6f,", metric, *e.valid_loss);
       out += buf;
     }
     std::snprintf(buf, sizeof buf, "\"examples_per_second\":%.0f}", e.examples_per_second);
@@ -65,6 +66,14 @@ int RunTrain(const TrainCommandOptions& o) {
     std::fprintf(stderr, "promorec train: --model-type must be ffm or fm\n");
     return kExitUnavailable;
   }
+  if (o.loss == "squared") {
+    options.loss = model::Loss::kSquared;
+  } else if (o.loss != "logistic") {
+    std::fprintf(stderr, "promorec train: --loss must be logistic or squared\n");
+    return kExitUnavailable;
+  }
+  const bool squared = options.loss == model::Loss::kSquared;
+  const char* metric = squared ? "mse" : "logloss";
   base::Env& env = base::DefaultEnv();
   const bool events = IsEventFormat(o.load.format);
   std::optional<model::ModelFile> earlier;
@@ -72,6 +81,9 @@ int RunTrain(const TrainCommandOptions& o) {
     auto read = model::ReadModel(env, o.warm_start);
     if (!read) return Fail("--warm-start: " + read.error().ToString());
     earlier = std::move(*read);
+    if (earlier->loss != options.loss) {
+      return Fail("--warm-start: " + o.warm_start + " was trained with the other loss");
+    }
     if (!earlier->optimiser) {
       std::fprintf(stderr, "promorec train: %s is a serving-only export; AdaGrad starts afresh\n",
                    o.warm_start.c_str());
@@ -97,6 +109,7 @@ int RunTrain(const TrainCommandOptions& o) {
   LoadOptions load = o.load;
   load.threads = options.threads;
   load.add = true;
+  load.real_labels = squared;
   auto train = LoadExamples("train", o.train_files, load, events || named ? &dictionary : nullptr);
   if (!train) return Fail(train.error().ToString());
   std::optional<trainer::Dataset> valid;
@@ -148,8 +161,8 @@ int RunTrain(const TrainCommandOptions& o) {
       env, *train, valid ? &*valid : nullptr, features, fields, options,
       [&](const trainer::EpochReport& e) {
         if (!terminal && o.json) return;
-        std::fprintf(stderr, "epoch %3d  train logloss %.5f", e.epoch, e.train_logloss);
-        if (e.valid_logloss) std::fprintf(stderr, "  valid logloss %.5f", *e.valid_logloss);
+        std::fprintf(stderr, "epoch %3d  train %s %.5f", e.epoch, metric, e.train_loss);
+        if (e.valid_loss) std::fprintf(stderr, "  valid %s %.5f", metric, *e.valid_loss);
         std::fprintf(stderr, "  %.0f examples/s\n", e.examples_per_second);
       },
       earlier ? &earlier->params : nullptr,
@@ -157,16 +170,16 @@ int RunTrain(const TrainCommandOptions& o) {
   if (!result) return Fail(result.error().ToString());
   const trainer::EpochReport& best =
       result->epochs[static_cast<std::size_t>(result->best_epoch - 1)];
-  // The returned model's validation logloss: the best epoch's, or the
+  // The returned model's validation loss: the best epoch's, or the
   // lower one of its mean with the next epoch.
-  const std::optional<double> valid_logloss =
-      result->averaged_valid_logloss ? result->averaged_valid_logloss : best.valid_logloss;
-  const bool averaged = result->averaged_valid_logloss.has_value();
+  const std::optional<double> valid_loss =
+      result->averaged_valid_loss ? result->averaged_valid_loss : best.valid_loss;
+  const bool averaged = result->averaged_valid_loss.has_value();
   std::vector<std::uint32_t> counts = std::move(result->counts);
   counts.resize(features, 0);
   model::ModelFile file{std::move(result->params),
                         numeric.valid() ? numeric.get() : std::move(dictionary),
-                        model::Loss::kLogistic,
+                        options.loss,
                         options.normalise,
                         std::move(result->optimiser),
                         {},
@@ -189,21 +202,21 @@ int RunTrain(const TrainCommandOptions& o) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   // No wall time here: a deterministic run must write the same bytes.
   file.training = {{"rows", std::to_string(train->rows())},
-                   {"train_logloss", std::to_string(best.train_logloss)}};
+                   {std::string("train_") + metric, std::to_string(best.train_loss)}};
   if (valid) file.training["valid_rows"] = std::to_string(valid->rows());
-  if (valid_logloss) file.training["valid_logloss"] = std::to_string(*valid_logloss);
+  if (valid_loss) file.training[std::string("valid_") + metric] = std::to_string(*valid_loss);
   if (auto written = model::WriteModel(env, o.out, file, !o.serving_only); !written) {
     return Fail(written.error().ToString());
   }
   if (o.json) {
     std::printf(
         "{\"model\":\"%s\",\"rows\":%zu,\"features\":%u,\"fields\":%u,\"epochs_run\":%zu,"
-        "\"best_epoch\":%d,\"averaged\":%s,\"train_logloss\":%.6f,\"valid_logloss\":%s,"
+        "\"best_epoch\":%d,\"averaged\":%s,\"loss\":\"%s\",\"train_%s\":%.6f,\"valid_%s\":%s,"
         "\"seconds\":%.3f,\"serving_only\":%s,\"epochs\":%s}\n",
         o.out.c_str(), train->rows(), features, fields, result->epochs.size(), result->best_epoch,
-        averaged ? "true" : "false", best.train_logloss,
-        valid_logloss ? std::to_string(*valid_logloss).c_str() : "null", seconds,
-        o.serving_only ? "true" : "false", EpochsJson(result->epochs).c_str());
+        averaged ? "true" : "false", o.loss.c_str(), metric, best.train_loss, metric,
+        valid_loss ? std::to_string(*valid_loss).c_str() : "null", seconds,
+        o.serving_only ? "true" : "false", EpochsJson(result->epochs, metric).c_str());
   } else {
     std::printf("model written to %s (best epoch %d of %zu%s, %.1f s)\n", o.out.c_str(),
                 result->best_epoch, result->epochs.size(),
@@ -228,6 +241,10 @@ void RegisterTrainCommand(CLI::App& app, CommandResult& result) {
        "input format: libffm, recordio (SageMaker RecordIO-protobuf), kasandr, click or json")
       ->capture_default_str();
   c->add_option("--model-type", t->model_type, "ffm or fm")->capture_default_str();
+  c->add_option("--loss", t->loss,
+                "logistic (labels 1/0: clicks, probabilities out) or squared (any labels: "
+                "regression, raw scores out)")
+      ->capture_default_str();
   c->add_option("-k", t->train.k, "latent size")->capture_default_str();
   c->add_option("--epochs", t->train.epochs, "most epochs")->capture_default_str();
   c->add_option("--eta", t->train.eta, "AdaGrad learning rate")->capture_default_str();

@@ -18,6 +18,7 @@ struct TrainCommandOptions {
   // (the most recent, for time-ordered files), validates instead.
   double valid_tail = 0;
   std::string model_type = "ffm";
+  std::string loss = "logistic";  // or "squared"
   std::string warm_start;
   std::string headers;
   std::string out;

@@ -87,7 +87,7 @@ std::expected<const Float32Tensor*, std::string> FindValues(const ValueMap& map,
   return &it->second.float32_tensor();
 }
 
-std::expected<float, std::string> ParseLabel(const aialgs::data::Record& record) {
+std::expected<float, std::string> ParseLabel(const aialgs::data::Record& record, bool real) {
   auto tensor = FindValues(record.label(), "label");
   if (!tensor) return std::unexpected(std::move(tensor.error()));
   const Float32Tensor& t = **tensor;
@@ -96,7 +96,10 @@ std::expected<float, std::string> ParseLabel(const aialgs::data::Record& record)
                            " values, expected 1");
   }
   const float label = t.values(0);
-  if (label != 0.0f && label != 1.0f) {
+  if (real && !std::isfinite(label)) {
+    return std::unexpected("label " + FormatFloat(label) + " is not a finite number");
+  }
+  if (!real && label != 0.0f && label != 1.0f) {
     return std::unexpected("label " + FormatFloat(label) + " must be 0 or 1");
   }
   return label;
@@ -331,7 +334,7 @@ std::expected<float, std::string> ParseRecordIoPayload(std::string_view payload,
   if (auto parsed = ParseRecord(payload, &record); !parsed) {
     return std::unexpected(std::move(parsed.error()));
   }
-  const auto label = ParseLabel(record);
+  const auto label = ParseLabel(record, fields.real_labels);
   if (!label) return label;
   if (auto added = AppendFeatures(record, fields, out); !added) {
     return std::unexpected(std::move(added.error()));

@@ -36,10 +36,13 @@ inline constexpr std::uint32_t kMaxRecordIoPayload = 64u << 20;
 struct RecordIoFields {
   const std::vector<std::uint32_t>* field_of_index = nullptr;
   std::uint32_t max_field = 0xffffffffu;
+  // Labels of a regression (any finite number) rather than clicks (0 or 1).
+  bool real_labels = false;
 };
 
 // Parses one training payload: appends the row's features to `*out` and
-// returns its label (1 or 0), or why the record is unusable, in which case
+// returns its label (1 or 0; any finite number with real_labels), or why the record is unusable, in
+// which case
 // `*out` is left as it was. A feature's index is its key (sparse) or
 // position (dense, zeros skipped).
 std::expected<float, std::string> ParseRecordIoPayload(std::string_view payload,

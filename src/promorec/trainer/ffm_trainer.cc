@@ -41,15 +41,23 @@ double Loss(float logit, float label) {
   return label > 0.5f ? -std::log(p) : -std::log(1 - p);
 }
 
-// Mean logloss over `data` of logit(i, row scratch, kernel scratch), the
-// rows split among `threads`.
+double SquaredError(float score, float label) {
+  const double d = static_cast<double>(score) - static_cast<double>(label);
+  return d * d;
+}
+
+// Mean of loss(logit(i, row scratch, kernel scratch), label) over `data`,
+// the rows split among `threads`.
 template <typename LogitOf>
-double MeanLogLoss(const Dataset& data, int threads, const LogitOf& logit) {
+double MeanLoss(const Dataset& data, int threads, bool squared, const LogitOf& logit) {
   std::vector<double> sums(static_cast<std::size_t>(std::max(1, threads)), 0.0);
   Parallel(threads, data.rows(), [&](std::size_t t, std::size_t begin, std::size_t end) {
     std::vector<model::Feature> row, scratch;
     double sum = 0;
-    for (std::size_t i = begin; i < end; ++i) sum += Loss(logit(i, &row, &scratch), data.label(i));
+    for (std::size_t i = begin; i < end; ++i) {
+      const float score = logit(i, &row, &scratch);
+      sum += squared ? SquaredError(score, data.label(i)) : Loss(score, data.label(i));
+    }
     sums[t] = sum;
   });
   return data.rows() == 0
@@ -57,15 +65,15 @@ double MeanLogLoss(const Dataset& data, int threads, const LogitOf& logit) {
              : std::accumulate(sums.begin(), sums.end(), 0.0) / static_cast<double>(data.rows());
 }
 
-double StateLogLoss(const SgdState& state, const Dataset& data, bool normalise, int threads) {
-  return MeanLogLoss(
-      data, threads,
-      [&](std::size_t i, std::vector<model::Feature>*, std::vector<model::Feature>*) {
-        // The parameters of a row a few ahead, so that their cache misses
-        // overlap this row's work (rows of one thread's part go in order).
-        if (i + kPrefetchParams < data.rows()) state.Prefetch(RowOf(data, i + kPrefetchParams));
-        return state.Logit(RowOf(data, i), normalise);
-      });
+double StateLoss(const SgdState& state, const Dataset& data, const SgdOptions& sgd, int threads) {
+  return MeanLoss(data, threads, sgd.squared,
+                  [&](std::size_t i, std::vector<model::Feature>*, std::vector<model::Feature>*) {
+                    // The parameters of a row a few ahead, so that their cache misses
+                    // overlap this row's work (rows of one thread's part go in order).
+                    if (i + kPrefetchParams < data.rows())
+                      state.Prefetch(RowOf(data, i + kPrefetchParams));
+                    return state.Logit(RowOf(data, i), sgd.normalise);
+                  });
 }
 
 // A chunk of rows copied out of the data set in pass order, so that the
@@ -161,8 +169,8 @@ std::vector<std::uint32_t> Shuffled(std::size_t n, base::Rng& rng) {
 
 double EvaluateLogLoss(const model::FfmParams& params, const Dataset& data, bool normalise,
                        int threads) {
-  return MeanLogLoss(
-      data, threads,
+  return MeanLoss(
+      data, threads, false,
       [&](std::size_t i, std::vector<model::Feature>* row, std::vector<model::Feature>* scratch) {
         return model::PredictLogit(params, data.Row(i, row), normalise, scratch);
       });
@@ -219,8 +227,13 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
   PROMOREC_ASSIGN_OR_RETURN(SgdState state,
                             SgdState::From(params, optimiser, options.adagrad_init));
   state.SetCounts(result.counts);
-  const SgdOptions sgd{options.eta,          options.lambda,       options.lambda_linear,
-                       options.prior_latent, options.prior_linear, options.normalise};
+  const SgdOptions sgd{options.eta,
+                       options.lambda,
+                       options.lambda_linear,
+                       options.prior_latent,
+                       options.prior_linear,
+                       options.normalise,
+                       options.loss == model::Loss::kSquared};
 
   base::Rng rng(options.seed);
   const int threads = options.deterministic ? 1 : options.threads;
@@ -239,10 +252,10 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     EpochReport report;
     report.epoch = epoch;
-    report.train_logloss = loss / static_cast<double>(std::max<std::size_t>(1, train.rows()));
+    report.train_loss = loss / static_cast<double>(std::max<std::size_t>(1, train.rows()));
     report.examples_per_second = seconds > 0 ? static_cast<double>(train.rows()) / seconds : 0;
     if (valid != nullptr && valid->rows() > 0) {
-      report.valid_logloss = StateLogLoss(state, *valid, options.normalise, options.threads);
+      report.valid_loss = StateLoss(state, *valid, sgd, options.threads);
     }
     result.epochs.push_back(report);
     if (on_epoch) on_epoch(report);
@@ -250,8 +263,8 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
       result.best_epoch = epoch;
       continue;
     }
-    if (result.best_epoch == 0 || *report.valid_logloss < best) {
-      best = *report.valid_logloss;
+    if (result.best_epoch == 0 || *report.valid_loss < best) {
+      best = *report.valid_loss;
       result.best_epoch = epoch;
       since_best = 0;
       if (epoch < options.epochs) {
@@ -268,9 +281,9 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
     bool averaged = false;
     if (options.average) {
       PROMOREC_RETURN_IF_ERROR(state.AverageWith(env, options.snapshot_path));
-      const double loss = StateLogLoss(state, *valid, options.normalise, options.threads);
+      const double loss = StateLoss(state, *valid, sgd, options.threads);
       averaged = loss < best;
-      if (averaged) result.averaged_valid_logloss = loss;
+      if (averaged) result.averaged_valid_loss = loss;
     }
     if (!averaged) PROMOREC_RETURN_IF_ERROR(state.Load(env, options.snapshot_path));
   }

@@ -1,10 +1,11 @@
 // Trains FFM (or FM) parameters by stochastic gradient descent with AdaGrad
-// and L2 regularisation on logistic loss: one pass over the rows per epoch
+// and L2 regularisation on logistic loss (clicks) or squared loss
+// (regression): one pass over the rows per epoch
 // in a shuffled order, every pair of a row's features updated through its
 // field-aware latent vectors (sgd_state.h). Several threads update the
 // shared parameters without locks (Hogwild); `deterministic` uses one
 // thread and a fixed shuffle so two runs give bit-identical models.
-// Early stopping watches the validation logloss after each epoch and keeps
+// Early stopping watches the validation loss after each epoch and keeps
 // the best epoch's parameters in a snapshot file, not a second copy in
 // memory; when it stops, the mean of the best epoch and the next one is
 // kept instead if the validation rows prefer it. With `learn_valid` the validation rows (usually
@@ -21,12 +22,16 @@
 #include "promorec/base/env.h"
 #include "promorec/base/status.h"
 #include "promorec/model/ffm_params.h"
+#include "promorec/model/model_file.h"
 #include "promorec/trainer/dataset.h"
 
 namespace promorec::trainer {
 
 struct TrainOptions {
   model::ModelType type = model::ModelType::kFfm;
+  // Logistic: labels 0/1, the model's output a probability. Squared: any
+  // labels, the output the raw score.
+  model::Loss loss = model::Loss::kLogistic;
   std::uint32_t k = 4;
   float eta = 0.3f;  // AdaGrad learning rate
   // The AdaGrad sum a fresh parameter starts from. A parameter's first
@@ -50,20 +55,21 @@ struct TrainOptions {
   bool normalise = true;  // instance-wise: pair terms scaled by 1 / sum x^2
   std::uint64_t seed = 1;
   // Early stopping: stop after this many epochs without a better
-  // validation logloss (0 = never stop early), and return the best epoch.
+  // validation loss (0 = never stop early), and return the best epoch.
   int patience = 1;
   // After early stopping, try the mean of the best epoch's parameters and
-  // the next epoch's, and keep it when its validation logloss is lower.
+  // the next epoch's, and keep it when its validation loss is lower.
   bool average = true;
   // Where the best parameters are kept while training goes on (needed with
   // early stopping and a validation set).
   std::string snapshot_path;
 };
 
+// Losses are the options' loss per row: logloss, or the squared error.
 struct EpochReport {
   int epoch = 0;  // 1-based
-  double train_logloss = 0;
-  std::optional<double> valid_logloss;
+  double train_loss = 0;
+  std::optional<double> valid_loss;
   double examples_per_second = 0;
 };
 
@@ -73,8 +79,8 @@ struct TrainResult {
   std::vector<float> optimiser;
   int best_epoch = 0;
   // Set when the returned parameters are the mean of the best epoch and the
-  // one after it: their validation logloss, below the best epoch's.
-  std::optional<double> averaged_valid_logloss;
+  // one after it: their validation loss, below the best epoch's.
+  std::optional<double> averaged_valid_loss;
   std::vector<EpochReport> epochs;
   // How often each feature occurred in the rows learned (the training
   // rows, and the validation rows when they were learned too).

@@ -73,7 +73,7 @@ std::vector<float> Predictions(const model::FfmParams& params, const Dataset& da
 
 double BestValidLoss(const TrainResult& result) {
   double best = 1e9;
-  for (const auto& e : result.epochs) best = std::min(best, *e.valid_logloss);
+  for (const auto& e : result.epochs) best = std::min(best, *e.valid_loss);
   return best;
 }
 
@@ -81,6 +81,50 @@ std::vector<float> Labels(const Dataset& data) {
   std::vector<float> out;
   for (std::size_t i = 0; i < data.rows(); ++i) out.push_back(data.label(i));
   return out;
+}
+
+// Ratings from a planted user x offer interaction plus noise: with squared
+// loss the model predicts them (raw scores, not probabilities), far better
+// than their mean does, and reports mean squared errors.
+TEST(FfmTrainerTest, SquaredLossLearnsARegression) {
+  const auto make = [](std::size_t rows, std::uint64_t seed, Dataset* data) {
+    std::mt19937_64 rng(seed);
+    std::uniform_int_distribution<std::uint32_t> user(0, 199), offer(0, 49);
+    std::normal_distribution<float> noise(0, 0.3f);
+    for (std::size_t i = 0; i < rows; ++i) {
+      const std::uint32_t u = user(rng), o = offer(rng);
+      const float rating = 3.0f + (u % 4 == o % 4 ? 1.5f : -1.0f) + noise(rng);
+      const model::Feature row[] = {{0, u, 1}, {1, 200 + o, 1}};
+      data->AddRow(rating, row);
+    }
+  };
+  Dataset train, valid;
+  make(40000, 1, &train);
+  make(5000, 2, &valid);
+  auto env = base::NewMemEnv();
+  TrainOptions options;
+  options.loss = model::Loss::kSquared;
+  options.eta = 0.1f;
+  options.epochs = 15;
+  options.deterministic = true;
+  options.snapshot_path = "/snapshot";
+  auto result = Train(*env, train, &valid, 0, 0, options);
+  ASSERT_TRUE(result) << result.error().ToString();
+  double mean = 0, variance = 0, error = 0;
+  std::vector<model::Feature> row, scratch;
+  for (std::size_t i = 0; i < valid.rows(); ++i) mean += static_cast<double>(valid.label(i));
+  mean /= static_cast<double>(valid.rows());
+  for (std::size_t i = 0; i < valid.rows(); ++i) {
+    const double score = model::PredictLogit(result->params, valid.Row(i, &row), true, &scratch);
+    const double y = valid.label(i);
+    variance += (y - mean) * (y - mean);
+    error += (score - y) * (score - y);
+  }
+  variance /= static_cast<double>(valid.rows());
+  error /= static_cast<double>(valid.rows());
+  EXPECT_GT(variance, 1.0);  // the ratings spread well beyond the noise
+  EXPECT_LT(error, 0.2) << "noise alone is 0.09";
+  EXPECT_NEAR(BestValidLoss(*result), error, 0.05) << "the reported loss is the squared error";
 }
 
 TEST(FfmTrainerTest, LearnsThePlantedInteraction) {
@@ -102,8 +146,8 @@ TEST(FfmTrainerTest, LearnsThePlantedInteraction) {
   rate /= static_cast<double>(y.size());
   const double base = -(rate * std::log(rate) + (1 - rate) * std::log(1 - rate));
   EXPECT_LT(LogLoss(p, y), base - 0.05);
-  EXPECT_NEAR(LogLoss(p, y), *result->epochs.back().valid_logloss, 1e-4);
-  EXPECT_LT(result->epochs.back().train_logloss, result->epochs.front().train_logloss);
+  EXPECT_NEAR(LogLoss(p, y), *result->epochs.back().valid_loss, 1e-4);
+  EXPECT_LT(result->epochs.back().train_loss, result->epochs.front().train_loss);
 }
 
 TEST(FfmTrainerTest, DeterministicModeIsBitIdentical) {
@@ -157,9 +201,9 @@ TEST(FfmTrainerTest, EarlyStoppingReturnsTheBestEpoch) {
   auto result = Train(*env, train, &valid, 0, 0, options);
   ASSERT_TRUE(result) << result.error().ToString();
   ASSERT_LT(result->epochs.size(), 40u) << "small data, no regularisation: it must overfit";
-  EXPECT_FALSE(result->averaged_valid_logloss);
+  EXPECT_FALSE(result->averaged_valid_loss);
   const double best = BestValidLoss(*result);
-  EXPECT_EQ(*result->epochs[static_cast<std::size_t>(result->best_epoch - 1)].valid_logloss, best);
+  EXPECT_EQ(*result->epochs[static_cast<std::size_t>(result->best_epoch - 1)].valid_loss, best);
   // The trainer scores validation rows with its own SSE loop and
   // EvaluateLogLoss with the serving kernel: float sums in another order.
   EXPECT_NEAR(EvaluateLogLoss(result->params, valid), best, 1e-6)
@@ -183,9 +227,9 @@ TEST(FfmTrainerTest, EarlyStoppingAveragesTheBestEpochWithTheNext) {
   ASSERT_TRUE(result) << result.error().ToString();
   ASSERT_LT(result->epochs.size(), 40u);
   const double best = BestValidLoss(*result);
-  ASSERT_TRUE(result->averaged_valid_logloss) << "on this data the mean beats the best epoch";
-  EXPECT_LT(*result->averaged_valid_logloss, best);
-  EXPECT_NEAR(EvaluateLogLoss(result->params, valid), *result->averaged_valid_logloss, 1e-6)
+  ASSERT_TRUE(result->averaged_valid_loss) << "on this data the mean beats the best epoch";
+  EXPECT_LT(*result->averaged_valid_loss, best);
+  EXPECT_NEAR(EvaluateLogLoss(result->params, valid), *result->averaged_valid_loss, 1e-6)
       << "the returned parameters are the mean";
   EXPECT_FALSE(env->FileExists("/snapshot").value());
 }
@@ -203,9 +247,9 @@ TEST(FfmTrainerTest, WarmStartContinuesFromAnEarlierModel) {
   ASSERT_TRUE(first);
   auto second = Train(*env, train, &valid, 0, 0, options, {}, &first->params, &first->optimiser);
   ASSERT_TRUE(second);
-  EXPECT_LT(*second->epochs.back().valid_logloss, *first->epochs.back().valid_logloss);
+  EXPECT_LT(*second->epochs.back().valid_loss, *first->epochs.back().valid_loss);
   auto fresh = Train(*env, train, &valid, 0, 0, options);
-  EXPECT_EQ(*fresh->epochs.back().valid_logloss, *first->epochs.back().valid_logloss);
+  EXPECT_EQ(*fresh->epochs.back().valid_loss, *first->epochs.back().valid_loss);
 }
 
 TEST(FfmTrainerTest, BadOptionsAreRefused) {

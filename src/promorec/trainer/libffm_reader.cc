@@ -35,7 +35,8 @@ bool ParseWhole(std::string_view text, T* value) {
 // separately and says exactly what is wrong with a bad token. Features of
 // the tokens before a bad one stay appended.
 std::expected<float, std::string> ParseLibffmLineReference(std::string_view line,
-                                                           std::vector<model::Feature>* features) {
+                                                           std::vector<model::Feature>* features,
+                                                           LibffmLabels labels) {
   std::size_t pos = 0;
   std::size_t token_number = 0;
   float label = 0;
@@ -47,6 +48,17 @@ std::expected<float, std::string> ParseLibffmLineReference(std::string_view line
     const std::string_view token = line.substr(pos, end - pos);
     pos = end;
     ++token_number;
+    if (token_number == 1 && labels == LibffmLabels::kReal) {
+      // from_chars takes no '+': skip one, but not before a '-'.
+      const bool plus = token.front() == '+';
+      const char* first = token.data() + (plus ? 1 : 0);
+      const auto [parsed_end, ec] = std::from_chars(first, token.data() + token.size(), label);
+      if ((plus && first != token.data() + token.size() && *first == '-') || ec != std::errc() ||
+          parsed_end != token.data() + token.size() || !std::isfinite(label)) {
+        return std::unexpected("label " + Quote(token) + " is not a finite number");
+      }
+      continue;
+    }
     if (token_number == 1) {
       if (token == "1" || token == "+1") {
         label = 1;
@@ -99,8 +111,8 @@ std::uint32_t DigitValue(char c) {
 // anything else (including every bad line); the features appended so far
 // are then left for the caller to drop. Accepts only lines that
 // ParseLibffmLineReference accepts, with the same label and features.
-bool ParseLibffmLineFast(std::string_view line, std::vector<model::Feature>* features,
-                         float* label) {
+bool ParseLibffmLineFast(std::string_view line, std::vector<model::Feature>* features, float* label,
+                         LibffmLabels labels) {
   const char* p = line.data();
   const char* const end = p + line.size();
   while (p != end && IsSpace(*p)) ++p;
@@ -110,7 +122,7 @@ bool ParseLibffmLineFast(std::string_view line, std::vector<model::Feature>* fea
   } else if (*p == '0') {
     *label = 0.0f;
   } else if (*p == '+' || *p == '-') {
-    *label = *p == '+' ? 1.0f : 0.0f;
+    *label = *p == '+' ? 1.0f : labels == LibffmLabels::kReal ? -1.0f : 0.0f;
     ++p;
     if (p == end || *p != '1') return false;
   } else {
@@ -162,14 +174,15 @@ bool ParseLibffmLineFast(std::string_view line, std::vector<model::Feature>* fea
 }  // namespace
 
 std::expected<float, std::string> ParseLibffmLine(std::string_view line,
-                                                  std::vector<model::Feature>* features) {
+                                                  std::vector<model::Feature>* features,
+                                                  LibffmLabels labels) {
   const std::size_t size_before = features->size();
   float label = 0;
-  if (ParseLibffmLineFast(line, features, &label)) return label;
+  if (ParseLibffmLineFast(line, features, &label, labels)) return label;
   // Whatever the fast pass did not take, including every bad line, goes to
   // the reference parser, which gives the error message.
   features->resize(size_before);
-  return ParseLibffmLineReference(line, features);
+  return ParseLibffmLineReference(line, features, labels);
 }
 
 namespace {
@@ -209,7 +222,7 @@ struct Part {
 };
 
 void ReadPart(std::unique_ptr<base::SequentialFile> file, std::uint64_t bytes, bool stop_on_error,
-              Part* part) {
+              LibffmLabels labels, Part* part) {
   event::LineReader reader(std::move(file), kMaxLineBytes);
   // One-hot click rows run about 9 bytes a feature and 60 a row; reserving
   // by the size avoids copying the arrays as they grow (reserved but unused
@@ -231,7 +244,7 @@ void ReadPart(std::unique_ptr<base::SequentialFile> file, std::uint64_t bytes, b
     auto label = line.too_long ? std::expected<float, std::string>(std::unexpected(
                                      "line is " + std::to_string(line.length) +
                                      " bytes, the limit is " + std::to_string(kMaxLineBytes)))
-                               : ParseLibffmLine(line.text, &features);
+                               : ParseLibffmLine(line.text, &features, labels);
     if (!label) {
       ++part->report.rejected;
       if (part->errors.size() < kMaxErrorsKept)
@@ -274,7 +287,7 @@ base::Result<std::vector<std::uint64_t>> SplitAtLines(const base::RandomAccessFi
 
 base::Result<LibffmReport> ReadLibffmFile(base::Env& env, const std::string& path, Dataset* dataset,
                                           bool stop_on_error, int threads,
-                                          std::uint64_t min_part_bytes) {
+                                          std::uint64_t min_part_bytes, LibffmLabels labels) {
   PROMOREC_ASSIGN_OR_RETURN(std::unique_ptr<base::RandomAccessFile> opened,
                             env.NewRandomAccessFile(path));
   std::shared_ptr<base::RandomAccessFile> file = std::move(opened);
@@ -288,11 +301,12 @@ base::Result<LibffmReport> ReadLibffmFile(base::Env& env, const std::string& pat
     auto range = std::make_unique<RangeFile>(file, cuts[p], cuts[p + 1]);
     const std::uint64_t bytes = cuts[p + 1] - cuts[p];
     if (p + 1 == parts) {
-      ReadPart(std::move(range), bytes, stop_on_error, &results[p]);
+      ReadPart(std::move(range), bytes, stop_on_error, labels, &results[p]);
     } else {
-      workers.emplace_back([&results, p, bytes, stop_on_error, r = std::move(range)]() mutable {
-        ReadPart(std::move(r), bytes, stop_on_error, &results[p]);
-      });
+      workers.emplace_back(
+          [&results, p, bytes, stop_on_error, labels, r = std::move(range)]() mutable {
+            ReadPart(std::move(r), bytes, stop_on_error, labels, &results[p]);
+          });
     }
   }
   for (auto& w : workers) w.join();

@@ -21,15 +21,22 @@ namespace promorec::trainer {
 // Fields beyond this are refused: the model has at most 1024 fields.
 inline constexpr std::uint32_t kMaxLibffmField = 1023;
 
+// How the first token of a line is read. Clicks: 1 or +1 is 1, 0 or -1 is
+// 0, anything else is an error. Real: any finite number, as it is (the
+// targets of a regression).
+enum class LibffmLabels { kClicks, kReal };
+
 // Parses one line (without its line break); appends the features to
-// `features` and returns the label (1 or 0), or why the line is bad.
+// `features` and returns the label, or why the line is bad.
 std::expected<float, std::string> ParseLibffmLine(std::string_view line,
-                                                  std::vector<model::Feature>* features);
+                                                  std::vector<model::Feature>* features,
+                                                  LibffmLabels labels = LibffmLabels::kClicks);
 
 // The straightforward parser ParseLibffmLine must agree with (tests and
 // fuzzing): the same label or error text, and the same features appended.
-std::expected<float, std::string> ParseLibffmLineReference(std::string_view line,
-                                                           std::vector<model::Feature>* features);
+std::expected<float, std::string> ParseLibffmLineReference(
+    std::string_view line, std::vector<model::Feature>* features,
+    LibffmLabels labels = LibffmLabels::kClicks);
 
 struct LibffmReport {
   std::uint64_t rows_read = 0;
@@ -40,6 +47,9 @@ struct LibffmReport {
   std::vector<std::string> errors;
 };
 
+// A thread parses at least this much of a file.
+inline constexpr std::uint64_t kLibffmMinPartBytes = 8 << 20;
+
 // Reads `path` into `dataset`. With `stop_on_error` the first bad line ends
 // the read with an InvalidArgument error; otherwise bad lines are counted
 // and skipped. Blank lines are skipped. A large file is parsed by up to
@@ -47,6 +57,7 @@ struct LibffmReport {
 // file's order. A thread gets at least `min_part_bytes` of the file.
 base::Result<LibffmReport> ReadLibffmFile(base::Env& env, const std::string& path, Dataset* dataset,
                                           bool stop_on_error, int threads = 1,
-                                          std::uint64_t min_part_bytes = 8 << 20);
+                                          std::uint64_t min_part_bytes = kLibffmMinPartBytes,
+                                          LibffmLabels labels = LibffmLabels::kClicks);
 
 }  // namespace promorec::trainer

@@ -31,6 +31,27 @@ TEST(LibffmReaderTest, ParsesLabelsAndFeatures) {
   EXPECT_EQ(ParseLibffmLine("0", &features), 0.0f) << "a row may have no features";
 }
 
+// Regression targets: any finite number, "-1" included, read as it is,
+// by the fast parser and the reference alike.
+TEST(LibffmReaderTest, RealLabelsAreReadAsNumbers) {
+  constexpr auto kReal = LibffmLabels::kReal;
+  for (const auto parse : {&ParseLibffmLine, &ParseLibffmLineReference}) {
+    std::vector<model::Feature> f;
+    EXPECT_EQ(parse("3.5 0:1:1", &f, kReal), 3.5f);
+    EXPECT_EQ(parse("-1 0:1:1", &f, kReal), -1.0f);
+    EXPECT_EQ(parse("+2 0:1:1", &f, kReal), 2.0f);
+    EXPECT_EQ(parse("1 0:1:1", &f, kReal), 1.0f);
+    EXPECT_EQ(parse("0 0:1:1", &f, kReal), 0.0f);
+    EXPECT_EQ(parse("-0.25e1", &f, kReal), -2.5f);
+    EXPECT_EQ(parse("+-1 0:1:1", &f, kReal).error(), "label '+-1' is not a finite number");
+    EXPECT_EQ(parse("nan 0:1:1", &f, kReal).error(), "label 'nan' is not a finite number");
+    EXPECT_EQ(parse("1e999 0:1:1", &f, kReal).error(), "label '1e999' is not a finite number");
+    EXPECT_EQ(parse("x 0:1:1", &f, kReal).error(), "label 'x' is not a finite number");
+    EXPECT_EQ(parse("3.5 0:1:1", &f, LibffmLabels::kClicks).error(),
+              "label '3.5' must be 1, 0 or -1");
+  }
+}
+
 TEST(LibffmReaderTest, ErrorsNameTokenAndReason) {
   std::vector<model::Feature> f;
   EXPECT_EQ(ParseLibffmLine("2 0:1:1", &f).error(), "label '2' must be 1, 0 or -1");

@@ -17,6 +17,25 @@ double LogLoss(std::span<const float> probabilities, std::span<const float> labe
   return total / static_cast<double>(probabilities.size());
 }
 
+double Rmse(std::span<const float> predicted, std::span<const float> labels) {
+  if (predicted.empty()) return 0;
+  double total = 0;
+  for (std::size_t i = 0; i < predicted.size(); ++i) {
+    const double d = static_cast<double>(predicted[i]) - static_cast<double>(labels[i]);
+    total += d * d;
+  }
+  return std::sqrt(total / static_cast<double>(predicted.size()));
+}
+
+double MeanAbsoluteError(std::span<const float> predicted, std::span<const float> labels) {
+  if (predicted.empty()) return 0;
+  double total = 0;
+  for (std::size_t i = 0; i < predicted.size(); ++i) {
+    total += std::fabs(static_cast<double>(predicted[i]) - static_cast<double>(labels[i]));
+  }
+  return total / static_cast<double>(predicted.size());
+}
+
 double Auc(std::span<const float> scores, std::span<const float> labels) {
   std::vector<std::size_t> order(scores.size());
   std::iota(order.begin(), order.end(), 0);

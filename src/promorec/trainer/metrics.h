@@ -1,5 +1,6 @@
-// Offline metrics of a binary classifier: logistic loss and the area under
-// the ROC curve. Thread-safety: pure functions.
+// Offline metrics of a binary classifier (logistic loss and the area under
+// the ROC curve) and of a regression (root mean squared and mean absolute
+// error). Thread-safety: pure functions.
 #pragma once
 
 #include <span>
@@ -10,5 +11,8 @@ namespace promorec::trainer {
 double LogLoss(std::span<const float> probabilities, std::span<const float> labels);
 // AUC by ranking, tied scores sharing their rank; 0.5 when one class is absent.
 double Auc(std::span<const float> scores, std::span<const float> labels);
+// sqrt(mean((p - y)^2)) and mean(|p - y|); 0 for no rows.
+double Rmse(std::span<const float> predicted, std::span<const float> labels);
+double MeanAbsoluteError(std::span<const float> predicted, std::span<const float> labels);
 
 }  // namespace promorec::trainer

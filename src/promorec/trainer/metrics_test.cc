@@ -31,5 +31,14 @@ TEST(MetricsTest, AucPerfectRandomAndTies) {
   EXPECT_DOUBLE_EQ(Auc(std::vector<float>{0.1f, 0.2f}, ones), 0.5);
 }
 
+TEST(MetricsTest, RegressionErrors) {
+  const std::vector<float> p = {1.0f, 2.0f, 4.0f};
+  const std::vector<float> y = {1.0f, 3.0f, 2.0f};
+  EXPECT_NEAR(Rmse(p, y), std::sqrt(5.0 / 3.0), 1e-12);
+  EXPECT_NEAR(MeanAbsoluteError(p, y), 1.0, 1e-12);
+  EXPECT_EQ(Rmse({}, {}), 0.0);
+  EXPECT_EQ(MeanAbsoluteError({}, {}), 0.0);
+}
+
 }  // namespace
 }  // namespace promorec::trainer

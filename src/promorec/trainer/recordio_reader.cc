@@ -12,11 +12,13 @@ constexpr std::size_t kMaxErrorsKept = 20;
 
 base::Result<RecordIoReport> ReadRecordIoFile(base::Env& env, const std::string& path,
                                               const std::vector<std::uint32_t>* field_of_index,
-                                              Dataset* dataset, bool stop_on_error) {
+                                              Dataset* dataset, bool stop_on_error,
+                                              bool real_labels) {
   PROMOREC_ASSIGN_OR_RETURN(auto file, env.NewRandomAccessFile(path));
   PROMOREC_ASSIGN_OR_RETURN(const std::uint64_t size, file->Size());
   model::RecordIoFramer framer(*file, size, path);
-  const model::RecordIoFields fields = DatasetRecordIoFields(field_of_index);
+  model::RecordIoFields fields = DatasetRecordIoFields(field_of_index);
+  fields.real_labels = real_labels;
   RecordIoReport report;
   std::vector<model::Feature> features;
   std::uint64_t offset = 0;

@@ -46,7 +46,8 @@ struct RecordIoReport {
 // null (plain FM: every field is 0).
 base::Result<RecordIoReport> ReadRecordIoFile(base::Env& env, const std::string& path,
                                               const std::vector<std::uint32_t>* field_of_index,
-                                              Dataset* dataset, bool stop_on_error);
+                                              Dataset* dataset, bool stop_on_error,
+                                              bool real_labels = false);
 
 // Writes every row of `dataset` to `path` (replacing it), one
 // model::EncodeRecordIoRecord each. InvalidArgument when a row holds an

@@ -19,14 +19,15 @@ constexpr std::size_t kMaxCachedRow = 64;
 
 std::size_t RoundUp(std::size_t floats) { return (floats + 15) / 16 * 16; }
 
-// -y t for label y in {-1, 1}: the logistic loss is softplus(z) and its
-// derivative with respect to t is -y sigmoid(z). Written so that neither
-// overflows for any finite t.
-struct Logistic {
+// A row's loss and its derivative (kappa) with respect to the score t.
+struct RowLoss {
   double loss;
   float kappa;
 };
-Logistic LogisticOf(float t, float label) {
+// z = -y t for label y in {-1, 1}: the logistic loss is softplus(z) and its
+// derivative with respect to t is -y sigmoid(z). Written so that neither
+// overflows for any finite t.
+RowLoss LogisticOf(float t, float label) {
   const float y = label > 0.5f ? 1.0f : -1.0f;
   const float z = -y * t;
   const float e = std::exp(-std::fabs(z));
@@ -36,6 +37,13 @@ Logistic LogisticOf(float t, float label) {
   // than 1e-7.
   const double loss = static_cast<double>(std::max(z, 0.0f) + std::log(1.0f + e));
   return {loss, -y * s};
+}
+
+// The squared-loss counterpart: the loss reported is (t - y)^2, its
+// gradient in t is t - y (of half of it).
+RowLoss SquaredOf(float t, float label) {
+  const float d = t - label;
+  return {static_cast<double>(d) * static_cast<double>(d), d};
 }
 
 float Norm(const RowRef& row, bool normalise) {
@@ -230,7 +238,8 @@ double SgdState::UpdateImpl(const RowRef& row, float label, const SgdOptions& o,
   Resolve(row, replica, b);
   float* bias = replica != nullptr ? replica->bias : bias_;
   const float norm = Norm(row, o.normalise);
-  const Logistic l = LogisticOf(bias[0] + LogitImpl<kSse>(row, b, o.normalise), label);
+  const float t = bias[0] + LogitImpl<kSse>(row, b, o.normalise);
+  const RowLoss l = o.squared ? SquaredOf(t, label) : LogisticOf(t, label);
   const float kappa = l.kappa;
   bias[1] += kappa * kappa;
   bias[0] -= o.eta * kappa / std::sqrt(bias[1]);

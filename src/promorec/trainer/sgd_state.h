@@ -8,7 +8,7 @@
 // reg_scale is 1 / (training occurrences of the feature), the factor of the
 // frequency-aware L2 term (see SgdOptions).
 //
-// Update applies one AdaGrad step of logistic loss to a row; Logit is the
+// Update applies one AdaGrad step of logistic (or squared) loss to a row; Logit is the
 // forward pass alone. With k a multiple of 4 both run on SSE (part of every
 // x86-64 CPU, so no run-time dispatch is needed); other k use scalar code.
 // Thread-safety: several threads may call Update concurrently on one state
@@ -50,6 +50,9 @@ struct SgdOptions {
   float prior_latent = 0;
   float prior_linear = 0;
   bool normalise = true;  // pair terms scaled by 1 / sum of squared values
+  // Squared loss (t - y)^2 / 2 on the raw score t (regression) instead of
+  // logistic loss on clicks.
+  bool squared = false;
 };
 
 // One row as parallel arrays (value null: every value is 1).
