@@ -129,6 +129,9 @@ Response RecommendApi::Handle(const Request& request, std::int64_t now_us) const
   eligibility.now_us = now_us;
   if (shopper) eligibility.shopper_clicks = shopper->clicks;
 
+  // A squared-loss model predicts a value (a rating), a logistic one a
+  // click probability.
+  const bool squared = model_->loss == model::Loss::kSquared;
   scored.clear();
   for (std::size_t i = 0; i < promotions_.size(); ++i) {
     if (!policy::Eligible(promotions_[i], eligibility)) continue;
@@ -137,7 +140,7 @@ Response RecommendApi::Handle(const Request& request, std::int64_t now_us) const
       const model::Feature candidate{offer_field, *offer_index_[i], 1.0f};
       logit = scorer.Score(std::span<const model::Feature>(&candidate, 1));
     }
-    scored.push_back({i, model::Sigmoid(logit)});
+    scored.push_back({i, squared ? logit : model::Sigmoid(logit)});
   }
   const std::size_t top = std::min(*k, scored.size());
   std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(top), scored.end(),

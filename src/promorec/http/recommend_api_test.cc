@@ -14,7 +14,7 @@ namespace {
 
 // A model whose offer "good" has a high linear weight, "bad" a low one,
 // and "de_only" is only for shoppers in Germany.
-std::shared_ptr<const model::ModelFile> Model() {
+std::shared_ptr<const model::ModelFile> Model(model::Loss loss = model::Loss::kLogistic) {
   model::FeatureDictionary dictionary = features::NewEventDictionary();
   dictionary.Add(features::kUser, "alice");
   const std::uint32_t good = dictionary.Add(features::kOffer, "good");
@@ -25,14 +25,8 @@ std::shared_ptr<const model::ModelFile> Model() {
   EXPECT_TRUE(params);
   params->linear()[good] = 2;
   params->linear()[bad] = -2;
-  return std::make_shared<const model::ModelFile>(model::ModelFile{std::move(*params),
-                                                                   std::move(dictionary),
-                                                                   model::Loss::kLogistic,
-                                                                   true,
-                                                                   std::nullopt,
-                                                                   {},
-                                                                   {},
-                                                                   {}});
+  return std::make_shared<const model::ModelFile>(model::ModelFile{
+      std::move(*params), std::move(dictionary), loss, true, std::nullopt, {}, {}, {}});
 }
 
 std::vector<event::Promotion> Promotions() {
@@ -91,6 +85,24 @@ TEST(RecommendApiTest, RanksByModelScoreAndHonoursEligibility) {
   const auto top1 = Parse(api.Handle(Get({{"user", "alice"}, {"k", "1"}}), 0));
   ASSERT_EQ(top1.size(), 1u);
   EXPECT_EQ(top1[0].first, "good");
+}
+
+// A squared-loss model's score is its predicted value, not a probability.
+TEST(RecommendApiTest, ASquaredLossModelScoresWithItsPredictedValue) {
+  const auto model = Model(model::Loss::kSquared);
+  const RecommendApi api(model, Promotions());
+  const auto fr = Parse(api.Handle(Get({{"user", "alice"}, {"country", "fr"}, {"k", "10"}}), 0));
+  ASSERT_EQ(fr.size(), 3u);
+  EXPECT_EQ(fr[0].first, "good");
+  event::ClickEvent e;
+  e.user_id = "alice";
+  e.offer_id = "good";
+  e.country = "fr";
+  e.timestamp_us = 0;
+  std::vector<model::Feature> row, scratch;
+  features::BuildRow(model->dictionary, e, &row);
+  EXPECT_NEAR(fr[0].second, model::PredictLogit(model->params, row, true, &scratch), 1e-5);
+  EXPECT_GT(fr[0].second, 1.0) << "the linear weight 2 shows through";
 }
 
 bool ProfileFlag(const Response& response) {
