@@ -1,5 +1,6 @@
 #include "promorec/app/model_data.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "promorec/app/cli_util.h"
@@ -29,7 +30,7 @@ void ReportRejections(const std::string& command, const std::string& file,
 
 base::Status LoadEvents(const std::string& command, const std::string& file,
                         const LoadOptions& options, model::FeatureDictionary* dictionary,
-                        trainer::Dataset* data) {
+                        trainer::Dataset* data, EventTimes* times) {
   std::vector<model::Feature> row;
   event::MemoryDeadLetter dead_letter;
   PROMOREC_ASSIGN_OR_RETURN(
@@ -43,6 +44,7 @@ base::Status LoadEvents(const std::string& command, const std::string& file,
               features::BuildRow(*dictionary, e, &row);
             }
             data->AddRow(e.rating == 1 ? 1.0f : 0.0f, row);
+            if (times != nullptr) times->Add(e.timestamp_us);
           },
           dead_letter));
   std::vector<std::string> errors;
@@ -119,6 +121,12 @@ base::Status LoadRecordIo(const std::string& command, const std::string& file,
 
 }  // namespace
 
+void EventTimes::Add(std::int64_t timestamp_us) {
+  first_us = events == 0 ? timestamp_us : std::min(first_us, timestamp_us);
+  last_us = events == 0 ? timestamp_us : std::max(last_us, timestamp_us);
+  ++events;
+}
+
 bool IsEventFormat(const std::string& format) {
   return event::ParseInputFormat(format).has_value();
 }
@@ -134,11 +142,12 @@ bool CheckFormat(const std::string& command, const std::string& format) {
 base::Result<trainer::Dataset> LoadExamples(const std::string& command,
                                             const std::vector<std::string>& files,
                                             const LoadOptions& options,
-                                            model::FeatureDictionary* dictionary) {
+                                            model::FeatureDictionary* dictionary,
+                                            EventTimes* times) {
   trainer::Dataset data;
   for (const std::string& file : files) {
     if (IsEventFormat(options.format)) {
-      PROMOREC_RETURN_IF_ERROR(LoadEvents(command, file, options, dictionary, &data));
+      PROMOREC_RETURN_IF_ERROR(LoadEvents(command, file, options, dictionary, &data, times));
     } else if (options.format == "recordio") {
       PROMOREC_RETURN_IF_ERROR(LoadRecordIo(command, file, options, dictionary, &data));
     } else {

@@ -6,6 +6,7 @@
 // Thread-safety: functions for main's thread (they may start workers).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -33,12 +34,23 @@ bool IsEventFormat(const std::string& format);
 // False (after saying why on stderr) for an unknown format.
 bool CheckFormat(const std::string& command, const std::string& format);
 
+// The time span of the events read (event formats only; libffm and
+// RecordIO rows carry no time).
+struct EventTimes {
+  std::uint64_t events = 0;
+  std::int64_t first_us = 0;
+  std::int64_t last_us = 0;
+  void Add(std::int64_t timestamp_us);
+};
+
 // `dictionary` is needed for event formats (and for RecordIO, whose keys
-// take their field from the dictionary when it has one).
+// take their field from the dictionary when it has one). `times`, when
+// given, also spans the events read.
 base::Result<trainer::Dataset> LoadExamples(const std::string& command,
                                             const std::vector<std::string>& files,
                                             const LoadOptions& options,
-                                            model::FeatureDictionary* dictionary);
+                                            model::FeatureDictionary* dictionary,
+                                            EventTimes* times = nullptr);
 
 // libffm carries no names: entry i is "<field of its first use>_<i>", the
 // training rows looked at first, then the validation rows (when given).

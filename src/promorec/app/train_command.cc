@@ -18,6 +18,7 @@
 #include "promorec/app/sagemaker_train.h"
 #include "promorec/app/train_command.h"
 #include "promorec/base/env.h"
+#include "promorec/event/timestamp.h"
 #include "promorec/features/row_builder.h"
 #include "promorec/model/model_file.h"
 #include "promorec/trainer/ffm_trainer.h"
@@ -110,13 +111,15 @@ int RunTrain(const TrainCommandOptions& o) {
   load.threads = options.threads;
   load.add = true;
   load.real_labels = squared;
-  auto train = LoadExamples("train", o.train_files, load, events || named ? &dictionary : nullptr);
+  EventTimes times;
+  auto train =
+      LoadExamples("train", o.train_files, load, events || named ? &dictionary : nullptr, &times);
   if (!train) return Fail(train.error().ToString());
   std::optional<trainer::Dataset> valid;
   if (!o.valid_file.empty()) {
     load.add = false;
-    auto loaded =
-        LoadExamples("train", {o.valid_file}, load, events || named ? &dictionary : nullptr);
+    auto loaded = LoadExamples("train", {o.valid_file}, load,
+                               events || named ? &dictionary : nullptr, &times);
     if (!loaded) return Fail(loaded.error().ToString());
     valid = std::move(*loaded);
   }
@@ -204,6 +207,11 @@ int RunTrain(const TrainCommandOptions& o) {
   file.training = {{"rows", std::to_string(train->rows())},
                    {std::string("train_") + metric, std::to_string(best.train_loss)}};
   if (valid) file.training["valid_rows"] = std::to_string(valid->rows());
+  if (times.events > 0) {
+    // The span of the events trained and validated on, in UTC.
+    event::AppendIso8601(times.first_us, &file.training["first_event"]);
+    event::AppendIso8601(times.last_us, &file.training["last_event"]);
+  }
   if (valid_loss) file.training[std::string("valid_") + metric] = std::to_string(*valid_loss);
   if (auto written = model::WriteModel(env, o.out, file, !o.serving_only); !written) {
     return Fail(written.error().ToString());
