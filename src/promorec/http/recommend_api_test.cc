@@ -64,6 +64,18 @@ std::vector<std::pair<std::string, double>> Parse(const Response& response) {
   return out;
 }
 
+// The model's row for alice looking at "good" from France.
+std::vector<model::Feature> AliceGoodInFrance(const model::ModelFile& model) {
+  event::ClickEvent e;
+  e.user_id = "alice";
+  e.offer_id = "good";
+  e.country = "fr";
+  e.timestamp_us = 0;
+  std::vector<model::Feature> row;
+  features::BuildRow(model.dictionary, e, &row);
+  return row;
+}
+
 TEST(RecommendApiTest, RanksByModelScoreAndHonoursEligibility) {
   const auto model = Model();
   const RecommendApi api(model, Promotions());
@@ -74,13 +86,8 @@ TEST(RecommendApiTest, RanksByModelScoreAndHonoursEligibility) {
   const auto de = Parse(api.Handle(Get({{"user", "alice"}, {"country", "de"}, {"k", "10"}}), 0));
   EXPECT_EQ(de.size(), 4u);
   // The score is the model's probability for the joined row.
-  event::ClickEvent e;
-  e.user_id = "alice";
-  e.offer_id = "good";
-  e.country = "fr";
-  e.timestamp_us = 0;
-  std::vector<model::Feature> row, scratch;
-  features::BuildRow(model->dictionary, e, &row);
+  std::vector<model::Feature> scratch;
+  const std::vector<model::Feature> row = AliceGoodInFrance(*model);
   EXPECT_NEAR(fr[0].second, model::PredictProbability(model->params, row, true, &scratch), 1e-5);
   const auto top1 = Parse(api.Handle(Get({{"user", "alice"}, {"k", "1"}}), 0));
   ASSERT_EQ(top1.size(), 1u);
@@ -94,13 +101,8 @@ TEST(RecommendApiTest, ASquaredLossModelScoresWithItsPredictedValue) {
   const auto fr = Parse(api.Handle(Get({{"user", "alice"}, {"country", "fr"}, {"k", "10"}}), 0));
   ASSERT_EQ(fr.size(), 3u);
   EXPECT_EQ(fr[0].first, "good");
-  event::ClickEvent e;
-  e.user_id = "alice";
-  e.offer_id = "good";
-  e.country = "fr";
-  e.timestamp_us = 0;
-  std::vector<model::Feature> row, scratch;
-  features::BuildRow(model->dictionary, e, &row);
+  std::vector<model::Feature> scratch;
+  const std::vector<model::Feature> row = AliceGoodInFrance(*model);
   EXPECT_NEAR(fr[0].second, model::PredictLogit(model->params, row, true, &scratch), 1e-5);
   EXPECT_GT(fr[0].second, 1.0) << "the linear weight 2 shows through";
 }
