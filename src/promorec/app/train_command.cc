@@ -75,6 +75,12 @@ int RunTrain(const TrainCommandOptions& o) {
   }
   const bool squared = options.loss == model::Loss::kSquared;
   const char* metric = squared ? "mse" : "logloss";
+  if (o.valid_tail != 0) {
+    if (!o.valid_file.empty()) return Fail("--valid and --valid-tail exclude each other");
+    if (!(o.valid_tail > 0 && o.valid_tail < 1)) {
+      return Fail("--valid-tail must be a fraction in (0, 1)");
+    }
+  }
   base::Env& env = base::DefaultEnv();
   const bool events = IsEventFormat(o.load.format);
   std::optional<model::ModelFile> earlier;
@@ -125,8 +131,6 @@ int RunTrain(const TrainCommandOptions& o) {
   }
   if (train->rows() == 0) return Fail("no training rows");
   if (o.valid_tail > 0) {
-    if (valid) return Fail("--valid and --valid-tail exclude each other");
-    if (!(o.valid_tail < 1)) return Fail("--valid-tail must be a fraction in (0, 1)");
     const auto held = static_cast<std::size_t>(static_cast<double>(train->rows()) * o.valid_tail);
     if (held == 0 || held >= train->rows()) {
       return Fail("--valid-tail " + std::to_string(o.valid_tail) + " of " +
