@@ -249,9 +249,12 @@ void RegisterScoreCommands(CLI::App& app, CommandResult& result) {
 
   auto e = std::make_shared<ScoreCommandOptions>();
   CLI::App* eval = app.add_subcommand(
-      "eval", "evaluate a model: logloss, AUC, per-user MAP@k and NDCG@k, by user frequency");
+      "eval",
+      "evaluate a model: logloss and AUC (RMSE and MAE for squared loss), per-user MAP@k "
+      "and NDCG@k, by user frequency");
   AddInputOptions(eval, e.get());
-  eval->add_option("--truth", e->truth, "true probability per row, for the oracle's figures");
+  eval->add_option("--truth", e->truth,
+                   "true probability (squared loss: value) per row, for the oracle's figures");
   eval->add_option("--user-field", e->user_field,
                    "field that identifies the user (name or number; default the first)");
   eval->add_option("--at", e->at, "k of MAP@k and NDCG@k")->capture_default_str();
