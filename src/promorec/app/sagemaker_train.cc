@@ -138,6 +138,10 @@ std::optional<Failure> Apply(const std::string& key, const std::string& value,
   if (key == "learn_valid") return boolean(&t.learn_valid);
   if (key == "valid_tail") return number(&o->valid_tail);
   if (key == "average") return boolean(&t.average);
+  if (key == "anneal") return number(&t.anneal);
+  if (key == "anneal_passes") return number(&t.anneal_passes);
+  if (key == "valid_rate") return number(&t.valid_rate);
+  if (key == "anneal_when") return number(&t.anneal_when);
   if (key == "serving_only") return boolean(&o->serving_only);
   if (key == "model_type") {
     if (value != "ffm" && value != "fm") return Failure{"model_type must be ffm or fm"};

@@ -46,6 +46,7 @@ std::string EpochsJson(const std::vector<trainer::EpochReport>& epochs, const ch
       std::snprintf(buf, sizeof buf, "\"valid_%s\":%.6f,", metric, *e.valid_loss);
       out += buf;
     }
+    if (e.annealed) out += "\"annealed\":true,";
     std::snprintf(buf, sizeof buf, "\"examples_per_second\":%.0f}", e.examples_per_second);
     out += buf;
   }
@@ -168,7 +169,8 @@ int RunTrain(const TrainCommandOptions& o) {
       env, *train, valid ? &*valid : nullptr, features, fields, options,
       [&](const trainer::EpochReport& e) {
         if (!terminal && o.json) return;
-        std::fprintf(stderr, "epoch %3d  train %s %.5f", e.epoch, metric, e.train_loss);
+        std::fprintf(stderr, "%s %3d  train %s %.5f", e.annealed ? "anneal" : "epoch ", e.epoch,
+                     metric, e.train_loss);
         if (e.valid_loss) std::fprintf(stderr, "  valid %s %.5f", metric, *e.valid_loss);
         std::fprintf(stderr, "  %.0f examples/s\n", e.examples_per_second);
       },
@@ -178,10 +180,13 @@ int RunTrain(const TrainCommandOptions& o) {
   const trainer::EpochReport& best =
       result->epochs[static_cast<std::size_t>(result->best_epoch - 1)];
   // The returned model's validation loss: the best epoch's, or the
-  // lower one of its mean with the next epoch.
-  const std::optional<double> valid_loss =
-      result->averaged_valid_loss ? result->averaged_valid_loss : best.valid_loss;
+  // lower one of its mean with the next epoch, or the lower one still
+  // after the pass at the smaller learning rate.
   const bool averaged = result->averaged_valid_loss.has_value();
+  const bool annealed = result->annealed_valid_loss.has_value();
+  const std::optional<double> valid_loss = annealed   ? result->annealed_valid_loss
+                                           : averaged ? result->averaged_valid_loss
+                                                      : best.valid_loss;
   std::vector<std::uint32_t> counts = std::move(result->counts);
   counts.resize(features, 0);
   model::ModelFile file{std::move(result->params),
@@ -203,7 +208,11 @@ int RunTrain(const TrainCommandOptions& o) {
                 {"seed", std::to_string(options.seed)},
                 {"model_type", o.model_type},
                 {"learn_valid", options.learn_valid && valid ? "1" : "0"},
-                {"averaged", averaged ? "1" : "0"}};
+                {"valid_rate", std::to_string(options.valid_rate)},
+                {"averaged", averaged ? "1" : "0"},
+                {"anneal", std::to_string(options.anneal)},
+                {"anneal_when", std::to_string(options.anneal_when)},
+                {"annealed", annealed ? "1" : "0"}};
   if (earlier) file.hyper["warm_start"] = o.warm_start;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -223,16 +232,17 @@ int RunTrain(const TrainCommandOptions& o) {
   if (o.json) {
     std::printf(
         "{\"model\":\"%s\",\"rows\":%zu,\"features\":%u,\"fields\":%u,\"epochs_run\":%zu,"
-        "\"best_epoch\":%d,\"averaged\":%s,\"loss\":\"%s\",\"train_%s\":%.6f,\"valid_%s\":%s,"
-        "\"seconds\":%.3f,\"serving_only\":%s,\"epochs\":%s}\n",
+        "\"best_epoch\":%d,\"averaged\":%s,\"annealed\":%s,\"loss\":\"%s\",\"train_%s\":%.6f,"
+        "\"valid_%s\":%s,\"seconds\":%.3f,\"serving_only\":%s,\"epochs\":%s}\n",
         o.out.c_str(), train->rows(), features, fields, result->epochs.size(), result->best_epoch,
-        averaged ? "true" : "false", o.loss.c_str(), metric, best.train_loss, metric,
-        valid_loss ? std::to_string(*valid_loss).c_str() : "null", seconds,
+        averaged ? "true" : "false", annealed ? "true" : "false", o.loss.c_str(), metric,
+        best.train_loss, metric, valid_loss ? std::to_string(*valid_loss).c_str() : "null", seconds,
         o.serving_only ? "true" : "false", EpochsJson(result->epochs, metric).c_str());
   } else {
-    std::printf("model written to %s (best epoch %d of %zu%s, %.1f s)\n", o.out.c_str(),
+    std::printf("model written to %s (best epoch %d of %zu%s%s, %.1f s)\n", o.out.c_str(),
                 result->best_epoch, result->epochs.size(),
-                averaged ? ", averaged with the next" : "", seconds);
+                averaged ? ", averaged with the next" : "",
+                annealed ? ", then a pass at a smaller learning rate" : "", seconds);
   }
   return kExitOk;
 }
@@ -278,8 +288,23 @@ void RegisterTrainCommand(CLI::App& app, CommandResult& result) {
       ->capture_default_str();
   c->add_flag("!--no-average", t->train.average,
               "after early stopping, do not try the mean of the best epoch and the next");
+  c->add_option("--anneal", t->train.anneal,
+                "after early stopping, one more pass at the learning rate times this, kept if "
+                "the validation loss falls (0: none)")
+      ->capture_default_str();
+  c->add_option("--anneal-passes", t->train.anneal_passes,
+                "up to this many such passes, each at the rate of the one before times the "
+                "factor, while the validation loss falls")
+      ->capture_default_str();
+  c->add_option("--anneal-when", t->train.anneal_when,
+                "that pass comes early, once an epoch's validation gain is below this fraction "
+                "of the one before (0: only when the validation loss stops falling)")
+      ->capture_default_str();
   c->add_flag("!--no-learn-valid", t->train.learn_valid,
               "after early stopping, do not learn the validation rows too");
+  c->add_option("--valid-rate", t->train.valid_rate,
+                "the validation rows are learned at the learning rate times this")
+      ->capture_default_str();
   c->add_option("--threads", t->train.threads, "training threads")->capture_default_str();
   c->add_option("--seed", t->train.seed, "random seed")->capture_default_str();
   c->add_option("--patience", t->train.patience, "epochs without improvement before stopping")

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "promorec/base/crc32c.h"
+#include "promorec/base/json_string.h"
 
 namespace promorec::model {
 namespace {
@@ -279,12 +280,48 @@ base::Result<ModelFile> DecodeModel(std::string_view bytes) {
   return model;
 }
 
+std::string MetaJson(const ModelFile& model, bool with_optimiser) {
+  const FfmShape& shape = model.params.shape();
+  std::string out = "{\"format_version\":" + std::to_string(kVersion) + ",\"model_type\":";
+  out += shape.type == ModelType::kFfm ? "\"ffm\"" : "\"fm\"";
+  out += ",\"loss\":";
+  out += model.loss == Loss::kLogistic ? "\"logistic\"" : "\"squared\"";
+  out += ",\"features\":" + std::to_string(shape.num_features) +
+         ",\"dictionary_entries\":" + std::to_string(model.dictionary.explicit_size()) +
+         ",\"k\":" + std::to_string(shape.k) + ",\"fields\":[";
+  for (std::size_t i = 0; i < model.dictionary.fields().size(); ++i) {
+    if (i > 0) out += ',';
+    base::AppendJsonString(model.dictionary.fields()[i], &out);
+  }
+  out += "],\"instance_normalisation\":";
+  out += model.instance_normalisation ? "true" : "false";
+  out += ",\"optimiser_state\":";
+  out += with_optimiser && model.optimiser ? "true" : "false";
+  for (const auto& [name, map] : {std::pair{"hyper", &model.hyper}, {"training", &model.training}}) {
+    out += ",\"";
+    out += name;
+    out += "\":{";
+    bool first = true;
+    for (const auto& [key, value] : *map) {
+      if (!first) out += ',';
+      first = false;
+      base::AppendJsonString(key, &out);
+      out += ':';
+      base::AppendJsonString(value, &out);
+    }
+    out += '}';
+  }
+  return out + "}\n";
+}
+
 base::Status WriteModel(base::Env& env, const std::string& dir, const ModelFile& model,
                         bool with_optimiser) {
   PROMOREC_RETURN_IF_ERROR(env.CreateDirs(dir));
   PROMOREC_RETURN_IF_ERROR(
       base::WriteFileAtomically(env, dir + "/model.bin", EncodeModel(model, with_optimiser)));
-  return base::WriteFileAtomically(env, dir + "/headers.csv", model.dictionary.ToHeadersCsv());
+  PROMOREC_RETURN_IF_ERROR(
+      base::WriteFileAtomically(env, dir + "/headers.csv", model.dictionary.ToHeadersCsv()));
+  return base::WriteFileAtomically(env, dir + "/meta.json", MetaJson(model, with_optimiser));
 }
 
 base::Result<ModelFile> ReadModel(base::Env& env, const std::string& dir) {

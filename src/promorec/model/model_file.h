@@ -38,7 +38,12 @@ struct ModelFile {
 std::string EncodeModel(const ModelFile& model, bool with_optimiser);
 base::Result<ModelFile> DecodeModel(std::string_view bytes);
 
-// Writes DIR/model.bin atomically and DIR/headers.csv beside it.
+// meta.json: the header fields, hyper-parameters and training figures as
+// one JSON object (values of the key=value sections as strings), for
+// people and dashboards; promorec never reads it back.
+std::string MetaJson(const ModelFile& model, bool with_optimiser);
+
+// Writes DIR/model.bin atomically, then DIR/headers.csv and DIR/meta.json.
 base::Status WriteModel(base::Env& env, const std::string& dir, const ModelFile& model,
                         bool with_optimiser);
 base::Result<ModelFile> ReadModel(base::Env& env, const std::string& dir);

@@ -124,6 +124,24 @@ TEST(ModelFileTest, ErrorsSayWhy) {
             "model.bin checksum mismatch (damaged or incomplete file)");
 }
 
+TEST(ModelFileTest, MetaJsonIsAReadableCopyOfTheHeader) {
+  ModelFile model = Sample(ModelType::kFfm);
+  model.hyper = {{"eta", "0.3"}, {"note", "a \"quoted\" value"}};
+  model.training = {{"rows", "12"}};
+  const std::string meta = MetaJson(model, false);
+  EXPECT_TRUE(meta.starts_with("{\"format_version\":1,\"model_type\":\"ffm\",\"loss\":"))
+      << meta;
+  EXPECT_NE(meta.find("\"k\":" + std::to_string(model.params.shape().k) + ","),
+            std::string::npos);
+  EXPECT_NE(meta.find("\"optimiser_state\":false"), std::string::npos) << "serving export";
+  EXPECT_NE(meta.find("\"hyper\":{\"eta\":\"0.3\",\"note\":\"a \\\"quoted\\\" value\"}"),
+            std::string::npos)
+      << meta;
+  EXPECT_NE(meta.find("\"training\":{\"rows\":\"12\"}}"), std::string::npos) << meta;
+  EXPECT_NE(MetaJson(Sample(ModelType::kFm), true).find("\"model_type\":\"fm\""),
+            std::string::npos);
+}
+
 TEST(ModelFileTest, WriteAndReadADirectory) {
   auto env = base::NewMemEnv();
   const ModelFile model = Sample(ModelType::kFfm);
@@ -134,7 +152,8 @@ TEST(ModelFileTest, WriteAndReadADirectory) {
   EXPECT_EQ(*base::ReadFileToString(*env, "/models/1/headers.csv"),
             "userid_andy\nofferid_0f2f\nuserid_bob_smith\nhour_17\n");
   EXPECT_EQ(env->ListDir("/models/1").value(),
-            (std::vector<std::string>{"headers.csv", "model.bin"}));
+            (std::vector<std::string>{"headers.csv", "meta.json", "model.bin"}));
+  EXPECT_EQ(*base::ReadFileToString(*env, "/models/1/meta.json"), MetaJson(model, true));
   EXPECT_EQ(ReadModel(*env, "/models/2").error().code(), base::Code::kNotFound);
 }
 

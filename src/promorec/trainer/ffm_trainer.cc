@@ -157,6 +157,19 @@ double Pass(SgdState& state, const Dataset& data, const std::vector<std::uint32_
   return std::accumulate(losses.begin(), losses.end(), 0.0);
 }
 
+// Pass, timed: the report's mean training loss and examples/s.
+EpochReport TimedPass(SgdState& state, const Dataset& data, const std::vector<std::uint32_t>& order,
+                      int threads, const SgdOptions& sgd) {
+  const auto started = std::chrono::steady_clock::now();
+  const double loss = Pass(state, data, order, threads, sgd);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EpochReport report;
+  report.train_loss = loss / static_cast<double>(std::max<std::size_t>(1, data.rows()));
+  report.examples_per_second = seconds > 0 ? static_cast<double>(data.rows()) / seconds : 0;
+  return report;
+}
+
 // A uniformly random order of 0..n-1 (Fisher-Yates).
 std::vector<std::uint32_t> Shuffled(std::size_t n, base::Rng& rng) {
   std::vector<std::uint32_t> order(n);
@@ -187,6 +200,13 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
   if (!(options.adagrad_init > 0) || !std::isfinite(options.adagrad_init)) {
     return base::InvalidArgument("the initial AdaGrad sum must be above 0");
   }
+  if (!(options.anneal >= 0 && options.anneal <= 1) ||
+      !(options.anneal_when >= 0 && options.anneal_when <= 1) ||
+      !(options.valid_rate > 0 && options.valid_rate <= 1)) {
+    return base::InvalidArgument(
+        "the annealing factors must be in [0, 1], the validation rows' rate factor in (0, 1]");
+  }
+  if (options.anneal_passes < 0) return base::InvalidArgument("annealing passes must be 0 or more");
   if (!(options.lambda >= 0) || !(options.lambda_linear >= 0) || !(options.prior_latent >= 0) ||
       !(options.prior_linear >= 0)) {
     return base::InvalidArgument("regularisation must be 0 or more");
@@ -199,7 +219,7 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
   auto created = model::FfmParams::Create(shape, options.seed, init);
   if (!created) return std::unexpected(created.error());
   for (float& v : created->latent()) v -= init / 2;
-  TrainResult result{std::move(*created), {}, 0, {}, {}, train.FeatureCounts()};
+  TrainResult result{std::move(*created), {}, 0, {}, {}, {}, train.FeatureCounts()};
   model::FfmParams& params = result.params;
   // A warm start copies the earlier model's features; features new since
   // then (a grown dictionary) keep their fresh initial values.
@@ -244,16 +264,11 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
   }
   double best = 0;
   int since_best = 0;
+  // The validation loss the last better epoch gained over the one before.
+  std::optional<double> last_gain;
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
-    const auto order = Shuffled(train.rows(), rng);
-    const auto started = std::chrono::steady_clock::now();
-    const double loss = Pass(state, train, order, threads, sgd);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    EpochReport report;
+    EpochReport report = TimedPass(state, train, Shuffled(train.rows(), rng), threads, sgd);
     report.epoch = epoch;
-    report.train_loss = loss / static_cast<double>(std::max<std::size_t>(1, train.rows()));
-    report.examples_per_second = seconds > 0 ? static_cast<double>(train.rows()) / seconds : 0;
     if (valid != nullptr && valid->rows() > 0) {
       report.valid_loss = StateLoss(state, *valid, sgd, options.threads);
     }
@@ -264,9 +279,18 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
       continue;
     }
     if (result.best_epoch == 0 || *report.valid_loss < best) {
+      const std::optional<double> gain =
+          result.best_epoch == 0 ? std::nullopt : std::optional(best - *report.valid_loss);
       best = *report.valid_loss;
       result.best_epoch = epoch;
       since_best = 0;
+      // Gains shrinking fast mean the full rate is circling the optimum:
+      // the pass at the smaller rate gets nearer sooner than more epochs.
+      if (options.anneal > 0 && gain && last_gain &&
+          *gain < static_cast<double>(options.anneal_when) * *last_gain) {
+        break;
+      }
+      last_gain = gain;
       if (epoch < options.epochs) {
         PROMOREC_RETURN_IF_ERROR(state.Save(env, options.snapshot_path));
       }
@@ -287,12 +311,32 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
     }
     if (!averaged) PROMOREC_RETURN_IF_ERROR(state.Load(env, options.snapshot_path));
   }
+  double before = result.averaged_valid_loss.value_or(best);
+  SgdOptions slow = sgd;
+  for (int pass = 0; early && options.anneal > 0 && pass < options.anneal_passes; ++pass) {
+    slow.eta *= options.anneal;
+    PROMOREC_RETURN_IF_ERROR(state.Save(env, options.snapshot_path));
+    EpochReport report = TimedPass(state, train, Shuffled(train.rows(), rng), threads, slow);
+    report.epoch = result.epochs.back().epoch + 1;
+    report.annealed = true;
+    report.valid_loss = StateLoss(state, *valid, slow, options.threads);
+    result.epochs.push_back(report);
+    if (on_epoch) on_epoch(report);
+    if (*report.valid_loss >= before) {
+      PROMOREC_RETURN_IF_ERROR(state.Load(env, options.snapshot_path));
+      break;
+    }
+    before = *report.valid_loss;
+    result.annealed_valid_loss = before;
+  }
   if (early) (void)env.RemoveFile(options.snapshot_path);
   if (options.learn_valid && valid != nullptr && valid->rows() > 0) {
     if (valid->rows() > UINT32_MAX) return base::InvalidArgument("more than 2^32 validation rows");
     valid->AddFeatureCounts(&result.counts);
     state.SetCounts(result.counts);
-    Pass(state, *valid, Shuffled(valid->rows(), rng), threads, sgd);
+    SgdOptions fresh = sgd;
+    fresh.eta *= options.valid_rate;
+    Pass(state, *valid, Shuffled(valid->rows(), rng), threads, fresh);
   }
   state.ExportParams(&params);
   result.optimiser = state.ExportOptimiser();

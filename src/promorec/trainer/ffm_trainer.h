@@ -8,9 +8,11 @@
 // Early stopping watches the validation loss after each epoch and keeps
 // the best epoch's parameters in a snapshot file, not a second copy in
 // memory; when it stops, the mean of the best epoch and the next one is
-// kept instead if the validation rows prefer it. With `learn_valid` the validation rows (usually
-// the most recent ones) are then learned too, in one more pass. Thread-safety: Train is reentrant;
-// it starts and joins its own threads.
+// kept instead if the validation rows prefer it. Then one more pass at a
+// smaller learning rate (`anneal`) settles the parameters, kept when the
+// validation rows prefer it too. With `learn_valid` the validation rows
+// (usually the most recent ones) are then learned too, in one more pass.
+// Thread-safety: Train is reentrant; it starts and joins its own threads.
 #pragma once
 
 #include <cstdint>
@@ -49,6 +51,10 @@ struct TrainOptions {
   // than a bias.
   float init_scale = 0.2f;
   bool learn_valid = false;
+  // The validation rows are learned at the learning rate times this: they
+  // are new to the model, but it is already near an optimum that the full
+  // rate would overshoot.
+  float valid_rate = 0.5f;
   int epochs = 10;
   int threads = 1;
   bool deterministic = false;
@@ -60,6 +66,19 @@ struct TrainOptions {
   // After early stopping, try the mean of the best epoch's parameters and
   // the next epoch's, and keep it when its validation loss is lower.
   bool average = true;
+  // After early stopping (and averaging), one pass over the training rows
+  // with the learning rate times this factor: steps that circled the
+  // optimum at the full rate settle nearer to it. Kept when the validation
+  // loss falls. 0 = no such pass.
+  float anneal = 0.2f;
+  // Up to this many such passes, each at the rate of the one before times
+  // `anneal`, while the validation loss falls.
+  int anneal_passes = 1;
+  // The full-rate epochs also end, and that pass follows, once an epoch
+  // gains less than this fraction of the gain of the better epoch before
+  // it (gains shrinking fast: the full rate is circling the optimum).
+  // 0 = only when the validation loss stops falling.
+  float anneal_when = 0.5f;
   // Where the best parameters are kept while training goes on (needed with
   // early stopping and a validation set).
   std::string snapshot_path;
@@ -71,6 +90,7 @@ struct EpochReport {
   double train_loss = 0;
   std::optional<double> valid_loss;
   double examples_per_second = 0;
+  bool annealed = false;  // the pass at the smaller learning rate (`anneal`)
 };
 
 struct TrainResult {
@@ -81,6 +101,9 @@ struct TrainResult {
   // Set when the returned parameters are the mean of the best epoch and the
   // one after it: their validation loss, below the best epoch's.
   std::optional<double> averaged_valid_loss;
+  // Set when the pass at the smaller learning rate was kept: its
+  // validation loss, below the one before it.
+  std::optional<double> annealed_valid_loss;
   std::vector<EpochReport> epochs;
   // How often each feature occurred in the rows learned (the training
   // rows, and the validation rows when they were learned too).

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -198,6 +199,7 @@ TEST(FfmTrainerTest, EarlyStoppingReturnsTheBestEpoch) {
   options.snapshot_path = "/snapshot";
   options.patience = 2;
   options.average = false;
+  options.anneal = 0;
   auto result = Train(*env, train, &valid, 0, 0, options);
   ASSERT_TRUE(result) << result.error().ToString();
   ASSERT_LT(result->epochs.size(), 40u) << "small data, no regularisation: it must overfit";
@@ -223,6 +225,7 @@ TEST(FfmTrainerTest, EarlyStoppingAveragesTheBestEpochWithTheNext) {
   options.epochs = 40;
   options.deterministic = true;
   options.snapshot_path = "/snapshot";
+  options.anneal = 0;
   auto result = Train(*env, train, &valid, 0, 0, options);
   ASSERT_TRUE(result) << result.error().ToString();
   ASSERT_LT(result->epochs.size(), 40u);
@@ -232,6 +235,133 @@ TEST(FfmTrainerTest, EarlyStoppingAveragesTheBestEpochWithTheNext) {
   EXPECT_NEAR(EvaluateLogLoss(result->params, valid), *result->averaged_valid_loss, 1e-6)
       << "the returned parameters are the mean";
   EXPECT_FALSE(env->FileExists("/snapshot").value());
+}
+
+// The validation losses of the full-rate epochs, in order.
+std::vector<double> FullRateLosses(const TrainResult& result) {
+  std::vector<double> out;
+  for (const auto& e : result.epochs) {
+    if (!e.annealed) out.push_back(*e.valid_loss);
+  }
+  return out;
+}
+
+// After early stopping, a pass at a smaller rate: on this data it lowers
+// the validation loss below every full-rate epoch's (and their mean), and
+// the model returned is that pass's.
+TEST(FfmTrainerTest, PassAtASmallerRateSettlesNearerTheOptimum) {
+  Dataset train, valid;
+  PlantedFieldAware(30000, 6, &train);
+  PlantedFieldAware(10000, 7, &valid);
+  auto env = base::NewMemEnv();
+  TrainOptions options;
+  options.epochs = 40;
+  options.deterministic = true;
+  options.snapshot_path = "/snapshot";
+  auto result = Train(*env, train, &valid, 0, 0, options);
+  ASSERT_TRUE(result) << result.error().ToString();
+  ASSERT_GE(result->epochs.size(), 2u);
+  EXPECT_TRUE(result->epochs.back().annealed);
+  EXPECT_EQ(result->epochs.back().epoch, static_cast<int>(result->epochs.size()));
+  ASSERT_TRUE(result->annealed_valid_loss) << "on this data the pass helps";
+  const auto full = FullRateLosses(*result);
+  EXPECT_LT(*result->annealed_valid_loss, *std::min_element(full.begin(), full.end()));
+  if (result->averaged_valid_loss) {
+    EXPECT_LT(*result->annealed_valid_loss, *result->averaged_valid_loss);
+  }
+  EXPECT_NEAR(EvaluateLogLoss(result->params, valid), *result->annealed_valid_loss, 1e-6)
+      << "the returned parameters are the pass's";
+  EXPECT_FALSE(env->FileExists("/snapshot").value());
+}
+
+// anneal_when: the full-rate epochs end at the first epoch that gains less
+// than that fraction of the gain before it; at 0, only when the validation
+// loss rises.
+TEST(FfmTrainerTest, ShrinkingGainsEndTheFullRateEarly) {
+  Dataset train, valid;
+  PlantedFieldAware(30000, 6, &train);
+  PlantedFieldAware(10000, 7, &valid);
+  auto env = base::NewMemEnv();
+  TrainOptions options;
+  options.epochs = 40;
+  options.deterministic = true;
+  options.snapshot_path = "/snapshot";
+  options.average = false;
+  options.anneal_when = 0.9f;
+  auto early = Train(*env, train, &valid, 0, 0, options);
+  ASSERT_TRUE(early) << early.error().ToString();
+  const auto losses = FullRateLosses(*early);
+  ASSERT_GE(losses.size(), 3u);
+  const std::size_t n = losses.size();
+  for (std::size_t i = 1; i < n; ++i) EXPECT_LT(losses[i], losses[i - 1]) << "still falling";
+  EXPECT_LT(losses[n - 2] - losses[n - 1], 0.9 * (losses[n - 3] - losses[n - 2]));
+  for (std::size_t i = 2; i + 1 < n; ++i) {
+    EXPECT_GE(losses[i - 1] - losses[i], 0.9 * (losses[i - 2] - losses[i - 1]));
+  }
+  EXPECT_TRUE(early->epochs.back().annealed);
+
+  options.anneal_when = 0;
+  auto late = Train(*env, train, &valid, 0, 0, options);
+  ASSERT_TRUE(late);
+  const auto all = FullRateLosses(*late);
+  EXPECT_GT(all.size(), n);
+  EXPECT_GT(all.back(), all[all.size() - 2]) << "ran until the loss rose";
+}
+
+// A pass that does not lower the validation loss is undone: here a pass
+// at the full rate after the model has started to overfit.
+TEST(FfmTrainerTest, PassThatDoesNotHelpIsUndone) {
+  Dataset train, valid;
+  Planted(3000, 6, &train);
+  Planted(3000, 7, &valid);
+  auto env = base::NewMemEnv();
+  TrainOptions options;
+  options.epochs = 40;
+  options.eta = 0.5f;
+  options.lambda = 0;
+  options.snapshot_path = "/snapshot";
+  options.average = false;
+  options.deterministic = true;
+  options.anneal = 1;
+  options.anneal_when = 0;
+  auto result = Train(*env, train, &valid, 0, 0, options);
+  ASSERT_TRUE(result) << result.error().ToString();
+  ASSERT_TRUE(result->epochs.back().annealed);
+  const auto full = FullRateLosses(*result);
+  const double best = *std::min_element(full.begin(), full.end());
+  ASSERT_GE(*result->epochs.back().valid_loss, best);
+  EXPECT_FALSE(result->annealed_valid_loss);
+  EXPECT_NEAR(EvaluateLogLoss(result->params, valid), best, 1e-6);
+}
+
+// The validation rows are learned at the rate times valid_rate.
+TEST(FfmTrainerTest, ValidationRowsAreLearnedAtTheirOwnRate) {
+  Dataset train, valid;
+  PlantedFieldAware(20000, 6, &train);
+  PlantedFieldAware(5000, 7, &valid);
+  auto env = base::NewMemEnv();
+  TrainOptions options;
+  options.epochs = 3;
+  options.deterministic = true;
+  options.snapshot_path = "/snapshot";
+  options.learn_valid = true;
+  std::vector<double> moved;
+  for (const float rate : {0.1f, 1.0f}) {
+    options.valid_rate = rate;
+    options.learn_valid = false;
+    auto before = Train(*env, train, &valid, 0, 0, options);
+    options.learn_valid = true;
+    auto after = Train(*env, train, &valid, 0, 0, options);
+    ASSERT_TRUE(before && after);
+    double distance = 0;
+    for (std::size_t i = 0; i < after->params.latent().size(); ++i) {
+      const double d = after->params.latent()[i] - before->params.latent()[i];
+      distance += d * d;
+    }
+    moved.push_back(distance);
+  }
+  EXPECT_GT(moved[0], 0);
+  EXPECT_LT(moved[0] * 4, moved[1]) << "a tenth of the rate moves the model much less";
 }
 
 TEST(FfmTrainerTest, WarmStartContinuesFromAnEarlierModel) {
@@ -265,6 +395,9 @@ TEST(FfmTrainerTest, BadOptionsAreRefused) {
   Planted(10, 2, &valid);
   EXPECT_EQ(Train(*env, train, &valid, 0, 0, options).error().message(),
             "early stopping needs a snapshot path");
+  options.anneal = 1.5f;
+  EXPECT_EQ(Train(*env, train, nullptr, 0, 0, options).error().message(),
+            "the annealing factors must be in [0, 1], the validation rows' rate factor in (0, 1]");
 }
 
 }  // namespace
