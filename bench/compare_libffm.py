@@ -194,7 +194,7 @@ def main():
         # validation logloss; the test set plays no part in it.
         libffm_grid = [["-r", r, "-l", l] for r in ("0.2", "0.3", "0.5")
                        for l in ("2e-5", "1e-4", "2e-4")]
-        ours_grid = [["--eta", e, "--prior", p] for e in ("0.3", "0.4", "0.5") for p in ("1", "2", "3")]
+        ours_grid = [["--eta", e, "--prior", p] for e in ("0.4", "0.5", "0.6") for p in ("2", "3", "4")]
         best_libffm = min((run_libffm(o) for o in libffm_grid), key=lambda r: r["valid"])
         best_ours = min((run_promorec(o) for o in ours_grid), key=lambda r: r["valid"])
         print()

@@ -35,16 +35,16 @@ struct TrainOptions {
   // labels, the output the raw score.
   model::Loss loss = model::Loss::kLogistic;
   std::uint32_t k = 4;
-  float eta = 0.3f;  // AdaGrad learning rate
-  // The AdaGrad sum a fresh parameter starts from. A parameter's first
-  // steps are about eta / sqrt(adagrad_init) long: above 1 they are shorter
-  // than eta, which tames rarely seen ids while frequent ones, whose sums
-  // soon dwarf the start, still learn at the full rate.
-  float adagrad_init = 2.25f;
+  float eta = 0.5f;  // AdaGrad learning rate
+  // The AdaGrad sum a fresh parameter starts from: its first step is about
+  // eta / sqrt(adagrad_init) long. Below 1 an id's first few examples move
+  // it quickly; the frequency-aware prior, not a slow start, keeps rare ids
+  // near zero, and the pass at a smaller rate (`anneal`) settles them.
+  float adagrad_init = 0.25f;
   float lambda = 2e-5f;     // L2 on latent vectors
   float lambda_linear = 0;  // L2 on linear terms
   // Frequency-aware L2 (see SgdOptions): lambda + prior / occurrences.
-  float prior_latent = 1;
+  float prior_latent = 3;
   float prior_linear = 1;
   // Initial latent values uniform in [-init_scale/2, init_scale/2): zero
   // mean, so that an id seen rarely or never adds noise around zero rather
