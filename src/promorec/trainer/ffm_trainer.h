@@ -45,7 +45,7 @@ struct TrainOptions {
   float lambda_linear = 0;  // L2 on linear terms
   // Frequency-aware L2 (see SgdOptions): lambda + prior / occurrences.
   float prior_latent = 3;
-  float prior_linear = 1;
+  float prior_linear = 2;
   // Initial latent values uniform in [-init_scale/2, init_scale/2): zero
   // mean, so that an id seen rarely or never adds noise around zero rather
   // than a bias.
@@ -70,7 +70,7 @@ struct TrainOptions {
   // with the learning rate times this factor: steps that circled the
   // optimum at the full rate settle nearer to it. Kept when the validation
   // loss falls. 0 = no such pass.
-  float anneal = 0.2f;
+  float anneal = 0.3f;
   // Up to this many such passes, each at the rate of the one before times
   // `anneal`, while the validation loss falls.
   int anneal_passes = 1;
