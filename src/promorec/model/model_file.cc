@@ -297,7 +297,8 @@ std::string MetaJson(const ModelFile& model, bool with_optimiser) {
   out += model.instance_normalisation ? "true" : "false";
   out += ",\"optimiser_state\":";
   out += with_optimiser && model.optimiser ? "true" : "false";
-  for (const auto& [name, map] : {std::pair{"hyper", &model.hyper}, {"training", &model.training}}) {
+  for (const auto& [name, map] :
+       {std::pair{"hyper", &model.hyper}, {"training", &model.training}}) {
     out += ",\"";
     out += name;
     out += "\":{";

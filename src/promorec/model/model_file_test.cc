@@ -129,10 +129,8 @@ TEST(ModelFileTest, MetaJsonIsAReadableCopyOfTheHeader) {
   model.hyper = {{"eta", "0.3"}, {"note", "a \"quoted\" value"}};
   model.training = {{"rows", "12"}};
   const std::string meta = MetaJson(model, false);
-  EXPECT_TRUE(meta.starts_with("{\"format_version\":1,\"model_type\":\"ffm\",\"loss\":"))
-      << meta;
-  EXPECT_NE(meta.find("\"k\":" + std::to_string(model.params.shape().k) + ","),
-            std::string::npos);
+  EXPECT_TRUE(meta.starts_with("{\"format_version\":1,\"model_type\":\"ffm\",\"loss\":")) << meta;
+  EXPECT_NE(meta.find("\"k\":" + std::to_string(model.params.shape().k) + ","), std::string::npos);
   EXPECT_NE(meta.find("\"optimiser_state\":false"), std::string::npos) << "serving export";
   EXPECT_NE(meta.find("\"hyper\":{\"eta\":\"0.3\",\"note\":\"a \\\"quoted\\\" value\"}"),
             std::string::npos)

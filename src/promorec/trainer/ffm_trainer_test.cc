@@ -213,28 +213,38 @@ TEST(FfmTrainerTest, EarlyStoppingReturnsTheBestEpoch) {
   EXPECT_FALSE(env->FileExists("/snapshot").value());
 }
 
+// Field-aware data on which training overfits after a few epochs, and
+// options for deterministic runs with early stopping on its validation rows.
+struct EarlyStoppingRun {
+  Dataset train, valid;
+  std::unique_ptr<base::Env> env = base::NewMemEnv();
+  TrainOptions options;
+  EarlyStoppingRun() {
+    PlantedFieldAware(30000, 6, &train);
+    PlantedFieldAware(10000, 7, &valid);
+    options.epochs = 40;
+    options.deterministic = true;
+    options.snapshot_path = "/snapshot";
+  }
+  base::Result<TrainResult> Run() const { return Train(*env, train, &valid, 0, 0, options); }
+};
+
 // With averaging on, the model returned after early stopping is the mean
 // of the best epoch and the next one when that scores better on the
 // validation rows; its logloss there is below every epoch's.
 TEST(FfmTrainerTest, EarlyStoppingAveragesTheBestEpochWithTheNext) {
-  Dataset train, valid;
-  PlantedFieldAware(30000, 6, &train);
-  PlantedFieldAware(10000, 7, &valid);
-  auto env = base::NewMemEnv();
-  TrainOptions options;
-  options.epochs = 40;
-  options.deterministic = true;
-  options.snapshot_path = "/snapshot";
+  EarlyStoppingRun run;
+  TrainOptions& options = run.options;
   options.anneal = 0;
-  auto result = Train(*env, train, &valid, 0, 0, options);
+  auto result = run.Run();
   ASSERT_TRUE(result) << result.error().ToString();
   ASSERT_LT(result->epochs.size(), 40u);
   const double best = BestValidLoss(*result);
   ASSERT_TRUE(result->averaged_valid_loss) << "on this data the mean beats the best epoch";
   EXPECT_LT(*result->averaged_valid_loss, best);
-  EXPECT_NEAR(EvaluateLogLoss(result->params, valid), *result->averaged_valid_loss, 1e-6)
+  EXPECT_NEAR(EvaluateLogLoss(result->params, run.valid), *result->averaged_valid_loss, 1e-6)
       << "the returned parameters are the mean";
-  EXPECT_FALSE(env->FileExists("/snapshot").value());
+  EXPECT_FALSE(run.env->FileExists("/snapshot").value());
 }
 
 // The validation losses of the full-rate epochs, in order.
@@ -250,15 +260,8 @@ std::vector<double> FullRateLosses(const TrainResult& result) {
 // the validation loss below every full-rate epoch's (and their mean), and
 // the model returned is that pass's.
 TEST(FfmTrainerTest, PassAtASmallerRateSettlesNearerTheOptimum) {
-  Dataset train, valid;
-  PlantedFieldAware(30000, 6, &train);
-  PlantedFieldAware(10000, 7, &valid);
-  auto env = base::NewMemEnv();
-  TrainOptions options;
-  options.epochs = 40;
-  options.deterministic = true;
-  options.snapshot_path = "/snapshot";
-  auto result = Train(*env, train, &valid, 0, 0, options);
+  EarlyStoppingRun run;
+  auto result = run.Run();
   ASSERT_TRUE(result) << result.error().ToString();
   ASSERT_GE(result->epochs.size(), 2u);
   EXPECT_TRUE(result->epochs.back().annealed);
@@ -269,26 +272,20 @@ TEST(FfmTrainerTest, PassAtASmallerRateSettlesNearerTheOptimum) {
   if (result->averaged_valid_loss) {
     EXPECT_LT(*result->annealed_valid_loss, *result->averaged_valid_loss);
   }
-  EXPECT_NEAR(EvaluateLogLoss(result->params, valid), *result->annealed_valid_loss, 1e-6)
+  EXPECT_NEAR(EvaluateLogLoss(result->params, run.valid), *result->annealed_valid_loss, 1e-6)
       << "the returned parameters are the pass's";
-  EXPECT_FALSE(env->FileExists("/snapshot").value());
+  EXPECT_FALSE(run.env->FileExists("/snapshot").value());
 }
 
 // anneal_when: the full-rate epochs end at the first epoch that gains less
 // than that fraction of the gain before it; at 0, only when the validation
 // loss rises.
 TEST(FfmTrainerTest, ShrinkingGainsEndTheFullRateEarly) {
-  Dataset train, valid;
-  PlantedFieldAware(30000, 6, &train);
-  PlantedFieldAware(10000, 7, &valid);
-  auto env = base::NewMemEnv();
-  TrainOptions options;
-  options.epochs = 40;
-  options.deterministic = true;
-  options.snapshot_path = "/snapshot";
+  EarlyStoppingRun run;
+  TrainOptions& options = run.options;
   options.average = false;
   options.anneal_when = 0.9f;
-  auto early = Train(*env, train, &valid, 0, 0, options);
+  auto early = run.Run();
   ASSERT_TRUE(early) << early.error().ToString();
   const auto losses = FullRateLosses(*early);
   ASSERT_GE(losses.size(), 3u);
@@ -301,7 +298,7 @@ TEST(FfmTrainerTest, ShrinkingGainsEndTheFullRateEarly) {
   EXPECT_TRUE(early->epochs.back().annealed);
 
   options.anneal_when = 0;
-  auto late = Train(*env, train, &valid, 0, 0, options);
+  auto late = run.Run();
   ASSERT_TRUE(late);
   const auto all = FullRateLosses(*late);
   EXPECT_GT(all.size(), n);
