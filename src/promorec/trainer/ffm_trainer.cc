@@ -286,7 +286,7 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
       since_best = 0;
       // Gains shrinking fast mean the full rate is circling the optimum:
       // the pass at the smaller rate gets nearer sooner than more epochs.
-      if (options.anneal > 0 && gain && last_gain &&
+      if (options.anneal > 0 && options.anneal_passes > 0 && gain && last_gain &&
           *gain < static_cast<double>(options.anneal_when) * *last_gain) {
         break;
       }

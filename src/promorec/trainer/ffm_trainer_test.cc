@@ -187,20 +187,37 @@ TEST(FfmTrainerTest, HogwildThreadsLearnToo) {
   EXPECT_GT(Auc(Predictions(result->params, valid), Labels(valid)), 0.8);
 }
 
-TEST(FfmTrainerTest, EarlyStoppingReturnsTheBestEpoch) {
+// Deterministic runs with early stopping on validation rows: field-aware
+// data on which training overfits after a few epochs, or (`small`) a small
+// planted set without regularisation, which overfits at once.
+struct EarlyStoppingRun {
   Dataset train, valid;
-  Planted(3000, 6, &train);
-  Planted(3000, 7, &valid);
-  auto env = base::NewMemEnv();
+  std::unique_ptr<base::Env> env = base::NewMemEnv();
   TrainOptions options;
-  options.epochs = 40;
-  options.eta = 0.5f;
-  options.lambda = 0;
-  options.snapshot_path = "/snapshot";
+  explicit EarlyStoppingRun(bool small = false) {
+    if (small) {
+      Planted(3000, 6, &train);
+      Planted(3000, 7, &valid);
+      options.eta = 0.5f;
+      options.lambda = 0;
+    } else {
+      PlantedFieldAware(30000, 6, &train);
+      PlantedFieldAware(10000, 7, &valid);
+    }
+    options.epochs = 40;
+    options.deterministic = true;
+    options.snapshot_path = "/snapshot";
+  }
+  base::Result<TrainResult> Run() const { return Train(*env, train, &valid, 0, 0, options); }
+};
+
+TEST(FfmTrainerTest, EarlyStoppingReturnsTheBestEpoch) {
+  EarlyStoppingRun run(true);
+  TrainOptions& options = run.options;
   options.patience = 2;
   options.average = false;
   options.anneal = 0;
-  auto result = Train(*env, train, &valid, 0, 0, options);
+  auto result = run.Run();
   ASSERT_TRUE(result) << result.error().ToString();
   ASSERT_LT(result->epochs.size(), 40u) << "small data, no regularisation: it must overfit";
   EXPECT_FALSE(result->averaged_valid_loss);
@@ -208,26 +225,10 @@ TEST(FfmTrainerTest, EarlyStoppingReturnsTheBestEpoch) {
   EXPECT_EQ(*result->epochs[static_cast<std::size_t>(result->best_epoch - 1)].valid_loss, best);
   // The trainer scores validation rows with its own SSE loop and
   // EvaluateLogLoss with the serving kernel: float sums in another order.
-  EXPECT_NEAR(EvaluateLogLoss(result->params, valid), best, 1e-6)
+  EXPECT_NEAR(EvaluateLogLoss(result->params, run.valid), best, 1e-6)
       << "the returned parameters are the best epoch's";
-  EXPECT_FALSE(env->FileExists("/snapshot").value());
+  EXPECT_FALSE(run.env->FileExists("/snapshot").value());
 }
-
-// Field-aware data on which training overfits after a few epochs, and
-// options for deterministic runs with early stopping on its validation rows.
-struct EarlyStoppingRun {
-  Dataset train, valid;
-  std::unique_ptr<base::Env> env = base::NewMemEnv();
-  TrainOptions options;
-  EarlyStoppingRun() {
-    PlantedFieldAware(30000, 6, &train);
-    PlantedFieldAware(10000, 7, &valid);
-    options.epochs = 40;
-    options.deterministic = true;
-    options.snapshot_path = "/snapshot";
-  }
-  base::Result<TrainResult> Run() const { return Train(*env, train, &valid, 0, 0, options); }
-};
 
 // With averaging on, the model returned after early stopping is the mean
 // of the best epoch and the next one when that scores better on the
@@ -308,47 +309,33 @@ TEST(FfmTrainerTest, ShrinkingGainsEndTheFullRateEarly) {
 // A pass that does not lower the validation loss is undone: here a pass
 // at the full rate after the model has started to overfit.
 TEST(FfmTrainerTest, PassThatDoesNotHelpIsUndone) {
-  Dataset train, valid;
-  Planted(3000, 6, &train);
-  Planted(3000, 7, &valid);
-  auto env = base::NewMemEnv();
-  TrainOptions options;
-  options.epochs = 40;
-  options.eta = 0.5f;
-  options.lambda = 0;
-  options.snapshot_path = "/snapshot";
+  EarlyStoppingRun run(true);
+  TrainOptions& options = run.options;
   options.average = false;
-  options.deterministic = true;
   options.anneal = 1;
   options.anneal_when = 0;
-  auto result = Train(*env, train, &valid, 0, 0, options);
+  auto result = run.Run();
   ASSERT_TRUE(result) << result.error().ToString();
   ASSERT_TRUE(result->epochs.back().annealed);
   const auto full = FullRateLosses(*result);
   const double best = *std::min_element(full.begin(), full.end());
   ASSERT_GE(*result->epochs.back().valid_loss, best);
   EXPECT_FALSE(result->annealed_valid_loss);
-  EXPECT_NEAR(EvaluateLogLoss(result->params, valid), best, 1e-6);
+  EXPECT_NEAR(EvaluateLogLoss(result->params, run.valid), best, 1e-6);
 }
 
 // The validation rows are learned at the rate times valid_rate.
 TEST(FfmTrainerTest, ValidationRowsAreLearnedAtTheirOwnRate) {
-  Dataset train, valid;
-  PlantedFieldAware(20000, 6, &train);
-  PlantedFieldAware(5000, 7, &valid);
-  auto env = base::NewMemEnv();
-  TrainOptions options;
+  EarlyStoppingRun run;
+  TrainOptions& options = run.options;
   options.epochs = 3;
-  options.deterministic = true;
-  options.snapshot_path = "/snapshot";
-  options.learn_valid = true;
   std::vector<double> moved;
   for (const float rate : {0.1f, 1.0f}) {
     options.valid_rate = rate;
     options.learn_valid = false;
-    auto before = Train(*env, train, &valid, 0, 0, options);
+    auto before = run.Run();
     options.learn_valid = true;
-    auto after = Train(*env, train, &valid, 0, 0, options);
+    auto after = run.Run();
     ASSERT_TRUE(before && after);
     double distance = 0;
     for (std::size_t i = 0; i < after->params.latent().size(); ++i) {
