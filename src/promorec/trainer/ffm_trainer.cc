@@ -298,6 +298,8 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
       break;
     }
   }
+  // Whether the snapshot file holds the parameters as they are now.
+  bool in_snapshot = false;
   if (early && result.best_epoch != result.epochs.back().epoch) {
     // The epoch after the best one went a little too far; the mean of the
     // two often beats both (iterate averaging). Kept when the validation
@@ -310,12 +312,14 @@ base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Data
       if (averaged) result.averaged_valid_loss = loss;
     }
     if (!averaged) PROMOREC_RETURN_IF_ERROR(state.Load(env, options.snapshot_path));
+    in_snapshot = !averaged;
   }
   double before = result.averaged_valid_loss.value_or(best);
   SgdOptions slow = sgd;
   for (int pass = 0; early && options.anneal > 0 && pass < options.anneal_passes; ++pass) {
     slow.eta *= options.anneal;
-    PROMOREC_RETURN_IF_ERROR(state.Save(env, options.snapshot_path));
+    if (!in_snapshot) PROMOREC_RETURN_IF_ERROR(state.Save(env, options.snapshot_path));
+    in_snapshot = false;
     EpochReport report = TimedPass(state, train, Shuffled(train.rows(), rng), threads, slow);
     report.epoch = result.epochs.back().epoch + 1;
     report.annealed = true;
