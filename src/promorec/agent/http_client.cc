@@ -1,5 +1,7 @@
 #include "promorec/agent/http_client.h"
 
+#include "promorec/base/strings.h"
+
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -20,19 +22,9 @@ std::unexpected<base::Error> Unavailable(std::string message) {
   return base::MakeError(base::Code::kUnavailable, std::move(message));
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using base::EqualsIgnoreCase;
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
+std::string_view Trim(std::string_view s) { return base::TrimChars(s, " \t\r"); }
 
 // Milliseconds left until `deadline` for poll(2); 0 when it has passed.
 int MillisLeft(std::chrono::steady_clock::time_point deadline) {

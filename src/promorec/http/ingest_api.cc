@@ -3,19 +3,12 @@
 #include <charconv>
 
 #include "promorec/base/json_string.h"
+#include "promorec/base/strings.h"
 #include "promorec/event/delimited.h"
 #include "promorec/event/json_codec.h"
 
 namespace promorec::http {
 namespace {
-
-// "application/json; charset=utf-8" -> "application/json".
-std::string_view MediaType(std::string_view content_type) {
-  const std::size_t semicolon = content_type.find(';');
-  std::string_view type = content_type.substr(0, semicolon);
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  return type;
-}
 
 // Bodies up to this size are decoded with the thread's reused decoder and
 // buffers; a larger one gets its own, so that a rare huge body does not
@@ -38,7 +31,7 @@ void DecodeClickLines(std::string_view body, DecodedEvents* out) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     // A header line naming the classic columns is skipped, not rejected.
-    if (line_number == 1 && line.starts_with("userid,")) continue;
+    if (line_number == 1 && event::IsClassicHeaderLine(line)) continue;
     if (auto decoded = event::ParseDelimitedLine(kLayout, line, &e, &scratch); decoded) {
       out->TakeEvent(e);
     } else {
@@ -114,7 +107,7 @@ void DecodedEvents::AddRejection(std::uint64_t index, event::Rejection rejection
 base::Status DecodeEventsBody(std::string_view content_type, std::string_view body,
                               std::int64_t now_us, DecodedEvents* out) {
   out->Clear();
-  const std::string_view type = MediaType(content_type);
+  const std::string_view type = base::MediaType(content_type);
   if (type == "text/csv" || type == "text/plain") {
     DecodeClickLines(body, out);
     return {};

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "promorec/base/strings.h"
+
 namespace promorec::http {
 namespace {
 
@@ -30,17 +32,9 @@ bool IsTokenChar(char c) {
 
 bool IsToken(std::string_view s) { return !s.empty() && std::ranges::all_of(s, IsTokenChar); }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using base::Trim;
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+std::string Lower(std::string_view s) { return base::AsciiLower(s); }
 
 // Whether the comma-separated header value lists `token` (any case).
 bool ListsToken(std::string_view value, std::string_view token) {

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "promorec/base/strings.h"
 #include "promorec/http/server.h"
 #include "promorec/model/predict.h"
 #include "promorec/model/recordio_codec.h"
@@ -32,26 +33,10 @@ SageMakerReply NoModel() {
   return Error(503, "model_not_loaded", "no model is loaded", "ServiceUnavailable");
 }
 
-std::string_view Trim(std::string_view s) {
-  const auto begin = s.find_first_not_of(" \t");
-  if (begin == std::string_view::npos) return {};
-  const auto end = s.find_last_not_of(" \t");
-  return s.substr(begin, end - begin + 1);
-}
+using base::MediaType;
+using base::Trim;
 
-// The media type of a Content-Type or Accept item, without parameters.
-std::string_view MediaType(std::string_view value) {
-  return Trim(value.substr(0, value.find(';')));
-}
-
-bool SameType(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
+bool SameType(std::string_view a, std::string_view b) { return base::EqualsIgnoreCase(a, b); }
 
 void AppendFloat(float v, std::string* out) {
   char buf[32];

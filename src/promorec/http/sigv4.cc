@@ -8,6 +8,8 @@
 #include <ctime>
 #include <vector>
 
+#include "promorec/base/strings.h"
+
 namespace promorec::http {
 namespace {
 
@@ -55,9 +57,9 @@ std::string UriEncode(std::string_view text, bool keep_slash) {
   return out;
 }
 
-std::string Trim(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+// A header value as SigV4 canonicalises it: trimmed, runs of spaces as one.
+std::string CanonicalValue(std::string_view v) {
+  v = base::Trim(v);
   std::string out;
   bool space = false;
   for (const char c : v) {
@@ -111,7 +113,7 @@ std::string SigV4Signature(const Request& request, std::string_view secret,
   while (at < signed_headers.size()) {
     std::size_t end = std::min(signed_headers.find(';', at), signed_headers.size());
     const std::string name(signed_headers.substr(at, end - at));
-    canonical += name + ":" + Trim(request.Header(name)) + "\n";
+    canonical += name + ":" + CanonicalValue(request.Header(name)) + "\n";
     at = end + 1;
   }
   canonical += "\n" + std::string(signed_headers) + "\n";
