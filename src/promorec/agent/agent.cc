@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "promorec/base/logging.h"
+#include "promorec/event/delimited.h"
 
 namespace promorec::agent {
 namespace {
@@ -29,8 +30,9 @@ Agent::Agent(TailFs& fs, base::Env& env, base::Clock& clock, Sink& sink, AgentOp
       sink_(sink),
       options_(std::move(options)),
       tailer_(fs, options_.watch,
-              TailerOptions{.skip_line =
-                                options_.format == LineFormat::kClick ? &IsClickHeader : nullptr},
+              TailerOptions{.skip_line = options_.format == LineFormat::kClick
+                                             ? &event::IsClassicHeaderLine
+                                             : nullptr},
               std::move(resume)),
       batch_(options_.batch),
       backoff_(options_.backoff, options_.seed) {}

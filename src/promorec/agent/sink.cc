@@ -8,6 +8,7 @@
 #include "promorec/base/hash.h"
 #include "promorec/base/json_string.h"
 #include "promorec/base/logging.h"
+#include "promorec/event/delimited.h"
 
 namespace promorec::agent {
 namespace {
@@ -214,8 +215,6 @@ std::string_view LineFormatName(LineFormat format) {
   }
   return "unknown";
 }
-
-bool IsClickHeader(std::string_view line) { return line.starts_with("userid,"); }
 
 std::string PartitionKey(LineFormat format, std::string_view line) {
   std::string key;

@@ -40,10 +40,6 @@ enum class LineFormat : std::uint8_t { kClick, kKasandr, kJson };
 base::Result<LineFormat> ParseLineFormat(std::string_view name);
 std::string_view LineFormatName(LineFormat format);
 
-// Whether the tailer should consume `line` without sending it: a classic
-// click file's header line ("userid,...").
-bool IsClickHeader(std::string_view line);
-
 // The partition key for `line`: its user id (the first column of a click
 // line, "user_id"/"userid" of a JSON event) when it has a usable one
 // (1..256 bytes), else 32 hex digits of a hash of the line.

@@ -4,6 +4,7 @@
 
 #include "promorec/agent/sink.h"
 #include "promorec/agent/tail_fs_test_util.h"
+#include "promorec/event/delimited.h"
 
 namespace promorec::agent {
 namespace {
@@ -173,7 +174,7 @@ TEST_F(TailerTest, SkipsOverlongLinesAndHeaders) {
   TailerOptions options;
   options.max_line_bytes = 15;
   options.read_chunk_bytes = 3;
-  options.skip_line = &IsClickHeader;
+  options.skip_line = &event::IsClassicHeaderLine;
   fs_.Write("/log/a.log", "userid,offerid\nshort\n0123456789abcdef\nok\n12345678\n");
   Tailer tailer(fs_, "/log/a.log", options, {});
   EXPECT_EQ(Poll(tailer), (Lines{"short", "ok", "12345678"}));

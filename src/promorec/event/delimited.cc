@@ -276,4 +276,6 @@ DecodeStatus AppendDelimitedLine(const ColumnLayout& layout, const ClickEvent& e
   return {};
 }
 
+bool IsClassicHeaderLine(std::string_view line) { return line.starts_with("userid,"); }
+
 }  // namespace promorec::event

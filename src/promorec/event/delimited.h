@@ -60,6 +60,10 @@ class ColumnLayout {
 DecodeStatus ParseDelimitedLine(const ColumnLayout& layout, std::string_view line, ClickEvent* out,
                                 std::string* scratch);
 
+// Whether `line` is the header a classic click file may start with
+// ("userid,offerid,..."): readers skip it rather than reject it.
+bool IsClassicHeaderLine(std::string_view line);
+
 // Appends the event as one line (no line break). Fails when a value holds
 // the separator or a line break. Fields the layout has no column for (event
 // id, price, ...) are not written.
