@@ -1,6 +1,6 @@
 // CPU cost of POST /v1/events after the body is received: http::HandleEvents
 // on a 100-event NDJSON body (the one bench/http_bench.py posts), with the
-// append and the counters `promorec serve` uses (app::ClickIngest), into a
+// append and the counters `promorec serve` uses (ingest::EventWriter), into a
 // real event log in a temporary directory. BM_SimdjsonParse is the baseline: simdjson parsing
 // the same body and nothing else. At the end the program prints each
 // benchmark's time per event and its ratio to the baseline.
@@ -16,12 +16,11 @@
 #include <string>
 #include <vector>
 
-#include "promorec/app/click_ingest.h"
-#include "promorec/app/event_appender.h"
 #include "promorec/base/clock.h"
 #include "promorec/base/env.h"
 #include "promorec/eventlog/local_store.h"
 #include "promorec/http/ingest_api.h"
+#include "promorec/ingest/event_writer.h"
 #include "promorec/metrics/registry.h"
 
 namespace promorec {
@@ -88,9 +87,9 @@ class TempStore {
     store_ =
         std::move(*eventlog::LocalStreamStore::Open(base::DefaultEnv(), base::RealClock(), dir_));
     eventlog::StreamOptions options;
-    options.shard_count = app::kClickStreamShards;
+    options.shard_count = ingest::kClickStreamShards;
     options.durability = durability;
-    stream_ = std::move(*store_->CreateStream(app::kClickStream, options));
+    stream_ = std::move(*store_->CreateStream(ingest::kClickStream, options));
   }
   ~TempStore() {
     stream_.reset();
@@ -112,7 +111,7 @@ struct Shared {
       : store(durability), ingest(store.stream(), registry) {}
   TempStore store;
   metrics::Registry registry;
-  app::ClickIngest ingest;
+  ingest::EventWriter ingest;
 };
 
 // The first thread of a run creates the shared state, the last one to
@@ -137,16 +136,10 @@ void HandleEventsLoop(benchmark::State& state, eventlog::Durability durability) 
   request.path = "/v1/events";
   request.headers["content-type"] = "application/x-ndjson";
   request.body = NdjsonBody();
-  app::ClickIngest& ingest = shared->ingest;
-  const http::AppendEvents append = [&ingest](std::span<const event::ClickEvent> events) {
-    return ingest.Append(events);
-  };
-  const http::ObserveEvents observe = [&ingest](const http::DecodedEvents& decoded) {
-    ingest.CountRequest(decoded);
-  };
+  ingest::EventWriter& writer = shared->ingest;
   const base::Clock& clock = base::RealClock();
   for (auto _ : state) {
-    const http::Response response = http::HandleEvents(request, clock.NowMicros(), append, observe);
+    const http::Response response = http::HandleEvents(request, clock.NowMicros(), writer);
     if (response.status != 200) state.SkipWithError(response.body.c_str());
     benchmark::DoNotOptimize(response.body.data());
   }

@@ -10,26 +10,33 @@ import pathlib
 import re
 import sys
 
-ALL_BELOW_PIPELINE = ["base", "event", "eventlog", "metrics", "scheduler", "model", "profile",
-                      "features", "policy", "registry", "lake", "notify"]
+ALL_BELOW_PIPELINE = ["base", "event", "eventlog", "nats", "metrics", "scheduler", "model",
+                      "profile", "features", "policy", "ingest", "decide", "registry", "lake",
+                      "notify"]
 ALLOWED = {
     "base": [],
+    "testing": ["base"],
     "event": ["base"],
     "eventlog": ["base"],
+    "nats": ["base", "eventlog"],
     "metrics": ["base"],
     "scheduler": ["base"],
     "model": ["base"],
     "profile": ["base", "event"],
     "features": ["base", "event", "profile", "model"],
     "policy": ["base", "event"],
+    "ingest": ["base", "event", "eventlog", "metrics"],
+    "decide": ["base", "event", "profile", "features", "model", "policy"],
     "registry": ["base", "model"],
     "trainer": ["base", "event", "features", "model"],
     "lake": ["base", "event"],
     "notify": ["base", "event"],
     "pipeline": ALL_BELOW_PIPELINE,
-    "http": ALL_BELOW_PIPELINE + ["pipeline"],
-    "sim": ["base", "event"],
+    "kinesis": ["base", "event", "eventlog", "ingest"],
+    "sagemaker": ["base", "event", "features", "model", "trainer"],
     "agent": ["base", "event"],
+    "http": ALL_BELOW_PIPELINE + ["pipeline", "kinesis", "sagemaker"],
+    "sim": ["base", "event"],
     "app": None,  # the composition root may use everything
 }
 

@@ -17,12 +17,10 @@
 #include <string>
 #include <thread>
 
-#include "promorec/app/click_ingest.h"
 #include "promorec/app/commands.h"
-#include "promorec/app/event_appender.h"
 #include "promorec/app/http_metrics.h"
+#include "promorec/app/kinesis_metrics.h"
 #include "promorec/app/serve_config.h"
-#include "promorec/app/serve_profiles.h"
 #include "promorec/app/serve_promotions.h"
 #include "promorec/app/stop_signals.h"
 #include "promorec/base/clock.h"
@@ -36,8 +34,10 @@
 #include "promorec/http/sagemaker_api.h"
 #include "promorec/http/server.h"
 #include "promorec/http/sigv4.h"
+#include "promorec/ingest/event_writer.h"
 #include "promorec/metrics/registry.h"
 #include "promorec/model/model_file.h"
+#include "promorec/pipeline/profile_fold.h"
 
 namespace promorec::app {
 namespace {
@@ -125,6 +125,10 @@ http::Handler Guard(http::Handler handler, RateLimiter& limiter, const ServeConf
     return handler(r);
   };
 }
+
+// How long a recommendation waits for the profiles to fold in the events
+// acknowledged before it (normally well under a millisecond).
+constexpr std::int64_t kProfileWaitMicros = 500'000;
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "promorec serve: %s\n", message.c_str());
@@ -214,11 +218,12 @@ int RunServe(ServeOptions o) {
   auto store =
       eventlog::LocalStreamStore::Open(env, base::RealClock(), config.data_dir + "/streams");
   if (!store) return Fail("cannot open the event log: " + store.error().ToString());
-  auto clicks = OpenOrCreateStream(**store, std::string(kClickStream), kClickStreamShards);
+  auto clicks = ingest::OpenOrCreateStream(**store, std::string(ingest::kClickStream),
+                                           ingest::kClickStreamShards);
   if (!clicks) return Fail("cannot open stream clicks: " + clicks.error().ToString());
-  auto opened_profiles = ServeProfiles::Open(env, config.data_dir, *clicks);
+  auto opened_profiles = pipeline::ProfileFold::Open(env, config.data_dir, *clicks);
   if (!opened_profiles) return Fail(opened_profiles.error().ToString());
-  ServeProfiles& profiles = **opened_profiles;
+  pipeline::ProfileFold& profiles = **opened_profiles;
   const http::RecommendApi recommend(model, promotions->promotions, &profiles.store());
 
   metrics::Registry registry;
@@ -231,23 +236,28 @@ int RunServe(ServeOptions o) {
                    {"features", std::to_string(model->params.shape().num_features)}})
         .Set(1);
   }
-  // Every writer of the clicks stream applies its events to the profiles.
-  ClickIngest ingest(*clicks, registry);
-  const auto append_clicks = [&ingest, &profiles](
-                                 std::span<const event::ClickEvent> events,
-                                 std::span<eventlog::PutResult> results) -> base::Status {
-    PROMOREC_RETURN_IF_ERROR(ingest.Append(events, results));
-    profiles.Apply(events);
-    return {};
+  ingest::EventWriter writer(*clicks, registry);
+  // A recommendation reflects every event acknowledged before it was asked
+  // for: it waits (briefly) for the profile fold to catch up with them.
+  metrics::Counter& stale_profiles = registry.GetCounter(
+      "promorec_profile_stale_reads_total",
+      "Recommendations answered before the profiles had folded in every acknowledged event.");
+  const auto profiles_current = [&writer, &profiles, &stale_profiles] {
+    if (!profiles.WaitUntilApplied(writer.LastAcknowledged(), kProfileWaitMicros)) {
+      stale_profiles.Add();
+    }
   };
   http::KinesisOptions kinesis_options;
   kinesis_options.shard_records_per_second = config.kinesis_shard_records_per_second;
-  kinesis_options.on_record = [&ingest](std::string_view stream, std::string_view,
-                                        http::KinesisRecordKind kind) {
-    ingest.CountKinesisRecord(stream, kind);
+  kinesis_options.on_record = [&registry](std::string_view stream, std::string_view,
+                                          http::KinesisRecordKind kind) {
+    CountKinesisRecord(registry, stream, kind);
   };
-  kinesis_options.append_clicks = append_clicks;
-  kinesis_options.click_stream = std::string(kClickStream);
+  kinesis_options.append_clicks = [&writer](std::span<const event::ClickEvent> events,
+                                            std::span<eventlog::PutResult> results) {
+    return writer.Append(events, results);
+  };
+  kinesis_options.click_stream = std::string(ingest::kClickStream);
   const http::KinesisApi kinesis(**store, base::RealClock(), kinesis_options);
   const http::SageMakerApi sagemaker(model);
 
@@ -291,22 +301,17 @@ int RunServe(ServeOptions o) {
     }
     return http::Response{200, "application/json", ServeConfigJson(config), {}};
   });
-  router.Add(
-      "POST", "/v1/events",
-      Guard(
-          [&](const http::Request& r) {
-            return http::HandleEvents(
-                r, base::RealClock().NowMicros(),
-                [&](std::span<const event::ClickEvent> events) {
-                  return append_clicks(events, {});
-                },
-                [&ingest](const http::DecodedEvents& decoded) { ingest.CountRequest(decoded); });
-          },
-          limiter, config, true),
-      http::Execution::kWorker);
+  router.Add("POST", "/v1/events",
+             Guard(
+                 [&](const http::Request& r) {
+                   return http::HandleEvents(r, base::RealClock().NowMicros(), writer);
+                 },
+                 limiter, config, true),
+             http::Execution::kWorker);
   router.Add("GET", "/v1/recommendations",
              Guard(
-                 [&recommend](const http::Request& r) {
+                 [&recommend, &profiles_current](const http::Request& r) {
+                   profiles_current();
                    return recommend.Handle(r, base::RealClock().NowMicros());
                  },
                  limiter, config, true));
@@ -338,8 +343,12 @@ int RunServe(ServeOptions o) {
   server_options.observe = [&http_metrics](std::string_view route, int status, double seconds) {
     http_metrics.Observe(route, status, seconds);
   };
+  profiles.Start();
   auto server = http::Server::Start(server_options, std::move(router));
-  if (!server) return Fail(server.error().ToString());
+  if (!server) {
+    profiles.Stop();
+    return Fail(server.error().ToString());
+  }
   std::printf("promorec serve: listening on %s://%s:%u (data directory %s, model %s)\n",
               config.tls_cert.empty() ? "http" : "https", config.host.c_str(),
               static_cast<unsigned>((*server)->port()), config.data_dir.c_str(),
@@ -351,6 +360,7 @@ int RunServe(ServeOptions o) {
   // Stop waits for requests in flight; every append they made is durable
   // before their answer, so nothing acknowledged is left to flush.
   (*server)->Stop();
+  profiles.Stop();
   auto saved = profiles.Save();
   if (!saved) return Fail("cannot write the profile snapshot: " + saved.error().ToString());
   std::printf("promorec serve: stopped (signal %d); %llu profiles saved to %s\n", received,

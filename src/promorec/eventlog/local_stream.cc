@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <functional>
 
@@ -147,7 +148,38 @@ base::Status LocalStream::AppendInto(std::span<const PutRecord> records,
   // starts[s] now holds the end of shard s: shift back to the beginnings.
   for (std::uint32_t s = shard_count; s > 0; --s) routing.starts[s] = routing.starts[s - 1];
   routing.starts[0] = 0;
-  return AppendRouted(records, results, routing.indices, routing.starts, routing.involved);
+  base::Status status =
+      AppendRouted(records, results, routing.indices, routing.starts, routing.involved);
+  // Even a failed append may have made some shards' records visible.
+  {
+    std::lock_guard lock(appended_mu_);
+    ++appends_;
+  }
+  appended_cv_.notify_all();
+  return status;
+}
+
+base::Result<bool> LocalStream::WaitForRecords(std::span<const std::uint64_t> next_sequences,
+                                               std::int64_t timeout_us) {
+  if (next_sequences.size() != shards_.size()) {
+    return base::InvalidArgument(
+        "WaitForRecords needs one position per shard: " + std::to_string(next_sequences.size()) +
+        " for " + std::to_string(shards_.size()) + " shards");
+  }
+  const auto has_records = [&] {
+    for (std::size_t i = 0; i < shards_.size(); ++i) {
+      if (shards_[i]->LastVisibleSequence() >= std::max<std::uint64_t>(next_sequences[i], 1)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::microseconds(std::max<std::int64_t>(0, timeout_us));
+  std::unique_lock lock(appended_mu_);
+  // Records are visible before an append counts itself under the lock, so
+  // a check made under it misses no wake-up.
+  return appended_cv_.wait_until(lock, deadline, has_records);
 }
 
 base::Status LocalStream::AppendRouted(std::span<const PutRecord> records,

@@ -3,6 +3,7 @@
 // Thread-safety: all methods are safe from many threads.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +37,8 @@ class LocalStream final : public Stream {
   base::Result<ReadBatch> Read(std::uint32_t shard, std::uint64_t from_sequence,
                                const ReadLimits& limits) override;
   base::Result<std::vector<ShardInfo>> DescribeShards() override;
+  base::Result<bool> WaitForRecords(std::span<const std::uint64_t> next_sequences,
+                                    std::int64_t timeout_us) override;
   base::Status SaveCheckpoint(std::string_view consumer, std::uint32_t shard,
                               std::uint64_t sequence) override;
   base::Result<std::optional<std::uint64_t>> LoadCheckpoint(std::string_view consumer,
@@ -65,6 +68,10 @@ class LocalStream final : public Stream {
   mutable std::mutex meta_mu_;  // guards meta_.options.retention_us
   StreamMeta meta_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  // Appends bump appends_ and wake WaitForRecords.
+  std::mutex appended_mu_;
+  std::condition_variable appended_cv_;
+  std::uint64_t appends_ = 0;
   std::mutex retention_mu_;
   std::once_flag pool_once_;
   std::unique_ptr<CommitPool> pool_;

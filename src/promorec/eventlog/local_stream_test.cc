@@ -374,5 +374,38 @@ TEST_F(LocalStreamTest, BadRecordsAreRefusedWholeBatch) {
             0u);
 }
 
+TEST_F(LocalStreamTest, WaitForRecordsWakesWhenAnAppendLandsPastThePositions) {
+  StreamOptions options;
+  options.shard_count = 2;
+  options.durability = Durability::kNone;
+  auto stream = Create(options);
+  const std::vector<std::uint64_t> from_start = {0, 0};
+  auto waited = stream->WaitForRecords(from_start, 1000);
+  ASSERT_TRUE(waited) << waited.error().ToString();
+  EXPECT_FALSE(*waited) << "an empty stream has nothing to wait for";
+
+  const auto put = Put(*stream, {"a"}, "x");
+  ASSERT_EQ(put.size(), 1u);
+  EXPECT_TRUE(*stream->WaitForRecords(from_start, 0)) << "records already there: no wait";
+  std::vector<std::uint64_t> past = {put[0].sequence + 1, put[0].sequence + 1};
+  EXPECT_FALSE(*stream->WaitForRecords(past, 1000)) << "nothing past the positions yet";
+
+  // A waiter is woken by an append from another thread well before its
+  // (long) timeout.
+  std::thread appender([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    Put(*stream, {"a", "b", "c", "d"}, "y");
+  });
+  const auto started = std::chrono::steady_clock::now();
+  auto woken = stream->WaitForRecords(past, 60'000'000);
+  appender.join();
+  ASSERT_TRUE(woken) << woken.error().ToString();
+  EXPECT_TRUE(*woken);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+
+  const std::vector<std::uint64_t> wrong_size = {1};
+  EXPECT_FALSE(stream->WaitForRecords(wrong_size, 0));
+}
+
 }  // namespace
 }  // namespace promorec::eventlog

@@ -259,6 +259,11 @@ base::Status Shard::WriteGroup(const std::vector<Writer*>& group) {
   return {};
 }
 
+std::uint64_t Shard::LastVisibleSequence() const {
+  std::lock_guard lock(meta_mu_);
+  return visible_last_sequence_;
+}
+
 void Shard::Publish() {
   std::lock_guard lock(meta_mu_);
   Segment& segment = *active_;

@@ -77,6 +77,8 @@ class Shard {
   base::Result<std::uint64_t> Resolve(const IteratorSpec& spec);
   base::Result<ReadBatch> Read(std::uint64_t from_sequence, const ReadLimits& limits);
   ShardInfo Info();
+  // The newest record readers can see (0 when none).
+  std::uint64_t LastVisibleSequence() const;
 
   std::vector<SealedSegment> SealedSegments();
   // Deletes the oldest segment if it is sealed and starts at

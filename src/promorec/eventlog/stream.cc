@@ -1,6 +1,8 @@
 #include "promorec/eventlog/stream.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 namespace promorec::eventlog {
 
@@ -33,6 +35,27 @@ base::Status Stream::AppendInto(std::span<const PutRecord> records, std::span<Pu
   PROMOREC_ASSIGN_OR_RETURN(const std::vector<PutResult> appended, Append(records));
   std::copy(appended.begin(), appended.end(), results.begin());
   return {};
+}
+
+base::Result<bool> Stream::WaitForRecords(std::span<const std::uint64_t> next_sequences,
+                                          std::int64_t timeout_us) {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::microseconds(std::max<std::int64_t>(0, timeout_us));
+  while (true) {
+    PROMOREC_ASSIGN_OR_RETURN(const std::vector<ShardInfo> shards, DescribeShards());
+    if (shards.size() != next_sequences.size()) {
+      return base::InvalidArgument(
+          "WaitForRecords needs one position per shard: " + std::to_string(next_sequences.size()) +
+          " for " + std::to_string(shards.size()) + " shards");
+    }
+    for (std::size_t i = 0; i < shards.size(); ++i) {
+      if (shards[i].last_sequence >= std::max<std::uint64_t>(next_sequences[i], 1)) return true;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return false;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        deadline - now, std::chrono::milliseconds(10)));
+  }
 }
 
 base::Status StreamOptions::Validate() const {

@@ -151,6 +151,14 @@ class Stream {
 
   virtual base::Result<std::vector<ShardInfo>> DescribeShards() = 0;
 
+  // Blocks until some shard holds a record at or after its entry of
+  // `next_sequences` (one per shard, in shard order) or `timeout_us` passes;
+  // true when one does. Consumers that have caught up wait here instead of
+  // polling. This default asks DescribeShards every 10 ms; a backend that
+  // knows when records arrive answers sooner.
+  virtual base::Result<bool> WaitForRecords(std::span<const std::uint64_t> next_sequences,
+                                            std::int64_t timeout_us);
+
   // Durable, atomic per-shard checkpoints of named consumers.
   virtual base::Status SaveCheckpoint(std::string_view consumer, std::uint32_t shard,
                                       std::uint64_t sequence) = 0;

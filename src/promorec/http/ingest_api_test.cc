@@ -2,6 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <vector>
+
+#include "promorec/base/clock.h"
+#include "promorec/base/fault_env.h"
+#include "promorec/base/mem_env.h"
+#include "promorec/event/binary_record.h"
+#include "promorec/eventlog/local_store.h"
+#include "promorec/metrics/registry.h"
+
 namespace promorec::http {
 namespace {
 
@@ -14,20 +24,55 @@ Request Post(std::string content_type, std::string body) {
   return r;
 }
 
-TEST(IngestApiTest, GoodEventsAreAppendedAndBadOnesListed) {
-  std::vector<event::ClickEvent> stored;
-  const AppendEvents append = [&](std::span<const event::ClickEvent> events) -> base::Status {
-    stored.insert(stored.end(), events.begin(), events.end());
-    return {};
-  };
+// An ingest writer on a real event log in memory, whose disk can be made
+// to fail.
+class IngestApiTest : public ::testing::Test {
+ protected:
+  IngestApiTest() : mem_(base::NewMemEnv()), env_(*mem_) {
+    auto store = eventlog::LocalStreamStore::Open(env_, clock_, "/data/streams");
+    EXPECT_TRUE(store) << store.error().ToString();
+    store_ = std::move(*store);
+    eventlog::StreamOptions options;
+    options.shard_count = 1;
+    options.durability = eventlog::Durability::kNone;
+    auto stream = store_->CreateStream("clicks", options);
+    EXPECT_TRUE(stream) << stream.error().ToString();
+    stream_ = *stream;
+    writer_ = std::make_unique<ingest::EventWriter>(stream_, registry_);
+  }
+
+  // The events appended since the last call, in order.
+  std::vector<event::ClickEvent> NewEvents() {
+    auto batch = stream_->Read(0, next_, {});
+    EXPECT_TRUE(batch) << batch.error().ToString();
+    std::vector<event::ClickEvent> out;
+    for (const auto& record : batch->records) {
+      EXPECT_TRUE(event::DecodeBinaryRecord(record.data, &out.emplace_back()));
+    }
+    next_ = batch->next_sequence;
+    return out;
+  }
+
+  std::unique_ptr<base::Env> mem_;
+  base::FaultInjectionEnv env_;
+  base::FakeClock clock_{1'700'000'000'000'000};
+  std::unique_ptr<eventlog::LocalStreamStore> store_;
+  std::shared_ptr<eventlog::Stream> stream_;
+  metrics::Registry registry_;
+  std::unique_ptr<ingest::EventWriter> writer_;
+  std::uint64_t next_ = 1;
+};
+
+TEST_F(IngestApiTest, GoodEventsAreAppendedAndBadOnesListed) {
   const Response r =
       HandleEvents(Post("text/csv",
                         "userid,offerid,countrycode,category,merchant,utcdate,rating\n"
                         "u1,o1,de,c1,m1,1518318207.8448,1\n"
                         "u2,o2,de,c1,m1,1518318207.8448,yes\n"
                         "u3,o3,fr,c2,m2,1518318208,0\n"),
-                   1'600'000'000'000'000, append);
+                   1'600'000'000'000'000, *writer_);
   EXPECT_EQ(r.status, 200);
+  const auto stored = NewEvents();
   ASSERT_EQ(stored.size(), 2u);
   EXPECT_EQ(stored[1].user_id, "u3");
   EXPECT_NE(r.body.find("\"accepted\":2"), std::string::npos) << r.body;
@@ -36,61 +81,52 @@ TEST(IngestApiTest, GoodEventsAreAppendedAndBadOnesListed) {
       << r.body;
 }
 
-TEST(IngestApiTest, NdjsonGetsTheArrivalTimeWhenItHasNone) {
-  std::vector<event::ClickEvent> stored;
-  const AppendEvents append = [&](std::span<const event::ClickEvent> events) -> base::Status {
-    stored.insert(stored.end(), events.begin(), events.end());
-    return {};
-  };
+TEST_F(IngestApiTest, NdjsonGetsTheArrivalTimeWhenItHasNone) {
   const Response r =
       HandleEvents(Post("application/x-ndjson",
                         "{\"userid\":\"a\",\"offerid\":\"o\",\"countrycode\":\"de\",\"category\":"
                         "\"c\",\"merchant\":\"m\",\"rating\":1}\n{\"userid\":7}\n"),
-                   1'700'000'000'000'000, append);
+                   1'700'000'000'000'000, *writer_);
   EXPECT_EQ(r.status, 200);
+  const auto stored = NewEvents();
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_EQ(stored[0].timestamp_us, 1'700'000'000'000'000);
   EXPECT_NE(r.body.find("\"index\":1"), std::string::npos) << r.body;
 }
 
-TEST(IngestApiTest, ErrorsSayWhy) {
-  const AppendEvents ok = [](std::span<const event::ClickEvent>) -> base::Status { return {}; };
-  EXPECT_EQ(HandleEvents(Post("application/xml", "<a/>"), 0, ok).status, 415);
-  EXPECT_EQ(HandleEvents(Post("application/json", "  \n"), 0, ok).status, 400);
-  const AppendEvents failing = [](std::span<const event::ClickEvent>) -> base::Status {
-    return base::MakeError(base::Code::kIoError, "disk full");
-  };
+TEST_F(IngestApiTest, ErrorsSayWhy) {
+  EXPECT_EQ(HandleEvents(Post("application/xml", "<a/>"), 0, *writer_).status, 415);
+  EXPECT_EQ(HandleEvents(Post("application/json", "  \n"), 0, *writer_).status, 400);
+  env_.SetSpaceLimit(0);
   const Response r = HandleEvents(Post("application/json",
                                        "{\"userid\":\"a\",\"offerid\":\"o\",\"countrycode\":\"de\","
                                        "\"category\":\"c\",\"merchant\":\"m\",\"rating\":1}"),
-                                  0, failing);
+                                  0, *writer_);
   EXPECT_EQ(r.status, 503);
-  EXPECT_NE(r.body.find("disk full"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("no_space"), std::string::npos) << r.body;
+  EXPECT_TRUE(NewEvents().empty());
 }
 
-TEST(IngestApiTest, SuccessiveRequestsOnOneThreadShareNothing) {
+TEST_F(IngestApiTest, SuccessiveRequestsOnOneThreadShareNothing) {
   // Each thread reuses its decoder and event storage from request to
   // request: nothing of one request may show in the next.
-  std::vector<event::ClickEvent> stored;
-  const AppendEvents append = [&](std::span<const event::ClickEvent> events) -> base::Status {
-    stored.assign(events.begin(), events.end());
-    return {};
-  };
   const Response first =
       HandleEvents(Post("application/json",
                         R"([{"user_id":"a","product":"p","rating":1,"session_id":"s","price":2.5,)"
                         R"("attributes":{"k":"v"}},{"user_id":"b","product":"q","rating":0},)"
                         R"({"user_id":"c","product":"r","rating":7}])"),
-                   1'700'000'000'000'000, append);
+                   1'700'000'000'000'000, *writer_);
   EXPECT_NE(first.body.find("\"accepted\":2"), std::string::npos) << first.body;
+  auto stored = NewEvents();
   ASSERT_EQ(stored.size(), 2u);
   EXPECT_EQ(stored[0].session_id, "s");
   ASSERT_EQ(stored[0].attributes.size(), 1u);
 
   const Response second =
       HandleEvents(Post("application/x-ndjson", R"({"user_id":"d","product":"p","rating":0})"),
-                   1'700'000'000'000'001, append);
+                   1'700'000'000'000'001, *writer_);
   EXPECT_EQ(second.body, "{\"accepted\":1,\"rejected\":[]}\n");
+  stored = NewEvents();
   ASSERT_EQ(stored.size(), 1u);
   event::ClickEvent expected;
   expected.user_id = "d";
@@ -100,30 +136,13 @@ TEST(IngestApiTest, SuccessiveRequestsOnOneThreadShareNothing) {
   EXPECT_EQ(stored[0], expected);
   EXPECT_EQ(stored[0].event_id.size(), 32u);
 
-  const Response third = HandleEvents(Post("text/csv", "u1,o1,de,c1,m1,1518318207,1\n"), 0, append);
+  const Response third =
+      HandleEvents(Post("text/csv", "u1,o1,de,c1,m1,1518318207,1\n"), 0, *writer_);
   EXPECT_EQ(third.body, "{\"accepted\":1,\"rejected\":[]}\n");
+  stored = NewEvents();
   ASSERT_EQ(stored.size(), 1u);
   EXPECT_EQ(stored[0].user_id, "u1");
   EXPECT_TRUE(stored[0].attributes.empty());
-}
-
-TEST(IngestApiTest, DecodedEventsKeepsOrderAndRejections) {
-  DecodedEvents decoded;
-  ASSERT_TRUE(DecodeEventsBody("application/x-ndjson",
-                               "{\"user_id\":\"a\",\"product\":\"p\",\"rating\":1}\n"
-                               "{\"user_id\":\"b\"}\n"
-                               "{\"user_id\":\"c\",\"product\":\"p\",\"rating\":0}\n",
-                               5, &decoded));
-  ASSERT_EQ(decoded.events().size(), 2u);
-  EXPECT_EQ(decoded.events()[0].user_id, "a");
-  EXPECT_EQ(decoded.events()[1].user_id, "c");
-  ASSERT_EQ(decoded.rejected().size(), 1u);
-  EXPECT_EQ(decoded.rejected()[0].first, 1u);
-  EXPECT_EQ(decoded.rejected()[0].second.line, 2u);
-  ASSERT_TRUE(DecodeEventsBody("text/csv", "x\n", 5, &decoded));
-  EXPECT_TRUE(decoded.events().empty());
-  ASSERT_EQ(decoded.rejected().size(), 1u);
-  EXPECT_FALSE(DecodeEventsBody("application/xml", "<a/>", 5, &decoded));
 }
 
 }  // namespace

@@ -1,26 +1,11 @@
-#include "promorec/http/ingest_api.h"
+#include "promorec/ingest/events_body.h"
 
-#include <charconv>
-
-#include "promorec/base/json_string.h"
+#include "promorec/base/strings.h"
 #include "promorec/event/delimited.h"
 #include "promorec/event/json_codec.h"
 
-namespace promorec::http {
+namespace promorec::ingest {
 namespace {
-
-// "application/json; charset=utf-8" -> "application/json".
-std::string_view MediaType(std::string_view content_type) {
-  const std::size_t semicolon = content_type.find(';');
-  std::string_view type = content_type.substr(0, semicolon);
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  return type;
-}
-
-// Bodies up to this size are decoded with the thread's reused decoder and
-// buffers; a larger one gets its own, so that a rare huge body does not
-// leave every thread holding its memory.
-constexpr std::size_t kMaxReusedBodyBytes = 256 << 10;
 
 void DecodeClickLines(std::string_view body, DecodedEvents* out) {
   static const event::ColumnLayout kLayout = event::ColumnLayout::Classic();
@@ -38,7 +23,7 @@ void DecodeClickLines(std::string_view body, DecodedEvents* out) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     // A header line naming the classic columns is skipped, not rejected.
-    if (line_number == 1 && line.starts_with("userid,")) continue;
+    if (line_number == 1 && event::IsClassicHeaderLine(line)) continue;
     if (auto decoded = event::ParseDelimitedLine(kLayout, line, &e, &scratch); decoded) {
       out->TakeEvent(e);
     } else {
@@ -62,37 +47,6 @@ void DecodeJson(event::JsonEventDecoder* decoder, std::string_view body, std::in
       [out](const event::Rejection& r, std::uint64_t index) { out->AddRejection(index, r); });
 }
 
-void AppendNumber(std::uint64_t value, std::string* out) {
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  out->append(digits, end);
-}
-
-// {"accepted":N,"rejected":[...]}
-void AppendReply(const DecodedEvents& decoded, std::string* out) {
-  out->reserve(40 + decoded.rejected().size() * 200);
-  out->append("{\"accepted\":");
-  AppendNumber(decoded.events().size(), out);
-  out->append(",\"rejected\":[");
-  bool first = true;
-  for (const auto& [index, r] : decoded.rejected()) {
-    if (!first) out->push_back(',');
-    first = false;
-    out->append("{\"index\":");
-    AppendNumber(index, out);
-    out->append(",\"line\":");
-    AppendNumber(r.line, out);
-    out->append(",\"reason\":");
-    base::AppendJsonString(event::ReasonName(r.error.reason), out);
-    out->append(",\"field\":");
-    base::AppendJsonString(r.error.field, out);
-    out->append(",\"message\":");
-    base::AppendJsonString(r.error.ToString(), out);
-    out->push_back('}');
-  }
-  out->append("]}\n");
-}
-
 }  // namespace
 
 void DecodedEvents::Clear() {
@@ -114,7 +68,7 @@ void DecodedEvents::AddRejection(std::uint64_t index, event::Rejection rejection
 base::Status DecodeEventsBody(std::string_view content_type, std::string_view body,
                               std::int64_t now_us, DecodedEvents* out) {
   out->Clear();
-  const std::string_view type = MediaType(content_type);
+  const std::string_view type = base::MediaType(content_type);
   if (type == "text/csv" || type == "text/plain") {
     DecodeClickLines(body, out);
     return {};
@@ -134,29 +88,4 @@ base::Status DecodeEventsBody(std::string_view content_type, std::string_view bo
   return {};
 }
 
-Response HandleEvents(const Request& request, std::int64_t now_us, const AppendEvents& append,
-                      const ObserveEvents& observe) {
-  if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) {
-    return ErrorResponse(400, "empty_body", "the request has no events");
-  }
-  thread_local DecodedEvents reused;
-  DecodedEvents large;
-  DecodedEvents& decoded = request.body.size() > kMaxReusedBodyBytes ? large : reused;
-  if (auto status =
-          DecodeEventsBody(request.Header("content-type"), request.body, now_us, &decoded);
-      !status) {
-    return ErrorResponse(415, "unsupported_media_type", status.error().message());
-  }
-  if (!decoded.events().empty()) {
-    if (auto appended = append(decoded.events()); !appended) {
-      return ErrorResponse(503, "log_unavailable",
-                           "events not stored: " + appended.error().ToString());
-    }
-  }
-  if (observe) observe(decoded);
-  Response response;
-  AppendReply(decoded, &response.body);
-  return response;
-}
-
-}  // namespace promorec::http
+}  // namespace promorec::ingest

@@ -1,0 +1,126 @@
+#include "promorec/pipeline/stream_consumer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <exception>
+
+namespace promorec::pipeline {
+namespace {
+
+// How long a caught-up consumer waits for appends before it looks at its
+// stop flag again, and how long it pauses after a failed read.
+constexpr std::int64_t kWaitMicros = 50'000;
+constexpr auto kRetryPause = std::chrono::milliseconds(200);
+
+}  // namespace
+
+base::Result<std::unique_ptr<StreamConsumer>> StreamConsumer::Create(
+    std::string name, std::shared_ptr<eventlog::Stream> stream, std::vector<std::uint64_t> next,
+    Apply apply) {
+  PROMOREC_ASSIGN_OR_RETURN(const auto shards, stream->DescribeShards());
+  if (next.empty()) {
+    for (const eventlog::ShardInfo& info : shards) {
+      PROMOREC_ASSIGN_OR_RETURN(const std::uint64_t first,
+                                stream->Resolve(info.shard, eventlog::IteratorSpec{}));
+      next.push_back(first);
+    }
+  }
+  if (next.size() != shards.size()) {
+    return base::FailedPrecondition(
+        "consumer " + name + " has positions for " + std::to_string(next.size()) +
+        " shards of stream " + stream->name() + ", which has " + std::to_string(shards.size()));
+  }
+  return std::unique_ptr<StreamConsumer>(
+      new StreamConsumer(std::move(name), std::move(stream), std::move(next), std::move(apply)));
+}
+
+StreamConsumer::StreamConsumer(std::string name, std::shared_ptr<eventlog::Stream> stream,
+                               std::vector<std::uint64_t> next, Apply apply)
+    : name_(std::move(name)),
+      stream_(std::move(stream)),
+      apply_(std::move(apply)),
+      next_(std::move(next)) {}
+
+StreamConsumer::~StreamConsumer() { Stop(); }
+
+base::Result<std::size_t> StreamConsumer::Pass() {
+  std::size_t applied = 0;
+  for (std::uint32_t shard = 0; shard < next_.size(); ++shard) {
+    // Only this thread changes next_, so it reads it without the lock.
+    PROMOREC_ASSIGN_OR_RETURN(const eventlog::ReadBatch batch,
+                              stream_->Read(shard, next_[shard], eventlog::ReadLimits{}));
+    if (batch.records.empty()) continue;
+    apply_(shard, batch);
+    applied += batch.records.size();
+    {
+      std::lock_guard lock(mu_);
+      next_[shard] = batch.next_sequence;
+    }
+    applied_cv_.notify_all();
+  }
+  return applied;
+}
+
+base::Status StreamConsumer::CatchUp() {
+  while (true) {
+    PROMOREC_ASSIGN_OR_RETURN(const std::size_t applied, Pass());
+    if (applied == 0) return {};
+  }
+}
+
+void StreamConsumer::Start() {
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void StreamConsumer::Stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void StreamConsumer::Run() {
+  while (!stopping_) {
+    try {
+      auto applied = Pass();
+      if (!applied) {
+        spdlog::error("consumer {} of stream {}: {} (retrying)", name_, stream_->name(),
+                      applied.error().ToString());
+        std::this_thread::sleep_for(kRetryPause);
+        continue;
+      }
+      if (*applied > 0) continue;
+      const std::vector<std::uint64_t> next = Positions();
+      if (auto waited = stream_->WaitForRecords(next, kWaitMicros); !waited) {
+        spdlog::error("consumer {} of stream {}: {} (retrying)", name_, stream_->name(),
+                      waited.error().ToString());
+        std::this_thread::sleep_for(kRetryPause);
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("consumer {} of stream {}: {} (retrying)", name_, stream_->name(), e.what());
+      std::this_thread::sleep_for(kRetryPause);
+    }
+  }
+}
+
+std::vector<std::uint64_t> StreamConsumer::Positions() const {
+  std::lock_guard lock(mu_);
+  return next_;
+}
+
+bool StreamConsumer::PastLocked(std::span<const std::uint64_t> last) const {
+  for (std::size_t i = 0; i < last.size() && i < next_.size(); ++i) {
+    if (last[i] != 0 && next_[i] <= last[i]) return false;
+  }
+  return true;
+}
+
+bool StreamConsumer::WaitUntilPast(std::span<const std::uint64_t> last,
+                                   std::int64_t timeout_us) const {
+  std::unique_lock lock(mu_);
+  return applied_cv_.wait_for(lock, std::chrono::microseconds(timeout_us),
+                              [&] { return PastLocked(last); });
+}
+
+}  // namespace promorec::pipeline
