@@ -216,10 +216,6 @@ JsonEventDecoder& JsonEventDecoder::operator=(JsonEventDecoder&&) noexcept = def
 
 void JsonEventDecoder::set_timestamp_required() { default_timestamp_us_.reset(); }
 
-void JsonEventDecoder::set_content_event_id(bool derive) {
-  object_decoder_->set_derive_event_id(derive);
-}
-
 void JsonEventDecoder::set_default_timestamp_us(std::int64_t timestamp_us) {
   default_timestamp_us_ = timestamp_us;
 }

@@ -105,16 +105,12 @@ class JsonEventDecoder {
   JsonEventDecoder& operator=(const JsonEventDecoder&) = delete;
 
   // The timestamp given to events that carry none (e.g. the time a request
-  // arrived). It is set before the content id is derived, so two otherwise
-  // equal events sent at different times get different ids.
+  // arrived). The content id is that of the event as sent, without it, so
+  // a retry sent later gets the same id.
   void set_default_timestamp_us(std::int64_t timestamp_us);
   // Makes a missing timestamp an error (Reason::kMissingField) instead, for
   // sources where no sensible default exists, such as files of past events.
   void set_timestamp_required();
-  // When false, an event without an event_id keeps it empty instead of
-  // getting its content id (AssignContentEventId), for callers that derive
-  // ids their own way, such as from the record that carried the event.
-  void set_content_event_id(bool derive);
 
   // Decodes `body`: one event object, an array of them, NDJSON (one object
   // per line, blank lines skipped) or objects one after another (pretty-

@@ -108,7 +108,11 @@ TEST(JsonDecode, ContentIdIsStableAndDefaultTimestampApplies) {
   ClickEvent e;
   ASSERT_TRUE(decoder.DecodeOne(json, &e));
   EXPECT_EQ(e.timestamp_us, 1'000'000);
-  EXPECT_NE(e.event_id, DecodeOk(json).event_id);
+  EXPECT_EQ(e.event_id, DecodeOk(json).event_id)
+      << "the time filled in on arrival is not part of the id: a later retry is the same event";
+  ASSERT_TRUE(
+      decoder.DecodeOne(R"({"user_id": "u", "product": "p", "rating": 1, "timestamp": 1})", &e));
+  EXPECT_NE(e.event_id, DecodeOk(json).event_id) << "a sent timestamp is";
   decoder.set_timestamp_required();
   auto missing = decoder.DecodeOne(json, &e);
   ASSERT_FALSE(missing);

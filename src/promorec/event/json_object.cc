@@ -546,7 +546,8 @@ DecodeStatus JsonObjectDecoder::DecodeInPlace(std::string_view record, std::size
   }
   if (reader.error()) return std::unexpected(*reader.error());
   if (auto s = CheckRequired(reader); !s) return s;
-  if (!reader.present(Field::kTimestamp)) {
+  const bool sent_timestamp = reader.present(Field::kTimestamp);
+  if (!sent_timestamp) {
     if (!default_timestamp_us) {
       return Reject(Reason::kMissingField, "timestamp", "is required (also accepted as 'utcdate')");
     }
@@ -556,7 +557,14 @@ DecodeStatus JsonObjectDecoder::DecodeInPlace(std::string_view record, std::size
   if (auto s = ValidateEventShape(*out); !s) {
     return std::unexpected(WithInputNames(s.error(), reader));
   }
-  if (derive_event_id_) AssignContentEventId(out, &scratch_);
+  if (out->event_id.empty()) {
+    // The id is that of the event as sent: a time filled in on arrival is
+    // not part of it, so a retry sent later gets the same id.
+    const std::int64_t timestamp_us = out->timestamp_us;
+    if (!sent_timestamp) out->timestamp_us = 0;
+    AssignContentEventId(out, &scratch_);
+    out->timestamp_us = timestamp_us;
+  }
   return {};
 }
 

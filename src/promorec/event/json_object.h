@@ -35,15 +35,10 @@ class JsonObjectDecoder {
                                            std::optional<std::int64_t> default_timestamp_us,
                                            ClickEvent* out);
 
-  // When false, an event without an event_id keeps it empty, for callers
-  // that derive ids their own way. True by default.
-  void set_derive_event_id(bool derive) { derive_event_id_ = derive; }
-
  private:
   simdjson::ondemand::parser parser_;
   std::string buffer_;
   std::string scratch_;
-  bool derive_event_id_ = true;
 };
 
 }  // namespace promorec::event

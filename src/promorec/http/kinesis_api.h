@@ -79,9 +79,11 @@ struct KinesisOptions {
       on_record;
   // When set, the click event in the data of each record stored in any
   // stream (DecodeClickData) is also appended through it to the stream
-  // `click_stream`, durable before the reply. Its event id is the event's
-  // own event_id, else RecordEventId of the record, so a producer's retry
-  // of a record gives its event the same id. Records put to `click_stream`
+  // `click_stream`, durable before the reply. Its event id follows the rule
+  // of every entry point (ingest/record_batch.h): the event's own event_id,
+  // else the content id of what was sent, so a producer's retry of a record,
+  // or the same event sent over HTTP, gets the same id. Records put to
+  // `click_stream`
   // itself must be click events (or binary event records): each is stored
   // once, as its event's record keyed by user id, and any other data is
   // refused with InvalidArgumentException. Unset: data is only stored.
@@ -114,18 +116,13 @@ class KinesisApi {
 // The click event in a record's data: a classic click line
 // (userid,offerid,countrycode,category,merchant,utcdate,rating; one trailing
 // line break allowed) or a JSON click event object. An event without a
-// timestamp gets `default_timestamp_us`. `out->event_id` is the JSON
-// event's own event_id, or empty: the caller derives one (RecordEventId).
+// timestamp gets `default_timestamp_us`. `out->event_id` is the event's own
+// event_id, else its content id (event::AssignContentEventId).
 // The error says why the data is not a click event: what is wrong with the
 // JSON object, or with the data as a click line. `*out` is valid only when
 // the result is ok.
 [[nodiscard]] event::DecodeStatus DecodeClickData(std::string_view data,
                                                   std::int64_t default_timestamp_us,
                                                   event::ClickEvent* out);
-
-// The event id of the click event in a record that carries none of its own:
-// 32 hex digits of a 128-bit hash of the stream name, partition key and data.
-std::string RecordEventId(std::string_view stream, std::string_view partition_key,
-                          std::string_view data);
 
 }  // namespace promorec::http

@@ -1,6 +1,5 @@
-// KinesisApi: the click events in records' data (DecodeClickData,
-// RecordEventId) and the click stream they are appended to.
-#include "promorec/base/hash.h"
+// KinesisApi: the click events in records' data (DecodeClickData) and the
+// click stream they are appended to.
 #include "promorec/event/binary_record.h"
 #include "promorec/event/delimited.h"
 #include "promorec/event/json_codec.h"
@@ -13,22 +12,16 @@ using kinesis::RecordInput;
 
 namespace {
 
-// The click event of a record: its decoded data, with the record's event
-// id when the event has none of its own. `binary`: a binary event record
+// The click event of a record: its decoded data. `binary`: a binary event record
 // is one too (for records put to the click stream itself, which holds
 // nothing else, so that records read from it can be put back).
-event::DecodeStatus ClickOfRecord(std::string_view stream, const RecordInput& record,
-                                  std::int64_t now_us, bool binary, event::ClickEvent* out) {
+event::DecodeStatus ClickOfRecord(const RecordInput& record, std::int64_t now_us, bool binary,
+                                  event::ClickEvent* out) {
   if (binary && !record.data.empty() &&
       static_cast<std::uint8_t>(record.data.front()) == event::kBinaryRecordMagic) {
-    if (auto decoded = event::DecodeBinaryRecord(record.data, out); !decoded) return decoded;
-  } else if (auto decoded = DecodeClickData(record.data, now_us, out); !decoded) {
-    return decoded;
+    return event::DecodeBinaryRecord(record.data, out);
   }
-  if (out->event_id.empty()) {
-    out->event_id = RecordEventId(stream, record.partition_key, record.data);
-  }
-  return {};
+  return DecodeClickData(record.data, now_us, out);
 }
 
 KinesisError AppendFailure(const base::Error& error) {
@@ -42,7 +35,6 @@ event::DecodeStatus DecodeClickData(std::string_view data, std::int64_t default_
   const std::size_t start = data.find_first_not_of(" \t\r\n");
   if (start != std::string_view::npos && data[start] == '{') {
     thread_local event::JsonEventDecoder decoder;
-    decoder.set_content_event_id(false);
     decoder.set_default_timestamp_us(default_timestamp_us);
     return decoder.DecodeOne(data, out);
   }
@@ -54,21 +46,7 @@ event::DecodeStatus DecodeClickData(std::string_view data, std::int64_t default_
   }
   static const event::ColumnLayout kClassic = event::ColumnLayout::Classic();
   thread_local std::string scratch;
-  if (auto parsed = event::ParseDelimitedLine(kClassic, line, out, &scratch); !parsed) {
-    return parsed;
-  }
-  // The line's content id is replaced by the record's (a line has no id).
-  out->event_id.clear();
-  return {};
-}
-
-std::string RecordEventId(std::string_view stream, std::string_view partition_key,
-                          std::string_view data) {
-  base::Hasher128 hasher;
-  hasher.Add(stream);
-  hasher.Add(partition_key);
-  hasher.Add(data);
-  return hasher.HexDigest();
+  return event::ParseDelimitedLine(kClassic, line, out, &scratch);
 }
 
 void KinesisApi::Impl::PutToClickStream(std::string_view name, eventlog::Stream& stream,
@@ -83,7 +61,7 @@ void KinesisApi::Impl::PutToClickStream(std::string_view name, eventlog::Stream&
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (errors[i]) continue;
     event::ClickEvent& click = events.emplace_back();
-    if (auto decoded = ClickOfRecord(name, *inputs[i], now, true, &click); !decoded) {
+    if (auto decoded = ClickOfRecord(*inputs[i], now, true, &click); !decoded) {
       events.pop_back();
       errors[i] = KinesisError{"InvalidArgumentException",
                                "Data of a record put to stream " + std::string(name) +
@@ -118,8 +96,7 @@ void KinesisApi::Impl::PutToClickStream(std::string_view name, eventlog::Stream&
   }
 }
 
-void KinesisApi::Impl::AppendClicksOf(std::string_view name,
-                                      std::span<const Outcome<RecordInput>> inputs,
+void KinesisApi::Impl::AppendClicksOf(std::span<const Outcome<RecordInput>> inputs,
                                       std::span<std::optional<KinesisError>> errors,
                                       std::span<std::optional<KinesisRecordKind>> kinds) {
   const std::int64_t now = clock_.NowMicros();
@@ -130,7 +107,7 @@ void KinesisApi::Impl::AppendClicksOf(std::string_view name,
     kinds[i] = KinesisRecordKind::kOther;
     if (!options_.append_clicks) continue;
     event::ClickEvent& click = events.emplace_back();
-    if (ClickOfRecord(name, *inputs[i], now, false, &click)) {
+    if (ClickOfRecord(*inputs[i], now, false, &click)) {
       event_input.push_back(i);
     } else {
       events.pop_back();

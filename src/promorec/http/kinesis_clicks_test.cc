@@ -1,4 +1,4 @@
-// Click events in Kinesis records: DecodeClickData, RecordEventId, their
+// Click events in Kinesis records: DecodeClickData, their event ids, their
 // append to the click stream (through a fake append function) and what
 // happens to records put to the click stream itself.
 #include <gtest/gtest.h>
@@ -13,6 +13,7 @@
 #include "promorec/event/binary_record.h"
 #include "promorec/http/kinesis_api.h"
 #include "promorec/http/kinesis_test_util.h"
+#include "promorec/ingest/events_body.h"
 
 namespace promorec::http {
 namespace {
@@ -39,19 +40,29 @@ std::string PutRecordsBody(std::string_view stream,
   return body + "]}";
 }
 
+// The id the same data gets when it is posted to /v1/events at time `now`.
+std::string HttpEventId(std::string_view content_type, std::string_view data,
+                        std::int64_t now = 42) {
+  ingest::DecodedEvents decoded;
+  EXPECT_TRUE(ingest::DecodeEventsBody(content_type, data, now, &decoded));
+  EXPECT_EQ(decoded.events().size(), 1u);
+  return decoded.events().empty() ? "" : decoded.events()[0].event_id;
+}
+
 TEST(DecodeClickData, ClassicLineOrJsonEvent) {
   event::ClickEvent e;
   ASSERT_TRUE(DecodeClickData(std::string(kLine) + "\n", 5, &e));
   EXPECT_EQ(e.user_id, "bob");
   EXPECT_EQ(e.product, "p1");
   EXPECT_EQ(e.rating, 1);
-  EXPECT_EQ(e.event_id, "") << "a line has no id of its own";
+  EXPECT_EQ(e.event_id, HttpEventId("text/csv", kLine)) << "a line's content id";
   ASSERT_TRUE(DecodeClickData(std::string(" ") + std::string(kJsonOwnId), 5, &e));
   EXPECT_EQ(e.event_id, "e-7");
   EXPECT_EQ(e.timestamp_us, 1'518'318'207'000'000);
   ASSERT_TRUE(DecodeClickData(kJsonNoTime, 5, &e));
   EXPECT_EQ(e.user_id, "cy");
-  EXPECT_EQ(e.event_id, "");
+  EXPECT_EQ(e.event_id, HttpEventId("application/json", kJsonNoTime))
+      << "the content id of what was sent, whatever time fills in a missing timestamp";
   EXPECT_EQ(e.timestamp_us, 5);
 }
 
@@ -70,14 +81,15 @@ TEST(DecodeClickData, SaysWhyDataIsNoClickEvent) {
   EXPECT_EQ(reason(std::string("\x00\x01\xff", 3)), "wrong_field_count");
 }
 
-TEST(RecordEventId, DependsOnStreamKeyAndData) {
-  const std::string id = RecordEventId("shop", "k", "data");
-  EXPECT_EQ(id.size(), 32u);
-  EXPECT_EQ(id, RecordEventId("shop", "k", "data"));
-  EXPECT_NE(id, RecordEventId("shop2", "k", "data"));
-  EXPECT_NE(id, RecordEventId("shop", "k2", "data"));
-  EXPECT_NE(id, RecordEventId("shop", "k", "data2"));
-  EXPECT_NE(RecordEventId("a", "bc", "d"), RecordEventId("ab", "c", "d"));
+TEST(DecodeClickData, AnEventHasOneIdWhicheverWayItArrives) {
+  event::ClickEvent e;
+  ASSERT_TRUE(DecodeClickData(kLine, 5, &e));
+  EXPECT_EQ(e.event_id.size(), 32u);
+  EXPECT_EQ(e.event_id, HttpEventId("text/csv", kLine));
+  ASSERT_TRUE(DecodeClickData(kJsonNoTime, 5, &e));
+  EXPECT_EQ(e.event_id, HttpEventId("application/x-ndjson", kJsonNoTime, 99));
+  ASSERT_TRUE(DecodeClickData(R"({"userid":"cy","merchant":"p3","rating":"0"})", 5, &e));
+  EXPECT_NE(e.event_id, HttpEventId("application/json", kJsonNoTime)) << "other content";
 }
 
 // A KinesisApi whose click events go to a fake append function.
@@ -151,10 +163,10 @@ TEST_F(KinesisClicksTest, ClickRecordsAreStoredAndAppendedAsEvents) {
   EXPECT_EQ(appends_, 2);
   ASSERT_EQ(appended_.size(), 3u);
   EXPECT_EQ(appended_[0].user_id, "bob");
-  EXPECT_EQ(appended_[0].event_id, RecordEventId("shop", "u1", kLine));
+  EXPECT_EQ(appended_[0].event_id, HttpEventId("text/csv", kLine));
   EXPECT_EQ(appended_[1].event_id, "e-7");
   EXPECT_EQ(appended_[2].user_id, "cy");
-  EXPECT_EQ(appended_[2].event_id, RecordEventId("shop", "u4", kJsonNoTime));
+  EXPECT_EQ(appended_[2].event_id, HttpEventId("application/json", kJsonNoTime));
   EXPECT_EQ(appended_[2].timestamp_us, kStartMicros) << "no timestamp: the arrival time";
   EXPECT_EQ(kinds_,
             (std::vector<Seen>{{"shop", std::string(kLine), KinesisRecordKind::kClick},
@@ -170,10 +182,14 @@ TEST_F(KinesisClicksTest, ARetriedRecordGivesItsEventTheSameId) {
   CallOk("PutRecords", PutRecordsBody("shop", {{"u1", std::string(kJsonNoTime)}}));
   ASSERT_EQ(appended_.size(), 2u);
   EXPECT_EQ(appended_[0].event_id, appended_[1].event_id);
-  // The same data under another key is another record, so another event.
+  // The same event under another key, or in another stream, is still the
+  // same event: its id comes from what was sent, not from the record.
   CallOk("PutRecord", PutBody("shop", "u9", kJsonNoTime));
-  ASSERT_EQ(appended_.size(), 3u);
-  EXPECT_NE(appended_[2].event_id, appended_[0].event_id);
+  CreateStream("other", 1);
+  CallOk("PutRecord", PutBody("other", "u1", kJsonNoTime));
+  ASSERT_EQ(appended_.size(), 4u);
+  EXPECT_EQ(appended_[2].event_id, appended_[0].event_id);
+  EXPECT_EQ(appended_[3].event_id, appended_[0].event_id);
 }
 
 TEST_F(KinesisClicksTest, AFailedAppendFailsTheClickRecordsOnly) {
@@ -202,7 +218,7 @@ TEST_F(KinesisClicksTest, TheClickStreamHoldsOnlyEventRecords) {
   EXPECT_EQ(Str(put["ShardId"]), "shardId-000000000003");
   EXPECT_EQ(Str(put["SequenceNumber"]), "100");
   ASSERT_EQ(appended_.size(), 1u);
-  EXPECT_EQ(appended_[0].event_id, RecordEventId("clicks", "any-key", kLine));
+  EXPECT_EQ(appended_[0].event_id, HttpEventId("text/csv", kLine));
 
   const auto [type, message] = Error(Call("PutRecord", PutBody("clicks", "k", "not a click")));
   EXPECT_EQ(type, "InvalidArgumentException");

@@ -74,11 +74,11 @@ class KinesisApi::Impl {
                         std::span<std::optional<kinesis::KinesisError>> errors,
                         std::span<eventlog::PutResult> results,
                         std::span<std::optional<KinesisRecordKind>> kinds);
-  // After records without an error were stored in stream `name`: appends
+  // After records without an error were stored in their stream: appends
   // the click events their data holds to the click stream, durable before
   // it returns, and sets each record's kind. A record whose event could not
   // be appended gets an InternalFailure error.
-  void AppendClicksOf(std::string_view name, std::span<const Outcome<RecordInput>> inputs,
+  void AppendClicksOf(std::span<const Outcome<RecordInput>> inputs,
                       std::span<std::optional<kinesis::KinesisError>> errors,
                       std::span<std::optional<KinesisRecordKind>> kinds);
   // Stores records without an error in `stream` as they came (a record

@@ -170,7 +170,7 @@ auto KinesisApi::Impl::PutRecord(const Fields& request) -> Outcome<std::string> 
     if (auto stored = (*stream)->AppendInto(std::span(&put, 1), std::span(&result, 1)); !stored) {
       return StoreError(stored.error(), *name);
     }
-    AppendClicksOf(*name, input, std::span(&error, 1), std::span(&kind, 1));
+    AppendClicksOf(input, std::span(&error, 1), std::span(&kind, 1));
   }
   ReportRecords(*name, input, std::span(&error, 1), std::span(&kind, 1));
   if (error) return std::unexpected(std::move(*error));
@@ -231,7 +231,7 @@ auto KinesisApi::Impl::PutRecords(const Fields& request) -> Outcome<std::string>
     PutToClickStream(*name, **stream, inputs, errors, results, kinds);
   } else {
     StoreRecords(*name, **stream, inputs, errors, results);
-    AppendClicksOf(*name, inputs, errors, kinds);
+    AppendClicksOf(inputs, errors, kinds);
   }
   ReportRecords(*name, inputs, errors, kinds);
   return PutRecordsReply(errors, results);
