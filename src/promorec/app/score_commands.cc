@@ -138,11 +138,9 @@ int RunScore(const ScoreCommandOptions& o, bool evaluate) {
   std::vector<model::Feature> row, scratch;
   for (std::size_t i = 0; i < data->rows(); ++i) {
     const auto features = data->Row(i, &row);
-    s.predicted.push_back(
-        squared
-            ? model::PredictLogit(model->params, features, model->instance_normalisation, &scratch)
-            : model::PredictProbability(model->params, features, model->instance_normalisation,
-                                        &scratch));
+    s.predicted.push_back(model::ServedScore(
+        model->loss,
+        model::PredictLogit(model->params, features, model->instance_normalisation, &scratch)));
     s.labels.push_back(data->label(i));
     std::uint32_t user = kNoUser;
     for (const auto& f : features) {

@@ -94,17 +94,24 @@ bool KernelUsesAvx2() { return internal::BestKernels().avx2; }
 CandidateScorer::CandidateScorer(const FfmParams& params, KernelPath path)
     : params_(&params),
       kernels_(path == KernelPath::kScalar ? &internal::ScalarKernels() : &internal::BestKernels()),
-      avx2_(kernels_->avx2),
-      context_logit_(params.bias()),
-      slot_of_field_(params.shape().num_fields, kNoSlot) {
-  const FfmShape& shape = params.shape();
+      avx2_(kernels_->avx2) {
   context_.reserve(16);
+  Rebind(params);
+}
+
+void CandidateScorer::Rebind(const FfmParams& params) {
+  params_ = &params;
+  const FfmShape& shape = params.shape();
+  context_.clear();
+  context_logit_ = params.bias();
   if (shape.type == ModelType::kFm) {
     // FM has one latent vector per feature, so a single W = sum_j V[j] x_j
     // serves candidates of every field.
-    std::fill(slot_of_field_.begin(), slot_of_field_.end(), 0);
+    slot_of_field_.assign(shape.num_fields, 0);
     w_.assign(shape.k, 0.0f);
   } else {
+    slot_of_field_.assign(shape.num_fields, kNoSlot);
+    w_.clear();
     w_.reserve(2 * shape.latent_stride());
   }
 }

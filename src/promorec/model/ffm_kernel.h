@@ -83,6 +83,11 @@ class CandidateScorer {
  public:
   explicit CandidateScorer(const FfmParams& params, KernelPath path = KernelPath::kBest);
 
+  // Scores with `params` from now on, keeping the buffers grown so far: a
+  // per-thread scorer is rebound to the model of each request, so that it
+  // never holds on to a model between requests. Call SetContext next.
+  void Rebind(const FfmParams& params);
+
   CandidateScorer(const CandidateScorer&) = delete;
   CandidateScorer& operator=(const CandidateScorer&) = delete;
   CandidateScorer(CandidateScorer&&) noexcept = default;

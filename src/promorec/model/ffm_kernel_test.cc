@@ -403,5 +403,34 @@ TEST(CandidateScorerTest, ScorersAreMovable) {
   EXPECT_EQ(b.Score(candidate), before);
 }
 
+// A scorer rebound to another model (of another type, shape and field
+// count) scores exactly as a scorer built for that model.
+TEST(CandidateScorerTest, AScorerReboundToAnotherModelScoresAsANewOne) {
+  std::mt19937_64 rng(21);
+  const FfmParams ffm = RandomModel(ModelType::kFfm, 40, 6, 4, rng);
+  const FfmParams fm = RandomModel(ModelType::kFm, 25, 3, 8, rng);
+  const FfmParams small = RandomModel(ModelType::kFfm, 10, 2, 4, rng);
+  CandidateScorer reused(ffm);
+  for (const FfmParams* params : {&fm, &small, &ffm, &fm}) {
+    const std::vector<Feature> context = RandomRow(params->shape(), 5, rng);
+    const std::vector<std::uint32_t> fields = {1};
+    reused.Rebind(*params);
+    reused.SetContext(context, fields, /*instance_normalisation=*/true);
+    CandidateScorer fresh(*params);
+    fresh.SetContext(context, fields, true);
+    EXPECT_EQ(reused.context_logit(), fresh.context_logit());
+    for (int c = 0; c < 20; ++c) {
+      const std::vector<Feature> candidate = RandomRow(params->shape(), 2, rng);
+      EXPECT_EQ(reused.Score(candidate), fresh.Score(candidate));
+    }
+    std::vector<std::uint32_t> indices(30);
+    for (std::uint32_t& i : indices) i = static_cast<std::uint32_t>(rng() % 50);
+    std::vector<float> a(indices.size()), b(indices.size());
+    reused.ScoreMany(1, indices, a);
+    fresh.ScoreMany(1, indices, b);
+    EXPECT_EQ(a, b);
+  }
+}
+
 }  // namespace
 }  // namespace promorec::model

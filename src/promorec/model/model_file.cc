@@ -1,9 +1,11 @@
 #include "promorec/model/model_file.h"
 
+#include <cstdio>
 #include <cstring>
 
 #include "promorec/base/crc32c.h"
 #include "promorec/base/json_string.h"
+#include "promorec/model/ffm_kernel.h"
 
 namespace promorec::model {
 namespace {
@@ -151,7 +153,19 @@ std::string EncodeModel(const ModelFile& model, bool with_optimiser) {
   return out;
 }
 
-base::Result<ModelFile> DecodeModel(std::string_view bytes) {
+float ServedScore(Loss loss, float logit) {
+  return loss == Loss::kSquared ? logit : Sigmoid(logit);
+}
+
+std::string ModelVersion(std::string_view bytes) {
+  std::uint32_t stored_crc = 0;
+  if (bytes.size() >= 4) std::memcpy(&stored_crc, bytes.data() + bytes.size() - 4, 4);
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(base::Crc32cUnmask(stored_crc)));
+  return hex;
+}
+
+base::Result<ModelFile> DecodeModel(std::string_view bytes, bool with_training_state) {
   if (bytes.size() < kFixedBytes + 4) return base::Corruption("model.bin is too short");
   if (bytes.substr(0, 8) != kMagic) return base::Corruption("model.bin has a bad magic number");
   Reader header(bytes.substr(8, kFixedBytes - 8), "header");
@@ -265,8 +279,10 @@ base::Result<ModelFile> DecodeModel(std::string_view bytes) {
     if (!sections.contains(kOptimiser) || sections[kOptimiser].size() != raw.size()) {
       return base::Corruption("model.bin optimiser section is missing or the wrong size");
     }
-    model.optimiser.emplace(floats);
-    std::memcpy(model.optimiser->data(), sections[kOptimiser].data(), raw.size());
+    if (with_training_state) {
+      model.optimiser.emplace(floats);
+      std::memcpy(model.optimiser->data(), sections[kOptimiser].data(), raw.size());
+    }
   }
   if (sections.contains(kCounts)) {
     if (sections[kCounts].size() != static_cast<std::size_t>(n) * sizeof(std::uint32_t)) {
@@ -274,6 +290,7 @@ base::Result<ModelFile> DecodeModel(std::string_view bytes) {
                               std::to_string(sections[kCounts].size()) + " bytes, expected " +
                               std::to_string(static_cast<std::size_t>(n) * 4));
     }
+    if (!with_training_state) return model;
     model.counts.resize(n);
     std::memcpy(model.counts.data(), sections[kCounts].data(), sections[kCounts].size());
   }

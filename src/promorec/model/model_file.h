@@ -19,6 +19,11 @@ namespace promorec::model {
 
 enum class Loss : std::uint8_t { kLogistic = 0, kSquared = 1 };
 
+// What a model serves for a raw score (logit): a click probability for the
+// logistic loss, the predicted value itself for the squared loss. Serving,
+// prediction and evaluation all map scores through this one function.
+float ServedScore(Loss loss, float logit);
+
 struct ModelFile {
   FfmParams params;
   FeatureDictionary dictionary;
@@ -36,7 +41,14 @@ struct ModelFile {
 
 // The bytes of model.bin; `with_optimiser` false writes a serving export.
 std::string EncodeModel(const ModelFile& model, bool with_optimiser);
-base::Result<ModelFile> DecodeModel(std::string_view bytes);
+// `with_training_state` false leaves the optimiser state and the feature
+// counts out (they are checked for presence and size only): what a server
+// needs, in about half the memory.
+base::Result<ModelFile> DecodeModel(std::string_view bytes, bool with_training_state = true);
+// The model's version: its stored checksum as 8 hex digits, so that the
+// same file always reports the same version and any change shows. Only
+// for bytes DecodeModel accepted.
+std::string ModelVersion(std::string_view bytes);
 
 // meta.json: the header fields, hyper-parameters and training figures as
 // one JSON object (values of the key=value sections as strings), for
