@@ -24,9 +24,9 @@
 #include "promorec/app/serve_promotions.h"
 #include "promorec/app/stop_signals.h"
 #include "promorec/base/clock.h"
-#include "promorec/base/crc32c.h"
 #include "promorec/base/env.h"
 #include "promorec/base/json_string.h"
+#include "promorec/decide/decider.h"
 #include "promorec/eventlog/local_store.h"
 #include "promorec/http/ingest_api.h"
 #include "promorec/http/kinesis_api.h"
@@ -36,7 +36,7 @@
 #include "promorec/http/sigv4.h"
 #include "promorec/ingest/event_writer.h"
 #include "promorec/metrics/registry.h"
-#include "promorec/model/model_file.h"
+#include "promorec/model/serving_model.h"
 #include "promorec/pipeline/profile_fold.h"
 
 namespace promorec::app {
@@ -199,20 +199,13 @@ int RunServe(ServeOptions o) {
   }
   const ServeConfig config = std::move(*resolved);
   base::Env& env = base::DefaultEnv();
-  std::shared_ptr<const model::ModelFile> model;
-  std::string model_version;
+  model::ServingModelHandle models;
   if (!config.model.empty()) {
-    auto read = model::ReadModel(env, config.model);
-    if (!read) return Fail("--model " + config.model + ": " + read.error().ToString());
-    model = std::make_shared<const model::ModelFile>(std::move(*read));
-    // The model's version: the CRC32C of its model.bin, so that the same
-    // model always reports the same version and any change shows.
-    auto bytes = base::ReadFileToString(env, config.model + "/model.bin");
-    if (!bytes) return Fail("--model " + config.model + ": " + bytes.error().ToString());
-    char hex[9];
-    std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(base::Crc32c(*bytes)));
-    model_version = hex;
+    auto loaded = model::ServingModel::Load(env, config.model);
+    if (!loaded) return Fail("--model " + config.model + ": " + loaded.error().ToString());
+    models.Set(std::move(*loaded));
   }
+  const std::shared_ptr<const model::ServingModel> model = models.Get();
   auto promotions = LoadServePromotions(env, config.data_dir);
   if (!promotions) return Fail(promotions.error().ToString());
   auto store =
@@ -224,7 +217,8 @@ int RunServe(ServeOptions o) {
   auto opened_profiles = pipeline::ProfileFold::Open(env, config.data_dir, *clicks);
   if (!opened_profiles) return Fail(opened_profiles.error().ToString());
   pipeline::ProfileFold& profiles = **opened_profiles;
-  const http::RecommendApi recommend(model, promotions->promotions, &profiles.store());
+  const decide::Decider decider(models, promotions->promotions, &profiles.store());
+  const http::RecommendApi recommend(decider);
 
   metrics::Registry registry;
   registry.GetGauge("promorec_model_loaded", "1 when a model is loaded.").Set(model ? 1 : 0);
@@ -232,8 +226,8 @@ int RunServe(ServeOptions o) {
     registry
         .GetGauge("promorec_model_info", "The model being served.",
                   {{"dir", config.model},
-                   {"version", model_version},
-                   {"features", std::to_string(model->params.shape().num_features)}})
+                   {"version", model->version()},
+                   {"features", std::to_string(model->params().shape().num_features)}})
         .Set(1);
   }
   ingest::EventWriter writer(*clicks, registry);
@@ -259,15 +253,16 @@ int RunServe(ServeOptions o) {
   };
   kinesis_options.click_stream = std::string(ingest::kClickStream);
   const http::KinesisApi kinesis(**store, base::RealClock(), kinesis_options);
-  const http::SageMakerApi sagemaker(model);
+  const http::SageMakerApi sagemaker(models);
 
   http::Router router;
   router.Add("GET", "/healthz", [](const http::Request&) {
     return http::Response{200, "application/json", "{\"status\":\"ok\"}\n", {}};
   });
-  router.Add("GET", "/readyz", [&model](const http::Request&) {
-    return model ? http::Response{200, "application/json", "{\"status\":\"ready\"}\n", {}}
-                 : http::ErrorResponse(503, "model_not_loaded", "no model: start with --model DIR");
+  router.Add("GET", "/readyz", [&models](const http::Request&) {
+    return models.Get()
+               ? http::Response{200, "application/json", "{\"status\":\"ready\"}\n", {}}
+               : http::ErrorResponse(503, "model_not_loaded", "no model: start with --model DIR");
   });
   router.Add("GET", "/ping",
              [&sagemaker](const http::Request&) { return FromSageMaker(sagemaker.Ping()); });

@@ -46,9 +46,26 @@ void AppendFloat(float v, std::string* out) {
 
 }  // namespace
 
-SageMakerApi::SageMakerApi(std::shared_ptr<const model::ModelFile> model)
-    : model_(std::move(model)) {
-  if (model_) decoder_.emplace(model_->dictionary, model_->params.shape().num_features);
+struct SageMakerApi::Binding {
+  Binding(std::shared_ptr<const model::ServingModel> m)
+      : model(std::move(m)), decoder(model->dictionary(), model->params().shape().num_features) {}
+  std::shared_ptr<const model::ServingModel> model;
+  features::InvocationDecoder decoder;
+};
+
+SageMakerApi::SageMakerApi(const model::ServingModelHandle& models) : models_(models) {}
+
+SageMakerApi::~SageMakerApi() = default;
+
+std::shared_ptr<const SageMakerApi::Binding> SageMakerApi::BindingFor(
+    std::shared_ptr<const model::ServingModel> model) const {
+  std::shared_ptr<const Binding> binding = binding_.load(std::memory_order_acquire);
+  if (binding && binding->model == model) return binding;
+  // A new model in service: its decoder is built once, by whichever call
+  // sees it first (racing calls build the same one).
+  binding = std::make_shared<const Binding>(std::move(model));
+  binding_.store(binding, std::memory_order_release);
+  return binding;
 }
 
 std::optional<SageMakerApi::Format> SageMakerApi::ContentFormat(std::string_view content_type) {
@@ -75,7 +92,7 @@ std::optional<SageMakerApi::Format> SageMakerApi::AcceptFormat(std::string_view 
 }
 
 SageMakerReply SageMakerApi::Ping() const {
-  if (!model_) return NoModel();
+  if (!models_.Get()) return NoModel();
   SageMakerReply reply;
   reply.content_type = "text/plain";
   return reply;
@@ -84,7 +101,11 @@ SageMakerReply SageMakerApi::Ping() const {
 SageMakerReply SageMakerApi::Invoke(std::string_view content_type, std::string_view accept,
                                     std::string_view body) const {
   try {
-    if (!model_) return NoModel();
+    std::shared_ptr<const model::ServingModel> current = models_.Get();
+    if (!current) return NoModel();
+    // The binding holds the model for this call.
+    const std::shared_ptr<const Binding> binding = BindingFor(std::move(current));
+    const model::ServingModel& served = *binding->model;
     const auto request = ContentFormat(content_type);
     if (!request) {
       return Error(415, "unsupported_media_type",
@@ -106,8 +127,8 @@ SageMakerReply SageMakerApi::Invoke(std::string_view content_type, std::string_v
                    "ValidationError");
     }
     features::InvocationRows rows;
-    const auto decoded = *request == Format::kJson ? decoder_->DecodeJson(body, &rows)
-                                                   : decoder_->DecodeRecordIo(body, &rows);
+    const auto decoded = *request == Format::kJson ? binding->decoder.DecodeJson(body, &rows)
+                                                   : binding->decoder.DecodeRecordIo(body, &rows);
     if (!decoded) {
       if (decoded.error().kind == features::InvocationErrorKind::kModelError) {
         return Error(424, "model_error", decoded.error().message, "ModelError");
@@ -118,14 +139,11 @@ SageMakerReply SageMakerApi::Invoke(std::string_view content_type, std::string_v
     // A logistic model is a binary classifier (score = probability, plus
     // predicted_label); a squared-loss model is a regressor (score only),
     // as SageMaker's factorization machines answer for the two.
-    const bool classifier = model_->loss == model::Loss::kLogistic;
+    const bool classifier = served.loss() == model::Loss::kLogistic;
     std::vector<float> scores(rows.size());
     std::vector<model::Feature> scratch;
     for (std::size_t i = 0; i < rows.size(); ++i) {
-      scores[i] = classifier ? model::PredictProbability(model_->params, rows.row(i),
-                                                         model_->instance_normalisation, &scratch)
-                             : model::PredictLogit(model_->params, rows.row(i),
-                                                   model_->instance_normalisation, &scratch);
+      scores[i] = served.Predict(rows.row(i), &scratch);
       if (!std::isfinite(scores[i])) {
         return Error(424, "model_error",
                      "instance " + std::to_string(i) + ": the model gave a non-finite score",

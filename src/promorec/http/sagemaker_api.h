@@ -4,11 +4,11 @@
 // routes (and `POST /endpoints/{name}/invocations`) onto these methods and
 // copies the reply out. Request and response shapes, status codes and
 // limits: docs/api/sagemaker.md.
-// Thread-safety: immutable after construction; Ping and Invoke may run
-// concurrently from any number of threads. To change the model, build a
-// new SageMakerApi and swap the pointer the routes use.
+// Thread-safety: Ping and Invoke may run concurrently from any number of
+// threads while the model in service is swapped; each call reads it once.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "promorec/features/sagemaker_request.h"
-#include "promorec/model/model_file.h"
+#include "promorec/model/serving_model.h"
 
 namespace promorec::http {
 
@@ -40,8 +40,10 @@ struct SageMakerReply {
 
 class SageMakerApi {
  public:
-  // `model` may be null: then Ping answers 503 and Invoke 503.
-  explicit SageMakerApi(std::shared_ptr<const model::ModelFile> model);
+  // Scores with the model in service at each call; without one Ping and
+  // Invoke answer 503. `models` must outlive the SageMakerApi.
+  explicit SageMakerApi(const model::ServingModelHandle& models);
+  ~SageMakerApi();
 
   SageMakerApi(const SageMakerApi&) = delete;
   SageMakerApi& operator=(const SageMakerApi&) = delete;
@@ -62,9 +64,12 @@ class SageMakerApi {
   static std::optional<Format> ContentFormat(std::string_view content_type);
   static std::optional<Format> AcceptFormat(std::string_view accept, Format request);
 
-  std::shared_ptr<const model::ModelFile> model_;
-  // Built from `model_` when there is one.
-  std::optional<features::InvocationDecoder> decoder_;
+  // A model and the request decoder built for it.
+  struct Binding;
+  std::shared_ptr<const Binding> BindingFor(std::shared_ptr<const model::ServingModel> model) const;
+
+  const model::ServingModelHandle& models_;
+  mutable std::atomic<std::shared_ptr<const Binding>> binding_;
 };
 
 }  // namespace promorec::http

@@ -27,17 +27,18 @@ using namespace model::testing;  // NOLINT: the byte builders
 constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kRec = "application/x-recordio-protobuf";
 
-std::shared_ptr<model::ModelFile> MakeModel(model::FeatureDictionary dictionary,
-                                            model::ModelType type, bool normalise) {
+std::shared_ptr<const model::ServingModel> MakeModel(model::FeatureDictionary dictionary,
+                                                     model::ModelType type, bool normalise,
+                                                     float bias = -0.4f) {
   const auto fields = static_cast<std::uint32_t>(dictionary.fields().size());
   const model::FfmShape shape{type, dictionary.size(), fields, 4};
   auto params = model::FfmParams::Create(shape, 11, 0.6f);
   EXPECT_TRUE(params);
-  params->bias() = -0.4f;
+  params->bias() = bias;
   for (std::size_t i = 0; i < params->linear().size(); ++i) {
     params->linear()[i] = 0.05f * static_cast<float>(i % 7) - 0.1f;
   }
-  return std::make_shared<model::ModelFile>(model::ModelFile{std::move(*params),
+  return model::ServingModel::FromModelFile(model::ModelFile{std::move(*params),
                                                              std::move(dictionary),
                                                              model::Loss::kLogistic,
                                                              normalise,
@@ -48,36 +49,45 @@ std::shared_ptr<model::ModelFile> MakeModel(model::FeatureDictionary dictionary,
 }
 
 // Event fields, as a model trained on clicks has them.
-std::shared_ptr<model::ModelFile> EventModel(bool normalise = false) {
+std::shared_ptr<const model::ServingModel> EventModel(bool normalise = false, float bias = -0.4f) {
   model::FeatureDictionary d = features::NewEventDictionary();
   for (const char* user : {"u1", "u2"}) d.Add(features::kUser, user);
   for (const char* offer : {"o1", "o2", "o9"}) d.Add(features::kOffer, offer);
   d.Add(features::kCountry, "de");
   d.Add(features::kCategory, "cat");
   d.Add(features::kProduct, "m3");
-  return MakeModel(std::move(d), model::ModelType::kFfm, normalise);
+  return MakeModel(std::move(d), model::ModelType::kFfm, normalise, bias);
 }
 
 // Numeric fields, as a model trained on libffm or RecordIO data has them:
 // ten features, index i in field i % 2.
-std::shared_ptr<model::ModelFile> NumericModel() {
+std::shared_ptr<const model::ServingModel> NumericModel() {
   model::FeatureDictionary d({"field0", "field1"});
   for (std::uint32_t i = 0; i < 10; ++i) d.Add(i % 2, std::to_string(i));
   return MakeModel(std::move(d), model::ModelType::kFfm, false);
 }
 
-float Expected(const model::ModelFile& m, std::vector<Feature> row) {
+float Expected(const model::ServingModel& m, std::vector<Feature> row) {
   std::vector<Feature> scratch;
-  return model::PredictProbability(m.params, row, m.instance_normalisation, &scratch);
+  return model::PredictProbability(m.params(), row, m.instance_normalisation(), &scratch);
 }
 
 // The row of named (field, value) pairs through the model's dictionary.
-std::vector<Feature> Row(const model::ModelFile& m,
+std::vector<Feature> Row(const model::ServingModel& m,
                          std::initializer_list<std::pair<std::uint32_t, const char*>> pairs) {
   std::vector<Feature> row;
-  for (const auto& [field, value] : pairs) row.push_back({field, *m.dictionary.Find(field, value)});
+  for (const auto& [field, value] : pairs)
+    row.push_back({field, *m.dictionary().Find(field, value)});
   return row;
 }
+
+// A SageMakerApi with the model it serves in service (none for null).
+struct Served {
+  explicit Served(std::shared_ptr<const model::ServingModel> m)
+      : models(std::move(m)), api(models) {}
+  model::ServingModelHandle models;
+  SageMakerApi api;
+};
 
 std::string Instance(std::string_view user, std::string_view offer,
                      std::string_view product_key = "product") {
@@ -111,11 +121,13 @@ std::vector<float> Scores(const SageMakerReply& reply) {
 }
 
 TEST(SageMakerApiTest, Ping) {
-  const SageMakerApi api(EventModel());
+  const Served served_api(EventModel());
+  const SageMakerApi& api = served_api.api;
   const SageMakerReply ok = api.Ping();
   EXPECT_EQ(ok.status, 200);
   EXPECT_EQ(ok.body, "");
-  const SageMakerApi empty(nullptr);
+  const Served served_empty(nullptr);
+  const SageMakerApi& empty = served_empty.api;
   const SageMakerReply down = empty.Ping();
   EXPECT_EQ(down.status, 503);
   EXPECT_EQ(down.content_type, kJson);
@@ -126,7 +138,8 @@ TEST(SageMakerApiTest, Ping) {
 TEST(SageMakerApiTest, JsonScoresMatchPredict) {
   for (const bool normalise : {false, true}) {
     const auto m = EventModel(normalise);
-    const SageMakerApi api(m);
+    const Served served_api(m);
+    const SageMakerApi& api = served_api.api;
     const auto scores =
         Scores(api.Invoke(kJson, kJson, Instances({Instance("u1", "o1"), Instance("u2", "o9")})));
     ASSERT_EQ(scores.size(), 2u);
@@ -144,7 +157,8 @@ TEST(SageMakerApiTest, JsonScoresMatchPredict) {
 
 TEST(SageMakerApiTest, AliasesAndUnknownValues) {
   const auto m = EventModel();
-  const SageMakerApi api(m);
+  const Served served_api(m);
+  const SageMakerApi& api = served_api.api;
   const auto scores = Scores(
       api.Invoke("application/json; charset=utf-8", "*/*",
                  Instances({Instance("u1", "o1", "product"), Instance("u1", "o1", "merchant"),
@@ -172,7 +186,8 @@ TEST(SageMakerApiTest, AliasesAndUnknownValues) {
 
 TEST(SageMakerApiTest, NumericInstances) {
   const auto m = NumericModel();
-  const SageMakerApi api(m);
+  const Served served_api(m);
+  const SageMakerApi& api = served_api.api;
   const auto scores =
       Scores(api.Invoke(kJson, "",
                         R"({"instances":[{"features":[0,1,0,0.5]},)"
@@ -219,7 +234,8 @@ std::string ScoreRecord(float score) {
 
 TEST(SageMakerApiTest, RecordIoRoundTrip) {
   const auto m = NumericModel();
-  const SageMakerApi api(m);
+  const Served served_api(m);
+  const SageMakerApi& api = served_api.api;
   const float first = Expected(*m, {{1, 1, 1.0f}, {1, 3, 0.5f}});
   const float second = Expected(*m, {{0, 2, 2.0f}});
   const SageMakerReply reply = api.Invoke(kRec, kRec, kTwoRecords);
@@ -257,7 +273,8 @@ struct ErrorCase {
 };
 
 TEST(SageMakerApiTest, ErrorsSayWhat) {
-  const SageMakerApi api(EventModel());
+  const Served served_api(EventModel());
+  const SageMakerApi& api = served_api.api;
   std::string too_many = R"({"instances":[)";
   for (int i = 0; i <= 10000; ++i) too_many += i == 0 ? "{}" : ",{}";
   too_many += "]}";
@@ -311,16 +328,35 @@ TEST(SageMakerApiTest, ErrorsSayWhat) {
     EXPECT_EQ(reply.headers[0].first, "x-amzn-ErrorType");
     EXPECT_EQ(reply.headers[0].second, c.status == 424 ? "ModelError" : "ValidationError");
   }
-  const SageMakerReply down = SageMakerApi(nullptr).Invoke(kJson, kJson, Instances({}));
+  const SageMakerReply down = Served(nullptr).api.Invoke(kJson, kJson, Instances({}));
   EXPECT_EQ(down.status, 503);
   EXPECT_EQ(down.headers.at(0).second, "ServiceUnavailable");
 }
 
+// The model in service is read at each call: a swap shows in the next one.
+TEST(SageMakerApiTest, AModelSwappedInScoresTheNextInvocation) {
+  Served served(EventModel(false));
+  const std::string body = Instances({Instance("u1", "o1")});
+  const float before = Scores(served.api.Invoke(kJson, kJson, body)).at(0);
+  const auto swapped = EventModel(false, 2.5f);
+  served.models.Set(swapped);
+  const float after = Scores(served.api.Invoke(kJson, kJson, body)).at(0);
+  EXPECT_GT(after, before);
+  EXPECT_NEAR(after,
+              Expected(*swapped, Row(*swapped, {{features::kUser, "u1"},
+                                                {features::kOffer, "o1"},
+                                                {features::kCountry, "de"},
+                                                {features::kCategory, "cat"},
+                                                {features::kProduct, "m3"}})),
+              1e-6);
+  served.models.Set(nullptr);
+  EXPECT_EQ(served.api.Invoke(kJson, kJson, body).status, 503);
+  EXPECT_EQ(served.api.Ping().status, 503);
+}
+
 TEST(SageMakerApiTest, ScoringFailureIsAModelError) {
-  auto m = EventModel();
-  m->params.bias() = std::numeric_limits<float>::quiet_NaN();
-  const SageMakerReply reply =
-      SageMakerApi(m).Invoke(kJson, kJson, Instances({Instance("u1", "o1")}));
+  const SageMakerReply reply = Served(EventModel(false, std::numeric_limits<float>::quiet_NaN()))
+                                   .api.Invoke(kJson, kJson, Instances({Instance("u1", "o1")}));
   EXPECT_EQ(reply.status, 424);
   EXPECT_EQ(
       reply.body,
@@ -331,7 +367,8 @@ TEST(SageMakerApiTest, ScoringFailureIsAModelError) {
 }
 
 TEST(SageMakerApiTest, ConcurrentInvocations) {
-  const SageMakerApi api(EventModel(true));
+  const Served served_api(EventModel(true));
+  const SageMakerApi& api = served_api.api;
   const std::string body = Instances({Instance("u1", "o1"), Instance("u2", "o2", "merchant")});
   const std::string expected = api.Invoke(kJson, kJson, body).body;
   const std::string expected_rec = api.Invoke(kJson, kRec, body).body;
@@ -357,7 +394,8 @@ TEST(SageMakerApiTest, ConcurrentInvocations) {
 // body in NAME.json.expected or NAME.rec.expected. PROMOREC_UPDATE_GOLDEN=1 rewrites them.
 TEST(SageMakerApiTest, BadInputCorpus) {
   namespace fs = std::filesystem;
-  const SageMakerApi api(EventModel());
+  const Served served_api(EventModel());
+  const SageMakerApi& api = served_api.api;
   const fs::path dir = fs::path(PROMOREC_SOURCE_DIR) / "tests/corpus/sagemaker";
   int checked = 0;
   for (const auto& entry : fs::directory_iterator(dir)) {
