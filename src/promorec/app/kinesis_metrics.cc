@@ -5,10 +5,10 @@
 namespace promorec::app {
 
 void CountKinesisRecord(metrics::Registry& registry, std::string_view stream,
-                        http::KinesisRecordKind kind) {
+                        kinesis::KinesisRecordKind kind) {
   const metrics::Labels labels = {{"stream", std::string(stream)}};
   switch (kind) {
-    case http::KinesisRecordKind::kClick:
+    case kinesis::KinesisRecordKind::kClick:
       registry
           .GetCounter("promorec_kinesis_click_events_total",
                       "Records put through the Kinesis API whose data is a click event, "
@@ -16,7 +16,7 @@ void CountKinesisRecord(metrics::Registry& registry, std::string_view stream,
                       labels)
           .Add();
       break;
-    case http::KinesisRecordKind::kOther:
+    case kinesis::KinesisRecordKind::kOther:
       registry
           .GetCounter("promorec_kinesis_other_records_total",
                       "Records put through the Kinesis API that are not click events, stored "
@@ -24,7 +24,7 @@ void CountKinesisRecord(metrics::Registry& registry, std::string_view stream,
                       labels)
           .Add();
       break;
-    case http::KinesisRecordKind::kRejected:
+    case kinesis::KinesisRecordKind::kRejected:
       registry
           .GetCounter("promorec_kinesis_rejected_records_total",
                       "Records put to the clicks stream through the Kinesis API that are not "

@@ -5,12 +5,12 @@
 
 #include <string_view>
 
-#include "promorec/http/kinesis_api.h"
+#include "promorec/kinesis/kinesis_api.h"
 #include "promorec/metrics/registry.h"
 
 namespace promorec::app {
 
 void CountKinesisRecord(metrics::Registry& registry, std::string_view stream,
-                        http::KinesisRecordKind kind);
+                        kinesis::KinesisRecordKind kind);
 
 }  // namespace promorec::app

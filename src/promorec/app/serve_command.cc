@@ -29,12 +29,12 @@
 #include "promorec/decide/decider.h"
 #include "promorec/eventlog/local_store.h"
 #include "promorec/http/ingest_api.h"
-#include "promorec/http/kinesis_api.h"
 #include "promorec/http/recommend_api.h"
 #include "promorec/http/sagemaker_api.h"
 #include "promorec/http/server.h"
 #include "promorec/http/sigv4.h"
 #include "promorec/ingest/event_writer.h"
+#include "promorec/kinesis/kinesis_api.h"
 #include "promorec/metrics/registry.h"
 #include "promorec/model/serving_model.h"
 #include "promorec/pipeline/profile_fold.h"
@@ -135,7 +135,7 @@ int Fail(const std::string& message) {
   return kExitFailure;
 }
 
-http::Response FromKinesis(const http::KinesisReply& reply) {
+http::Response FromKinesis(const kinesis::KinesisReply& reply) {
   return http::Response{reply.status, reply.content_type, reply.body, {}};
 }
 
@@ -151,13 +151,13 @@ http::Response KinesisError(std::string_view type, std::string_view message) {
   body += ",\"message\":";
   base::AppendJsonString(message, &body);
   body += "}";
-  return http::Response{400, std::string(http::kKinesisContentType), body, {}};
+  return http::Response{400, std::string(kinesis::kKinesisContentType), body, {}};
 }
 
 // The Kinesis API on POST /: the operation is in X-Amz-Target. AWS's
 // clients always sign; the signature is checked when credentials are
 // configured.
-http::Response KinesisRoute(const http::KinesisApi& kinesis, const ServeConfig& config,
+http::Response KinesisRoute(const kinesis::KinesisApi& api, const ServeConfig& config,
                             const http::Request& request) {
   const std::string_view target = request.Header("x-amz-target");
   if (target.empty()) {
@@ -175,7 +175,7 @@ http::Response KinesisRoute(const http::KinesisApi& kinesis, const ServeConfig& 
       return KinesisError("InvalidSignatureException", verified.error().message());
     }
   }
-  return FromKinesis(kinesis.Handle(target, request.body));
+  return FromKinesis(api.Handle(target, request.body));
 }
 
 int RunServe(ServeOptions o) {
@@ -241,10 +241,10 @@ int RunServe(ServeOptions o) {
       stale_profiles.Add();
     }
   };
-  http::KinesisOptions kinesis_options;
+  kinesis::KinesisOptions kinesis_options;
   kinesis_options.shard_records_per_second = config.kinesis_shard_records_per_second;
   kinesis_options.on_record = [&registry](std::string_view stream, std::string_view,
-                                          http::KinesisRecordKind kind) {
+                                          kinesis::KinesisRecordKind kind) {
     CountKinesisRecord(registry, stream, kind);
   };
   kinesis_options.append_clicks = [&writer](std::span<const event::ClickEvent> events,
@@ -252,7 +252,7 @@ int RunServe(ServeOptions o) {
     return writer.Append(events, results);
   };
   kinesis_options.click_stream = std::string(ingest::kClickStream);
-  const http::KinesisApi kinesis(**store, base::RealClock(), kinesis_options);
+  const kinesis::KinesisApi kinesis_api(**store, base::RealClock(), kinesis_options);
   const http::SageMakerApi sagemaker(models);
 
   http::Router router;
@@ -283,8 +283,8 @@ int RunServe(ServeOptions o) {
   router.Add("POST", "/invocations", Guard(invoke, limiter, config, false));
   router.Add("POST", "/endpoints/{name}/invocations", Guard(invoke, limiter, config, false));
   router.Add("POST", "/",
-             Guard([&kinesis,
-                    &config](const http::Request& r) { return KinesisRoute(kinesis, config, r); },
+             Guard([&kinesis_api, &config](
+                       const http::Request& r) { return KinesisRoute(kinesis_api, config, r); },
                    limiter, config, false),
              http::Execution::kWorker);
   router.Add("GET", "/v1/admin/config", [&config](const http::Request& r) {

@@ -31,7 +31,7 @@
 #include "promorec/event/decode_error.h"
 #include "promorec/eventlog/stream.h"
 
-namespace promorec::http {
+namespace promorec::kinesis {
 
 inline constexpr std::string_view kKinesisTargetPrefix = "Kinesis_20131202.";
 inline constexpr std::string_view kKinesisContentType = "application/x-amz-json-1.1";
@@ -125,4 +125,4 @@ class KinesisApi {
                                                   std::int64_t default_timestamp_us,
                                                   event::ClickEvent* out);
 
-}  // namespace promorec::http
+}  // namespace promorec::kinesis

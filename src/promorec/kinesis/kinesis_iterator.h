@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-namespace promorec::http::kinesis {
+namespace promorec::kinesis {
 
 // Iterators are refused this long after they were issued.
 inline constexpr std::int64_t kIteratorLifetimeMicros = 300'000'000;
@@ -45,4 +45,4 @@ class IteratorCodec {
   std::string outer_pad_;
 };
 
-}  // namespace promorec::http::kinesis
+}  // namespace promorec::kinesis

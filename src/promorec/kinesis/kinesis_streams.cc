@@ -4,9 +4,9 @@
 
 #include "promorec/base/base64.h"
 #include "promorec/eventlog/hash_key.h"
-#include "promorec/http/kinesis_internal.h"
+#include "promorec/kinesis/kinesis_internal.h"
 
-namespace promorec::http {
+namespace promorec::kinesis {
 
 using kinesis::Fail;
 using kinesis::InvalidArgument;
@@ -327,4 +327,4 @@ auto KinesisApi::Impl::ChangeRetention(const Fields& request, bool increase)
   return std::string();
 }
 
-}  // namespace promorec::http
+}  // namespace promorec::kinesis

@@ -1,12 +1,12 @@
 // KinesisApi: target dispatch, request parsing, error replies and the
 // helpers every operation shares.
-#include "promorec/http/kinesis_api.h"
+#include "promorec/kinesis/kinesis_api.h"
 
 #include <exception>
 
-#include "promorec/http/kinesis_internal.h"
+#include "promorec/kinesis/kinesis_internal.h"
 
-namespace promorec::http {
+namespace promorec::kinesis {
 
 using kinesis::Fail;
 using kinesis::JsonOut;
@@ -233,4 +233,4 @@ auto KinesisApi::Impl::OpenStream(std::string_view name)
   return *stream;
 }
 
-}  // namespace promorec::http
+}  // namespace promorec::kinesis

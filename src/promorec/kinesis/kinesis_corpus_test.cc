@@ -11,9 +11,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "promorec/http/kinesis_test_util.h"
+#include "promorec/kinesis/kinesis_test_util.h"
 
-namespace promorec::http {
+namespace promorec::kinesis {
 namespace {
 
 std::string ReadFile(const std::filesystem::path& path) {
@@ -53,4 +53,4 @@ TEST_F(KinesisCorpusTest, EveryBadRequestGetsItsExactError) {
 }
 
 }  // namespace
-}  // namespace promorec::http
+}  // namespace promorec::kinesis

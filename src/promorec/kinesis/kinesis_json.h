@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-namespace promorec::http::kinesis {
+namespace promorec::kinesis {
 
 // One AWS error: its __type, its message and the HTTP status (400 for
 // everything the caller did wrong, 500 for InternalFailure).
@@ -113,4 +113,4 @@ std::string SequenceNumberText(std::uint64_t sequence);
 // for a number above what a promorec shard can hold.
 Outcome<std::uint64_t> ParseSequenceNumber(std::string_view member, std::string_view text);
 
-}  // namespace promorec::http::kinesis
+}  // namespace promorec::kinesis

@@ -18,14 +18,12 @@
 #include "promorec/base/clock.h"
 #include "promorec/eventlog/hash_key.h"
 #include "promorec/eventlog/stream.h"
-#include "promorec/http/kinesis_api.h"
-#include "promorec/http/kinesis_iterator.h"
-#include "promorec/http/kinesis_json.h"
-#include "promorec/http/kinesis_throttle.h"
+#include "promorec/kinesis/kinesis_api.h"
+#include "promorec/kinesis/kinesis_iterator.h"
+#include "promorec/kinesis/kinesis_json.h"
+#include "promorec/kinesis/kinesis_throttle.h"
 
-namespace promorec::http {
-
-namespace kinesis {
+namespace promorec::kinesis {
 
 // One record of a PutRecord(s) request, checked.
 struct RecordInput {
@@ -33,8 +31,6 @@ struct RecordInput {
   std::string_view partition_key;
   std::optional<eventlog::HashKey> explicit_hash_key;
 };
-
-}  // namespace kinesis
 
 class KinesisApi::Impl {
  public:
@@ -121,4 +117,4 @@ class KinesisApi::Impl {
   std::vector<std::unique_ptr<ParserSlot>> parsers_;
 };
 
-}  // namespace promorec::http
+}  // namespace promorec::kinesis

@@ -13,7 +13,7 @@
 
 #include "promorec/base/clock.h"
 
-namespace promorec::http::kinesis {
+namespace promorec::kinesis {
 
 class ShardThrottle {
  public:
@@ -39,4 +39,4 @@ class ShardThrottle {
   std::map<std::string, std::map<std::uint32_t, Bucket>, std::less<>> buckets_;
 };
 
-}  // namespace promorec::http::kinesis
+}  // namespace promorec::kinesis

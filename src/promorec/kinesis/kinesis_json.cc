@@ -1,4 +1,4 @@
-#include "promorec/http/kinesis_json.h"
+#include "promorec/kinesis/kinesis_json.h"
 
 #include <charconv>
 #include <cstdio>
@@ -7,7 +7,7 @@
 #include "promorec/base/base64.h"
 #include "promorec/base/json_string.h"
 
-namespace promorec::http::kinesis {
+namespace promorec::kinesis {
 namespace {
 
 using simdjson::dom::element;
@@ -323,4 +323,4 @@ Outcome<std::uint64_t> ParseSequenceNumber(std::string_view member, std::string_
   return value;
 }
 
-}  // namespace promorec::http::kinesis
+}  // namespace promorec::kinesis

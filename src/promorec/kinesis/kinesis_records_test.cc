@@ -10,10 +10,10 @@
 
 #include "promorec/base/base64.h"
 #include "promorec/eventlog/hash_key.h"
-#include "promorec/http/kinesis_api.h"
-#include "promorec/http/kinesis_test_util.h"
+#include "promorec/kinesis/kinesis_api.h"
+#include "promorec/kinesis/kinesis_test_util.h"
 
-namespace promorec::http {
+namespace promorec::kinesis {
 namespace {
 
 using testing::Int;
@@ -406,4 +406,4 @@ TEST_F(KinesisRecordsTest, ConcurrentPutsGetDistinctSequenceNumbers) {
 }
 
 }  // namespace
-}  // namespace promorec::http
+}  // namespace promorec::kinesis

@@ -16,9 +16,9 @@
 #include "promorec/base/clock.h"
 #include "promorec/base/mem_env.h"
 #include "promorec/eventlog/local_store.h"
-#include "promorec/http/kinesis_api.h"
+#include "promorec/kinesis/kinesis_api.h"
 
-namespace promorec::http::testing {
+namespace promorec::kinesis::testing {
 
 inline constexpr std::int64_t kStartMicros = 1'700'000'000'123'000;
 
@@ -124,4 +124,4 @@ inline std::int64_t Int(simdjson::dom::element value) {
   return number;
 }
 
-}  // namespace promorec::http::testing
+}  // namespace promorec::kinesis::testing

@@ -1,13 +1,13 @@
 // The Kinesis API's stream operations, dispatch and request validation.
 // Records, iterators and the throughput limit: kinesis_records_test.cc.
-#include "promorec/http/kinesis_api.h"
+#include "promorec/kinesis/kinesis_api.h"
 
 #include <gtest/gtest.h>
 
 #include "promorec/eventlog/hash_key.h"
-#include "promorec/http/kinesis_test_util.h"
+#include "promorec/kinesis/kinesis_test_util.h"
 
-namespace promorec::http {
+namespace promorec::kinesis {
 namespace {
 
 using testing::Int;
@@ -254,4 +254,4 @@ TEST_F(KinesisApiTest, MalformedRequestsAreValidationErrors) {
 }
 
 }  // namespace
-}  // namespace promorec::http
+}  // namespace promorec::kinesis

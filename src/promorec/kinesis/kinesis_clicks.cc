@@ -3,9 +3,9 @@
 #include "promorec/event/binary_record.h"
 #include "promorec/event/delimited.h"
 #include "promorec/event/json_codec.h"
-#include "promorec/http/kinesis_internal.h"
+#include "promorec/kinesis/kinesis_internal.h"
 
-namespace promorec::http {
+namespace promorec::kinesis {
 
 using kinesis::KinesisError;
 using kinesis::RecordInput;
@@ -128,4 +128,4 @@ void KinesisApi::Impl::AppendClicksOf(std::span<const Outcome<RecordInput>> inpu
   }
 }
 
-}  // namespace promorec::http
+}  // namespace promorec::kinesis

@@ -1,8 +1,8 @@
-#include "promorec/http/kinesis_throttle.h"
+#include "promorec/kinesis/kinesis_throttle.h"
 
 #include <algorithm>
 
-namespace promorec::http::kinesis {
+namespace promorec::kinesis {
 
 bool ShardThrottle::TryAcquire(std::string_view stream, std::uint32_t shard) {
   if (!enabled()) return true;
@@ -26,4 +26,4 @@ void ShardThrottle::Forget(std::string_view stream) {
   if (auto it = buckets_.find(stream); it != buckets_.end()) buckets_.erase(it);
 }
 
-}  // namespace promorec::http::kinesis
+}  // namespace promorec::kinesis

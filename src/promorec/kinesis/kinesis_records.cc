@@ -4,9 +4,9 @@
 
 #include "promorec/base/base64.h"
 #include "promorec/eventlog/hash_key.h"
-#include "promorec/http/kinesis_internal.h"
+#include "promorec/kinesis/kinesis_internal.h"
 
-namespace promorec::http {
+namespace promorec::kinesis {
 
 using kinesis::Fail;
 using kinesis::InvalidArgument;
@@ -368,4 +368,4 @@ auto KinesisApi::Impl::GetRecords(const Fields& request) -> Outcome<std::string>
   return out.Take();
 }
 
-}  // namespace promorec::http
+}  // namespace promorec::kinesis

@@ -1,4 +1,4 @@
-#include "promorec/http/kinesis_iterator.h"
+#include "promorec/kinesis/kinesis_iterator.h"
 
 #include <algorithm>
 #include <random>
@@ -6,7 +6,7 @@
 #include "promorec/base/base64.h"
 #include "promorec/base/md5.h"
 
-namespace promorec::http::kinesis {
+namespace promorec::kinesis {
 namespace {
 
 constexpr std::uint8_t kVersion = 1;
@@ -113,4 +113,4 @@ std::optional<ShardPosition> IteratorCodec::Decode(std::string_view text) const 
   return position;
 }
 
-}  // namespace promorec::http::kinesis
+}  // namespace promorec::kinesis

@@ -11,11 +11,11 @@
 
 #include "promorec/base/base64.h"
 #include "promorec/event/binary_record.h"
-#include "promorec/http/kinesis_api.h"
-#include "promorec/http/kinesis_test_util.h"
+#include "promorec/kinesis/kinesis_api.h"
+#include "promorec/kinesis/kinesis_test_util.h"
 #include "promorec/ingest/events_body.h"
 
-namespace promorec::http {
+namespace promorec::kinesis {
 namespace {
 
 using testing::Int;
@@ -255,4 +255,4 @@ TEST_F(KinesisClicksTest, WithoutAnAppendFunctionTheClickStreamIsPlain) {
 }
 
 }  // namespace
-}  // namespace promorec::http
+}  // namespace promorec::kinesis
