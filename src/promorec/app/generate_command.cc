@@ -14,9 +14,9 @@
 #include "promorec/app/import_report.h"
 #include "promorec/base/env.h"
 #include "promorec/base/json_string.h"
+#include "promorec/sagemaker/recordio_reader.h"
 #include "promorec/sim/dataset.h"
 #include "promorec/trainer/libffm_reader.h"
-#include "promorec/trainer/recordio_reader.h"
 
 namespace promorec::app {
 namespace {
@@ -50,7 +50,7 @@ base::Status ConvertToRecordIo(const std::string& dir) {
                               trainer::ReadLibffmFile(env, from, &data, true, 2));
     (void)report;
     PROMOREC_RETURN_IF_ERROR(
-        trainer::WriteRecordIoFile(env, dir + "/" + part + ".rec", data, names));
+        sagemaker::WriteRecordIoFile(env, dir + "/" + part + ".rec", data, names));
     PROMOREC_RETURN_IF_ERROR(env.RemoveFile(from));
   }
   // meta.json was written for the libffm files; it names the format first.

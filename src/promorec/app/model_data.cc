@@ -9,8 +9,8 @@
 #include "promorec/event/dead_letter.h"
 #include "promorec/event/event_file.h"
 #include "promorec/features/row_builder.h"
+#include "promorec/sagemaker/recordio_reader.h"
 #include "promorec/trainer/libffm_reader.h"
-#include "promorec/trainer/recordio_reader.h"
 
 namespace promorec::app {
 namespace {
@@ -111,9 +111,9 @@ base::Status LoadRecordIo(const std::string& command, const std::string& file,
   }
   trainer::Dataset part;
   PROMOREC_ASSIGN_OR_RETURN(
-      const trainer::RecordIoReport report,
-      trainer::ReadRecordIoFile(base::DefaultEnv(), file, field_of.empty() ? nullptr : &field_of,
-                                &part, options.strict, options.real_labels));
+      const sagemaker::RecordIoReport report,
+      sagemaker::ReadRecordIoFile(base::DefaultEnv(), file, field_of.empty() ? nullptr : &field_of,
+                                  &part, options.strict, options.real_labels));
   ReportRejections(command, file, report.errors, report.rejected, report.records_read);
   data->Append(std::move(part));
   return {};

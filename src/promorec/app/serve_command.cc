@@ -30,7 +30,6 @@
 #include "promorec/eventlog/local_store.h"
 #include "promorec/http/ingest_api.h"
 #include "promorec/http/recommend_api.h"
-#include "promorec/http/sagemaker_api.h"
 #include "promorec/http/server.h"
 #include "promorec/http/sigv4.h"
 #include "promorec/ingest/event_writer.h"
@@ -38,6 +37,7 @@
 #include "promorec/metrics/registry.h"
 #include "promorec/model/serving_model.h"
 #include "promorec/pipeline/profile_fold.h"
+#include "promorec/sagemaker/sagemaker_api.h"
 
 namespace promorec::app {
 namespace {
@@ -139,7 +139,7 @@ http::Response FromKinesis(const kinesis::KinesisReply& reply) {
   return http::Response{reply.status, reply.content_type, reply.body, {}};
 }
 
-http::Response FromSageMaker(const http::SageMakerReply& reply) {
+http::Response FromSageMaker(const sagemaker::SageMakerReply& reply) {
   return http::Response{reply.status, reply.content_type, reply.body, reply.headers};
 }
 
@@ -253,7 +253,7 @@ int RunServe(ServeOptions o) {
   };
   kinesis_options.click_stream = std::string(ingest::kClickStream);
   const kinesis::KinesisApi kinesis_api(**store, base::RealClock(), kinesis_options);
-  const http::SageMakerApi sagemaker(models);
+  const sagemaker::SageMakerApi sagemaker(models);
 
   http::Router router;
   router.Add("GET", "/healthz", [](const http::Request&) {

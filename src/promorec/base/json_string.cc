@@ -98,4 +98,13 @@ void AppendJsonString(std::string_view value, std::string* out) {
   out->push_back('"');
 }
 
+std::string ErrorJson(std::string_view code, std::string_view message) {
+  std::string body = "{\"error\":{\"code\":";
+  AppendJsonString(code, &body);
+  body += ",\"message\":";
+  AppendJsonString(message, &body);
+  body += "}}\n";
+  return body;
+}
+
 }  // namespace promorec::base

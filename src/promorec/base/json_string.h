@@ -13,4 +13,9 @@ namespace promorec::base {
 // valid JSON.
 void AppendJsonString(std::string_view value, std::string* out);
 
+// The body of every error promorec answers with over HTTP (except on the
+// AWS-compatible routes): {"error":{"code":"...","message":"..."}} and a
+// line break.
+std::string ErrorJson(std::string_view code, std::string_view message);
+
 }  // namespace promorec::base

@@ -8,11 +8,7 @@ namespace promorec::http {
 Response ErrorResponse(int status, std::string_view code, std::string_view message) {
   Response response;
   response.status = status;
-  response.body = "{\"error\":{\"code\":";
-  base::AppendJsonString(code, &response.body);
-  response.body += ",\"message\":";
-  base::AppendJsonString(message, &response.body);
-  response.body += "}}\n";
+  response.body = base::ErrorJson(code, message);
   return response;
 }
 

@@ -11,9 +11,9 @@
 
 #include "promorec/base/base64.h"
 #include "promorec/event/binary_record.h"
+#include "promorec/ingest/events_body.h"
 #include "promorec/kinesis/kinesis_api.h"
 #include "promorec/kinesis/kinesis_test_util.h"
-#include "promorec/ingest/events_body.h"
 
 namespace promorec::kinesis {
 namespace {

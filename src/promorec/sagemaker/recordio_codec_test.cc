@@ -1,13 +1,13 @@
-#include "promorec/model/recordio_codec.h"
+#include "promorec/sagemaker/recordio_codec.h"
 
 #include <gtest/gtest.h>
 
 #include <limits>
 #include <utility>
 
-#include "promorec/model/recordio_test_util.h"
+#include "promorec/sagemaker/recordio_test_util.h"
 
-namespace promorec::model {
+namespace promorec::sagemaker {
 namespace {
 
 using namespace testing;  // NOLINT: the byte builders
@@ -32,7 +32,7 @@ TEST(RecordIoCodecTest, ParsesHandBuiltRecord) {
   const auto frames = FramesOf(kHandBuiltRecord);
   ASSERT_EQ(frames.size(), 1u);
   const std::vector<std::uint32_t> field_of = {0, 0, 0, 2};
-  std::vector<Feature> row;
+  std::vector<model::Feature> row;
   auto label = ParseRecordIoPayload(frames[0], {&field_of}, &row);
   ASSERT_TRUE(label) << label.error();
   EXPECT_EQ(*label, 1.0f);
@@ -40,12 +40,12 @@ TEST(RecordIoCodecTest, ParsesHandBuiltRecord) {
 }
 
 TEST(RecordIoCodecTest, WriterProducesTheSameBytes) {
-  const Feature row[] = {{0, 3, 1.0f}, {4, 7, 0.5f}};
+  const model::Feature row[] = {{0, 3, 1.0f}, {4, 7, 0.5f}};
   EXPECT_EQ(EncodeRecordIoRecord(row, 1.0f, 10), kHandBuiltRecord);
 }
 
 TEST(RecordIoCodecTest, DenseFeaturesSkipZeros) {
-  std::vector<Feature> out;
+  std::vector<model::Feature> out;
   auto label =
       ParseRecordIoPayload(Record(F32(Tensor({0, 2.5f, 0, 1}, {}, {4})), Label(0)), {}, &out);
   ASSERT_TRUE(label) << label.error();
@@ -119,19 +119,19 @@ TEST(RecordIoCodecTest, PayloadErrorsSayWhy) {
       {Record(ok, label), "feature 0: its field 5000 is above 1023"},
   };
   for (const auto& [payload, error] : cases) {
-    std::vector<Feature> out = {{1, 1, 1.0f}};
+    std::vector<model::Feature> out = {{1, 1, 1.0f}};
     auto result = ParseRecordIoPayload(payload, {&field_of, 1023}, &out);
     ASSERT_FALSE(result) << error;
     EXPECT_EQ(result.error(), error);
     EXPECT_EQ(out.size(), 1u) << "a bad record adds nothing: " << error;
   }
-  std::vector<Feature> out;
+  std::vector<model::Feature> out;
   EXPECT_EQ(ParseRecordIoPayload(std::string(kMaxRecordIoPayload + 1, '\0'), {}, &out).error(),
             "payload of 67108865 bytes is above the limit of 67108864");
 }
 
 TEST(RecordIoCodecTest, InferencePayloadsNeedNoLabel) {
-  std::vector<Feature> out;
+  std::vector<model::Feature> out;
   ASSERT_TRUE(ParseRecordIoFeatures(Record(F32(Tensor({2}, {4}, {5})), ""), {}, &out));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].index, 4u);
@@ -160,4 +160,4 @@ TEST(RecordIoCodecTest, LabelRecordsForResponses) {
 }
 
 }  // namespace
-}  // namespace promorec::model
+}  // namespace promorec::sagemaker

@@ -1,4 +1,4 @@
-#include "promorec/model/recordio_codec.h"
+#include "promorec/sagemaker/recordio_codec.h"
 
 #include <algorithm>
 #include <charconv>
@@ -7,9 +7,9 @@
 #include <limits>
 #include <utility>
 
-#include "promorec/model/recordio.pb.h"
+#include "promorec/sagemaker/recordio.pb.h"
 
-namespace promorec::model {
+namespace promorec::sagemaker {
 namespace {
 
 using aialgs::data::Float32Tensor;
@@ -108,7 +108,7 @@ std::expected<float, std::string> ParseLabel(const aialgs::data::Record& record,
 // Checks one feature and appends it.
 std::expected<void, std::string> AddFeature(std::uint64_t index, float value,
                                             const RecordIoFields& fields,
-                                            std::vector<Feature>* out) {
+                                            std::vector<model::Feature>* out) {
   const std::string name = "feature " + std::to_string(index);
   if (!std::isfinite(value)) {
     return std::unexpected(name + ": value " + FormatFloat(value) + " is not finite");
@@ -129,7 +129,7 @@ std::expected<void, std::string> AddFeature(std::uint64_t index, float value,
 }
 
 std::expected<void, std::string> AppendSparse(const Float32Tensor& t, const RecordIoFields& fields,
-                                              std::vector<Feature>* out) {
+                                              std::vector<model::Feature>* out) {
   if (t.keys_size() != t.values_size()) {
     return std::unexpected("keys and values differ in length (" + std::to_string(t.keys_size()) +
                            " keys, " + std::to_string(t.values_size()) + " values)");
@@ -156,7 +156,7 @@ std::expected<void, std::string> AppendSparse(const Float32Tensor& t, const Reco
 // all is an empty row whatever the shape (a sparse writer's empty row looks
 // exactly like that).
 std::expected<void, std::string> AppendDense(const Float32Tensor& t, const RecordIoFields& fields,
-                                             std::vector<Feature>* out) {
+                                             std::vector<model::Feature>* out) {
   if (t.shape_size() > 1) {
     return std::unexpected("shape has " + std::to_string(t.shape_size()) +
                            " dimensions, expected 1");
@@ -178,7 +178,7 @@ std::expected<void, std::string> AppendDense(const Float32Tensor& t, const Recor
 // Reads the features of a parsed record into `*out`, all or nothing.
 std::expected<void, std::string> AppendFeatures(const aialgs::data::Record& record,
                                                 const RecordIoFields& fields,
-                                                std::vector<Feature>* out) {
+                                                std::vector<model::Feature>* out) {
   const auto tensor = FindValues(record.features(), "feature");
   if (!tensor) return std::unexpected(tensor.error());
   const std::size_t before = out->size();
@@ -329,7 +329,7 @@ base::Result<RecordIoFrame> RecordIoFramer::Next(std::uint64_t start) {
 
 std::expected<float, std::string> ParseRecordIoPayload(std::string_view payload,
                                                        const RecordIoFields& fields,
-                                                       std::vector<Feature>* out) {
+                                                       std::vector<model::Feature>* out) {
   aialgs::data::Record record;
   if (auto parsed = ParseRecord(payload, &record); !parsed) {
     return std::unexpected(std::move(parsed.error()));
@@ -344,7 +344,7 @@ std::expected<float, std::string> ParseRecordIoPayload(std::string_view payload,
 
 std::expected<void, std::string> ParseRecordIoFeatures(std::string_view payload,
                                                        const RecordIoFields& fields,
-                                                       std::vector<Feature>* out) {
+                                                       std::vector<model::Feature>* out) {
   aialgs::data::Record record;
   if (auto parsed = ParseRecord(payload, &record); !parsed) return parsed;
   return AppendFeatures(record, fields, out);
@@ -388,13 +388,13 @@ std::string FrameRecordIoPayload(std::string_view payload) {
   return out;
 }
 
-std::string EncodeRecordIoRecord(std::span<const Feature> row, float label,
+std::string EncodeRecordIoRecord(std::span<const model::Feature> row, float label,
                                  std::uint64_t num_features) {
   aialgs::data::Record record;
   Float32Tensor* features = (*record.mutable_features())["values"].mutable_float32_tensor();
   features->mutable_keys()->Reserve(static_cast<int>(row.size()));
   features->mutable_values()->Reserve(static_cast<int>(row.size()));
-  for (const Feature& f : row) {
+  for (const model::Feature& f : row) {
     features->add_keys(f.index);
     features->add_values(f.value);
   }
@@ -425,4 +425,4 @@ void AppendRecordIoLabels(std::span<const std::pair<std::string_view, float>> la
   out->append(FrameRecordIoPayload(payload));
 }
 
-}  // namespace promorec::model
+}  // namespace promorec::sagemaker

@@ -3,7 +3,7 @@
 // skipped up to the next record), turning one record payload (an
 // `aialgs.data.Record` protobuf message) into a sparse row, and writing
 // records back out. The trainer reads training files with it
-// (trainer/recordio_reader.h) and the SageMaker /invocations route reads
+// (sagemaker/recordio_reader.h) and the SageMaker /invocations route reads
 // request bodies and writes responses with it. The format:
 // docs/formats/recordio-protobuf.md.
 // Thread-safety: the functions are pure. A RecordIoFramer is one reader's
@@ -22,7 +22,7 @@
 #include "promorec/base/status.h"
 #include "promorec/model/ffm_kernel.h"
 
-namespace promorec::model {
+namespace promorec::sagemaker {
 
 // The first word of every frame, little-endian.
 inline constexpr std::uint32_t kRecordIoMagic = 0xced7230a;
@@ -47,13 +47,13 @@ struct RecordIoFields {
 // position (dense, zeros skipped).
 std::expected<float, std::string> ParseRecordIoPayload(std::string_view payload,
                                                        const RecordIoFields& fields,
-                                                       std::vector<Feature>* out);
+                                                       std::vector<model::Feature>* out);
 
 // The same for an inference payload: features only; a label, if present, is
 // not looked at.
 std::expected<void, std::string> ParseRecordIoFeatures(std::string_view payload,
                                                        const RecordIoFields& fields,
-                                                       std::vector<Feature>* out);
+                                                       std::vector<model::Feature>* out);
 
 // The single value of the Float32Tensor label[`name`] of a payload (for
 // reading inference responses: "score", "predicted_label").
@@ -118,7 +118,7 @@ std::string FrameRecordIoPayload(std::string_view payload);
 // (keys = indices, shape = [num_features]) and label["values"] = [label].
 // Fields are not stored: the format has no notion of them. Every index must
 // be below num_features for a reader to accept the record.
-std::string EncodeRecordIoRecord(std::span<const Feature> row, float label,
+std::string EncodeRecordIoRecord(std::span<const model::Feature> row, float label,
                                  std::uint64_t num_features);
 
 // One framed record with no features and label[name] = [value] for each
@@ -127,4 +127,4 @@ std::string EncodeRecordIoRecord(std::span<const Feature> row, float label,
 void AppendRecordIoLabels(std::span<const std::pair<std::string_view, float>> labels,
                           std::string* out);
 
-}  // namespace promorec::model
+}  // namespace promorec::sagemaker

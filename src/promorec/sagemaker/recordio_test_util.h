@@ -17,7 +17,7 @@
 
 #include "promorec/model/ffm_kernel.h"
 
-namespace promorec::model::testing {
+namespace promorec::sagemaker::testing {
 
 inline std::string Varint(std::uint64_t v) {
   std::string out;
@@ -110,7 +110,7 @@ inline const std::string kHandBuiltRecord = std::string(
     60);
 
 // The row kHandBuiltRecord holds, read with field_of_index {0, 0, 0, 2}.
-inline void ExpectHandBuiltRow(const std::vector<Feature>& row) {
+inline void ExpectHandBuiltRow(const std::vector<model::Feature>& row) {
   ASSERT_EQ(row.size(), 2u);
   EXPECT_EQ(row[0].index, 3u);
   EXPECT_EQ(row[0].field, 2u) << "field_of_index[3]";
@@ -120,4 +120,4 @@ inline void ExpectHandBuiltRow(const std::vector<Feature>& row) {
   EXPECT_EQ(row[1].value, 0.5f);
 }
 
-}  // namespace promorec::model::testing
+}  // namespace promorec::sagemaker::testing

@@ -1,4 +1,4 @@
-#include "promorec/http/sagemaker_api.h"
+#include "promorec/sagemaker/sagemaker_api.h"
 
 #include <charconv>
 #include <cmath>
@@ -7,12 +7,12 @@
 #include <utility>
 #include <vector>
 
+#include "promorec/base/json_string.h"
 #include "promorec/base/strings.h"
-#include "promorec/http/server.h"
 #include "promorec/model/predict.h"
-#include "promorec/model/recordio_codec.h"
+#include "promorec/sagemaker/recordio_codec.h"
 
-namespace promorec::http {
+namespace promorec::sagemaker {
 namespace {
 
 // A reply in the project's error shape, with the error type AWS SDK
@@ -20,11 +20,10 @@ namespace {
 // ServiceUnavailable, InternalFailure).
 SageMakerReply Error(int status, std::string_view code, std::string_view message,
                      std::string_view amzn_type) {
-  Response response = ErrorResponse(status, code, message);
   SageMakerReply reply;
-  reply.status = response.status;
-  reply.content_type = std::move(response.content_type);
-  reply.body = std::move(response.body);
+  reply.status = status;
+  reply.content_type = std::string(kJsonType);
+  reply.body = base::ErrorJson(code, message);
   reply.headers.emplace_back("x-amzn-ErrorType", std::string(amzn_type));
   return reply;
 }
@@ -50,7 +49,7 @@ struct SageMakerApi::Binding {
   Binding(std::shared_ptr<const model::ServingModel> m)
       : model(std::move(m)), decoder(model->dictionary(), model->params().shape().num_features) {}
   std::shared_ptr<const model::ServingModel> model;
-  features::InvocationDecoder decoder;
+  sagemaker::InvocationDecoder decoder;
 };
 
 SageMakerApi::SageMakerApi(const model::ServingModelHandle& models) : models_(models) {}
@@ -126,11 +125,11 @@ SageMakerReply SageMakerApi::Invoke(std::string_view content_type, std::string_v
                        std::to_string(kSageMakerMaxBodyBytes),
                    "ValidationError");
     }
-    features::InvocationRows rows;
+    sagemaker::InvocationRows rows;
     const auto decoded = *request == Format::kJson ? binding->decoder.DecodeJson(body, &rows)
                                                    : binding->decoder.DecodeRecordIo(body, &rows);
     if (!decoded) {
-      if (decoded.error().kind == features::InvocationErrorKind::kModelError) {
+      if (decoded.error().kind == sagemaker::InvocationErrorKind::kModelError) {
         return Error(424, "model_error", decoded.error().message, "ModelError");
       }
       return Error(400, "invalid_request", decoded.error().message, "ValidationError");
@@ -171,7 +170,7 @@ SageMakerReply SageMakerApi::Invoke(std::string_view content_type, std::string_v
       for (const float score : scores) {
         const std::pair<std::string_view, float> labels[] = {
             {"score", score}, {"predicted_label", score >= 0.5f ? 1.0f : 0.0f}};
-        model::AppendRecordIoLabels(std::span(labels, classifier ? 2 : 1), &reply.body);
+        sagemaker::AppendRecordIoLabels(std::span(labels, classifier ? 2 : 1), &reply.body);
       }
     }
     return reply;
@@ -180,4 +179,4 @@ SageMakerReply SageMakerApi::Invoke(std::string_view content_type, std::string_v
   }
 }
 
-}  // namespace promorec::http
+}  // namespace promorec::sagemaker

@@ -1,6 +1,5 @@
-// Fuzzes the request side of SageMaker's /invocations (the body parsing the
-// HTTP route http/sagemaker_api.cc runs; the fuzz build has no HTTP
-// module): the input is the body, decoded as JSON and as RecordIO against
+// Fuzzes the request side of SageMaker's /invocations (the body parsing
+// sagemaker/sagemaker_api.cc runs): the input is the body, decoded as JSON and as RecordIO against
 // a small event model, and every accepted row is scored and written out as
 // a RecordIO response the way the route does. Nothing may crash; accepted
 // rows must be in range and few enough; every score must be a probability;
@@ -15,9 +14,9 @@
 #include <vector>
 
 #include "promorec/features/row_builder.h"
-#include "promorec/features/sagemaker_request.h"
 #include "promorec/model/predict.h"
-#include "promorec/model/recordio_codec.h"
+#include "promorec/sagemaker/recordio_codec.h"
+#include "promorec/sagemaker/sagemaker_request.h"
 
 namespace {
 
@@ -44,8 +43,8 @@ struct Fixture {
   Fixture() : dictionary(Dictionary()), params(Params(dictionary.size())) {}
 };
 
-void CheckRows(const Fixture& fixture, const features::InvocationRows& rows) {
-  if (rows.size() > features::kMaxInvocationInstances) std::abort();
+void CheckRows(const Fixture& fixture, const sagemaker::InvocationRows& rows) {
+  if (rows.size() > sagemaker::kMaxInvocationInstances) std::abort();
   std::vector<model::Feature> scratch;
   std::string response;
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -62,11 +61,11 @@ void CheckRows(const Fixture& fixture, const features::InvocationRows& rows) {
     const std::pair<std::string_view, float> labels[] = {{"score", score},
                                                          {"predicted_label", 1.0f}};
     response.clear();
-    model::AppendRecordIoLabels(labels, &response);
-    model::RecordIoFramer framer(response);
+    sagemaker::AppendRecordIoLabels(labels, &response);
+    sagemaker::RecordIoFramer framer(response);
     auto frame = framer.Next(0);
     if (!frame || !frame->error.empty()) std::abort();
-    auto read = model::ParseRecordIoLabelValue(frame->payload, "score");
+    auto read = sagemaker::ParseRecordIoLabelValue(frame->payload, "score");
     if (!read || *read != score) std::abort();
   }
 }
@@ -75,10 +74,10 @@ void CheckRows(const Fixture& fixture, const features::InvocationRows& rows) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const Fixture fixture;
-  static const features::InvocationDecoder decoder(fixture.dictionary, fixture.dictionary.size());
+  static const sagemaker::InvocationDecoder decoder(fixture.dictionary, fixture.dictionary.size());
   const std::string_view body(reinterpret_cast<const char*>(data), size);
   for (const bool json : {true, false}) {
-    features::InvocationRows rows;
+    sagemaker::InvocationRows rows;
     const auto decoded =
         json ? decoder.DecodeJson(body, &rows) : decoder.DecodeRecordIo(body, &rows);
     if (!decoded) {

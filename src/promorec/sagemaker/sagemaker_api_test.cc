@@ -1,4 +1,4 @@
-#include "promorec/http/sagemaker_api.h"
+#include "promorec/sagemaker/sagemaker_api.h"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -12,17 +12,17 @@
 #include <thread>
 
 #include "promorec/base/golden_test_util.h"
+#include "promorec/base/json_string.h"
 #include "promorec/features/row_builder.h"
-#include "promorec/http/server.h"
 #include "promorec/model/predict.h"
-#include "promorec/model/recordio_codec.h"
-#include "promorec/model/recordio_test_util.h"
+#include "promorec/sagemaker/recordio_codec.h"
+#include "promorec/sagemaker/recordio_test_util.h"
 
-namespace promorec::http {
+namespace promorec::sagemaker {
 namespace {
 
 using model::Feature;
-using namespace model::testing;  // NOLINT: the byte builders
+using namespace sagemaker::testing;  // NOLINT: the byte builders
 
 constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kRec = "application/x-recordio-protobuf";
@@ -67,15 +67,16 @@ std::shared_ptr<const model::ServingModel> NumericModel() {
   return MakeModel(std::move(d), model::ModelType::kFfm, false);
 }
 
-float Expected(const model::ServingModel& m, std::vector<Feature> row) {
-  std::vector<Feature> scratch;
+float Expected(const model::ServingModel& m, std::vector<model::Feature> row) {
+  std::vector<model::Feature> scratch;
   return model::PredictProbability(m.params(), row, m.instance_normalisation(), &scratch);
 }
 
 // The row of named (field, value) pairs through the model's dictionary.
-std::vector<Feature> Row(const model::ServingModel& m,
-                         std::initializer_list<std::pair<std::uint32_t, const char*>> pairs) {
-  std::vector<Feature> row;
+std::vector<model::Feature> Row(
+    const model::ServingModel& m,
+    std::initializer_list<std::pair<std::uint32_t, const char*>> pairs) {
+  std::vector<model::Feature> row;
   for (const auto& [field, value] : pairs)
     row.push_back({field, *m.dictionary().Find(field, value)});
   return row;
@@ -242,14 +243,14 @@ TEST(SageMakerApiTest, RecordIoRoundTrip) {
   ASSERT_EQ(reply.status, 200) << reply.body;
   EXPECT_EQ(reply.content_type, kRec);
   // Scores equal to the float, so the expected bytes are exact.
-  model::RecordIoFramer framer(reply.body);
+  sagemaker::RecordIoFramer framer(reply.body);
   auto frame = framer.Next(0);
   ASSERT_TRUE(frame && frame->error.empty());
-  const float got = model::ParseRecordIoLabelValue(frame->payload, "score").value();
+  const float got = sagemaker::ParseRecordIoLabelValue(frame->payload, "score").value();
   EXPECT_NEAR(got, first, 1e-6);
   auto next = framer.Next(frame->end);
   ASSERT_TRUE(next && next->error.empty());
-  const float got2 = model::ParseRecordIoLabelValue(next->payload, "score").value();
+  const float got2 = sagemaker::ParseRecordIoLabelValue(next->payload, "score").value();
   EXPECT_NEAR(got2, second, 1e-6);
   EXPECT_EQ(reply.body, ScoreRecord(got) + ScoreRecord(got2));
   // Either way round.
@@ -322,8 +323,8 @@ TEST(SageMakerApiTest, ErrorsSayWhat) {
     const SageMakerReply reply = api.Invoke(c.content_type, c.accept, c.body);
     EXPECT_EQ(reply.status, c.status) << c.message;
     EXPECT_EQ(reply.content_type, kJson);
-    const Response expected = ErrorResponse(c.status, c.code, c.message);
-    EXPECT_EQ(reply.body, expected.body);
+    const std::string expected = base::ErrorJson(c.code, c.message);
+    EXPECT_EQ(reply.body, expected);
     ASSERT_EQ(reply.headers.size(), 1u);
     EXPECT_EQ(reply.headers[0].first, "x-amzn-ErrorType");
     EXPECT_EQ(reply.headers[0].second, c.status == 424 ? "ModelError" : "ValidationError");
@@ -358,9 +359,8 @@ TEST(SageMakerApiTest, ScoringFailureIsAModelError) {
   const SageMakerReply reply = Served(EventModel(false, std::numeric_limits<float>::quiet_NaN()))
                                    .api.Invoke(kJson, kJson, Instances({Instance("u1", "o1")}));
   EXPECT_EQ(reply.status, 424);
-  EXPECT_EQ(
-      reply.body,
-      ErrorResponse(424, "model_error", "instance 0: the model gave a non-finite score").body);
+  EXPECT_EQ(reply.body,
+            base::ErrorJson("model_error", "instance 0: the model gave a non-finite score"));
   ASSERT_EQ(reply.headers.size(), 1u);
   EXPECT_EQ(reply.headers[0],
             (std::pair<std::string, std::string>("x-amzn-ErrorType", "ModelError")));
@@ -412,11 +412,11 @@ TEST(SageMakerApiTest, BadInputCorpus) {
         (reply.status == 200 ? std::to_string(Scores(reply).size()) + " predictions\n"
                              : reply.body);
     const fs::path expected_path = entry.path().string() + ".expected";
-    testing::ExpectGolden(expected_path, actual, entry.path());
+    promorec::testing::ExpectGolden(expected_path, actual, entry.path());
     ++checked;
   }
   EXPECT_GE(checked, 8);
 }
 
 }  // namespace
-}  // namespace promorec::http
+}  // namespace promorec::sagemaker

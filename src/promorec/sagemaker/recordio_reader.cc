@@ -1,9 +1,9 @@
-#include "promorec/trainer/recordio_reader.h"
+#include "promorec/sagemaker/recordio_reader.h"
 
 #include <expected>
 #include <utility>
 
-namespace promorec::trainer {
+namespace promorec::sagemaker {
 namespace {
 
 constexpr std::size_t kMaxErrorsKept = 20;
@@ -12,24 +12,24 @@ constexpr std::size_t kMaxErrorsKept = 20;
 
 base::Result<RecordIoReport> ReadRecordIoFile(base::Env& env, const std::string& path,
                                               const std::vector<std::uint32_t>* field_of_index,
-                                              Dataset* dataset, bool stop_on_error,
+                                              trainer::Dataset* dataset, bool stop_on_error,
                                               bool real_labels) {
   PROMOREC_ASSIGN_OR_RETURN(auto file, env.NewRandomAccessFile(path));
   PROMOREC_ASSIGN_OR_RETURN(const std::uint64_t size, file->Size());
-  model::RecordIoFramer framer(*file, size, path);
-  model::RecordIoFields fields = DatasetRecordIoFields(field_of_index);
+  sagemaker::RecordIoFramer framer(*file, size, path);
+  sagemaker::RecordIoFields fields = DatasetRecordIoFields(field_of_index);
   fields.real_labels = real_labels;
   RecordIoReport report;
   std::vector<model::Feature> features;
   std::uint64_t offset = 0;
   while (offset < size) {
     ++report.records_read;
-    PROMOREC_ASSIGN_OR_RETURN(model::RecordIoFrame framed, framer.Next(offset));
+    PROMOREC_ASSIGN_OR_RETURN(sagemaker::RecordIoFrame framed, framer.Next(offset));
     features.clear();
     // A framing error stands; a whole payload gets its own verdict.
     std::expected<float, std::string> label = std::unexpected(std::move(framed.error));
     if (label.error().empty()) {
-      label = model::ParseRecordIoPayload(framed.payload, fields, &features);
+      label = sagemaker::ParseRecordIoPayload(framed.payload, fields, &features);
     }
     if (label) {
       ++report.accepted;
@@ -46,8 +46,8 @@ base::Result<RecordIoReport> ReadRecordIoFile(base::Env& env, const std::string&
   return report;
 }
 
-base::Status WriteRecordIoFile(base::Env& env, const std::string& path, const Dataset& dataset,
-                               std::uint64_t num_features) {
+base::Status WriteRecordIoFile(base::Env& env, const std::string& path,
+                               const trainer::Dataset& dataset, std::uint64_t num_features) {
   std::vector<model::Feature> scratch;
   for (std::size_t i = 0; i < dataset.rows(); ++i) {
     for (const model::Feature& f : dataset.Row(i, &scratch)) {
@@ -61,9 +61,9 @@ base::Status WriteRecordIoFile(base::Env& env, const std::string& path, const Da
   PROMOREC_ASSIGN_OR_RETURN(auto file, env.NewWritableFile(path));
   for (std::size_t i = 0; i < dataset.rows(); ++i) {
     PROMOREC_RETURN_IF_ERROR(file->Append(
-        model::EncodeRecordIoRecord(dataset.Row(i, &scratch), dataset.label(i), num_features)));
+        sagemaker::EncodeRecordIoRecord(dataset.Row(i, &scratch), dataset.label(i), num_features)));
   }
   return file->Close();
 }
 
-}  // namespace promorec::trainer
+}  // namespace promorec::sagemaker

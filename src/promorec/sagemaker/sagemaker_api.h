@@ -17,10 +17,10 @@
 #include <utility>
 #include <vector>
 
-#include "promorec/features/sagemaker_request.h"
 #include "promorec/model/serving_model.h"
+#include "promorec/sagemaker/sagemaker_request.h"
 
-namespace promorec::http {
+namespace promorec::sagemaker {
 
 // Bodies above this are refused with 413 before they are parsed: the
 // payload limit of a SageMaker real-time endpoint (6 MB), which the
@@ -72,4 +72,4 @@ class SageMakerApi {
   mutable std::atomic<std::shared_ptr<const Binding>> binding_;
 };
 
-}  // namespace promorec::http
+}  // namespace promorec::sagemaker

@@ -4,7 +4,7 @@
 // byte offset; after damaged framing it finds the next record and keeps
 // going (or stops, by a flag). The writer produces the same format, for
 // tests and for generating data SageMaker can train on. The byte-level
-// codec both use is model/recordio_codec.h; the format is written down in
+// codec both use is sagemaker/recordio_codec.h; the format is written down in
 // docs/formats/recordio-protobuf.md.
 // Thread-safety: functions without shared state; one call per file at a
 // time.
@@ -16,16 +16,16 @@
 
 #include "promorec/base/env.h"
 #include "promorec/base/status.h"
-#include "promorec/model/recordio_codec.h"
+#include "promorec/sagemaker/recordio_codec.h"
 #include "promorec/trainer/dataset.h"
 
-namespace promorec::trainer {
+namespace promorec::sagemaker {
 
 // How the reader maps feature indices to fields: `field_of_index` may be
-// null (plain FM: every field is 0), and fields must fit the Dataset.
-inline model::RecordIoFields DatasetRecordIoFields(
+// null (plain FM: every field is 0), and fields must fit the trainer::Dataset.
+inline sagemaker::RecordIoFields DatasetRecordIoFields(
     const std::vector<std::uint32_t>* field_of_index) {
-  return {field_of_index, kMaxDatasetFields - 1};
+  return {field_of_index, trainer::kMaxDatasetFields - 1};
 }
 
 struct RecordIoReport {
@@ -46,13 +46,13 @@ struct RecordIoReport {
 // null (plain FM: every field is 0).
 base::Result<RecordIoReport> ReadRecordIoFile(base::Env& env, const std::string& path,
                                               const std::vector<std::uint32_t>* field_of_index,
-                                              Dataset* dataset, bool stop_on_error,
+                                              trainer::Dataset* dataset, bool stop_on_error,
                                               bool real_labels = false);
 
 // Writes every row of `dataset` to `path` (replacing it), one
-// model::EncodeRecordIoRecord each. InvalidArgument when a row holds an
+// sagemaker::EncodeRecordIoRecord each. InvalidArgument when a row holds an
 // index at or above `num_features`; nothing is written then.
-base::Status WriteRecordIoFile(base::Env& env, const std::string& path, const Dataset& dataset,
-                               std::uint64_t num_features);
+base::Status WriteRecordIoFile(base::Env& env, const std::string& path,
+                               const trainer::Dataset& dataset, std::uint64_t num_features);
 
-}  // namespace promorec::trainer
+}  // namespace promorec::sagemaker

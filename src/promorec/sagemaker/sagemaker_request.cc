@@ -1,4 +1,4 @@
-#include "promorec/features/sagemaker_request.h"
+#include "promorec/sagemaker/sagemaker_request.h"
 
 #include <simdjson.h>
 
@@ -8,9 +8,9 @@
 #include <utility>
 
 #include "promorec/features/row_builder.h"
-#include "promorec/model/recordio_codec.h"
+#include "promorec/sagemaker/recordio_codec.h"
 
-namespace promorec::features {
+namespace promorec::sagemaker {
 namespace {
 
 using simdjson::dom::array;
@@ -22,10 +22,10 @@ using Result = std::expected<void, InvocationError>;
 // Names the original system's clients and the event JSON use for the model
 // fields (row_builder.h), as (alias, field name).
 constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kKeyAliases = {{
-    {"merchant", kEventFields[kProduct]},
-    {"user_id", kEventFields[kUser]},
-    {"offer_id", kEventFields[kOffer]},
-    {"country", kEventFields[kCountry]},
+    {"merchant", features::kEventFields[features::kProduct]},
+    {"user_id", features::kEventFields[features::kUser]},
+    {"offer_id", features::kEventFields[features::kOffer]},
+    {"country", features::kEventFields[features::kCountry]},
 }};
 
 std::unexpected<InvocationError> Bad(std::string message) {
@@ -72,7 +72,7 @@ InvocationDecoder::InvocationDecoder(const model::FeatureDictionary& dictionary,
     : dictionary_(&dictionary),
       num_features_(num_features),
       field_of_index_(num_features, 0),
-      offer_field_(dictionary.FieldIndex(kEventFields[kOffer])) {
+      offer_field_(dictionary.FieldIndex(features::kEventFields[features::kOffer])) {
   // Explicit entries first, then each field's hashed buckets in field order
   // (feature_dictionary.h); indices past the dictionary stay in field 0.
   const std::uint32_t explicit_size = std::min(dictionary.explicit_size(), num_features);
@@ -294,8 +294,8 @@ Result InvocationDecoder::DecodeJson(std::string_view body, InvocationRows* rows
 }
 
 Result InvocationDecoder::DecodeRecordIo(std::string_view body, InvocationRows* rows) const {
-  model::RecordIoFramer framer(body);
-  const model::RecordIoFields fields{&field_of_index_};
+  sagemaker::RecordIoFramer framer(body);
+  const sagemaker::RecordIoFields fields{&field_of_index_};
   std::uint64_t offset = 0;
   std::size_t i = 0;
   while (offset < framer.size()) {
@@ -307,7 +307,7 @@ Result InvocationDecoder::DecodeRecordIo(std::string_view body, InvocationRows* 
     if (!frame->error.empty()) return Bad(prefix + frame->error);
     std::vector<model::Feature>* out = rows->open_row();
     const std::size_t begin = out->size();
-    if (auto parsed = model::ParseRecordIoFeatures(frame->payload, fields, out); !parsed) {
+    if (auto parsed = sagemaker::ParseRecordIoFeatures(frame->payload, fields, out); !parsed) {
       return Bad(prefix + parsed.error());
     }
     for (std::size_t j = begin; j < out->size(); ++j) {
@@ -323,4 +323,4 @@ Result InvocationDecoder::DecodeRecordIo(std::string_view body, InvocationRows* 
   return {};
 }
 
-}  // namespace promorec::features
+}  // namespace promorec::sagemaker

@@ -1,4 +1,4 @@
-#include "promorec/trainer/recordio_reader.h"
+#include "promorec/sagemaker/recordio_reader.h"
 
 #include <gtest/gtest.h>
 
@@ -9,15 +9,16 @@
 
 #include "promorec/base/golden_test_util.h"
 #include "promorec/base/mem_env.h"
-#include "promorec/model/recordio_test_util.h"
+#include "promorec/sagemaker/recordio_test_util.h"
 
-namespace promorec::trainer {
+namespace promorec::sagemaker {
 namespace {
 
 using model::Feature;
-using namespace model::testing;  // NOLINT: the byte builders
+using namespace sagemaker::testing;  // NOLINT: the byte builders
 
-base::Result<RecordIoReport> ReadBytes(const std::string& bytes, Dataset* data, bool stop = false,
+base::Result<RecordIoReport> ReadBytes(const std::string& bytes, trainer::Dataset* data,
+                                       bool stop = false,
                                        const std::vector<std::uint32_t>* fields = nullptr) {
   auto env = base::NewMemEnv();
   EXPECT_TRUE(base::WriteFileAtomically(*env, "/t.rec", bytes));
@@ -25,32 +26,32 @@ base::Result<RecordIoReport> ReadBytes(const std::string& bytes, Dataset* data, 
 }
 
 TEST(RecordIoReaderTest, ReadsHandBuiltRecord) {
-  Dataset data;
+  trainer::Dataset data;
   const std::vector<std::uint32_t> fields = {0, 0, 0, 2};
   auto report = ReadBytes(kHandBuiltRecord, &data, false, &fields);
   ASSERT_TRUE(report) << report.error().message();
   ASSERT_EQ(report->accepted, 1u) << (report->errors.empty() ? "" : report->errors[0]);
-  std::vector<Feature> row;
+  std::vector<model::Feature> row;
   data.Row(0, &row);
   EXPECT_EQ(data.label(0), 1.0f);
   ExpectHandBuiltRow(row);
 }
 
 TEST(RecordIoReaderTest, RoundTripThroughAFile) {
-  Dataset original;
+  trainer::Dataset original;
   const std::vector<std::uint32_t> fields = {0, 0, 1, 1, 2, 2, 2};
-  const std::vector<std::vector<Feature>> rows = {
+  const std::vector<std::vector<model::Feature>> rows = {
       {{0, 1, 1.0f}, {1, 3, 1.0f}, {2, 6, 1.0f}}, {{0, 0, 0.25f}, {2, 5, -3.5f}}, {}};
   for (std::size_t i = 0; i < rows.size(); ++i) original.AddRow(i % 2 == 0 ? 1.0f : 0.0f, rows[i]);
   auto env = base::NewMemEnv();
   ASSERT_TRUE(WriteRecordIoFile(*env, "/d.rec", original, 7));
-  Dataset read;
+  trainer::Dataset read;
   auto report = ReadRecordIoFile(*env, "/d.rec", &fields, &read, true);
   ASSERT_TRUE(report) << report.error().message();
   EXPECT_EQ(report->records_read, 3u);
   EXPECT_EQ(report->accepted, 3u);
   ASSERT_EQ(read.rows(), 3u);
-  std::vector<Feature> got;
+  std::vector<model::Feature> got;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     EXPECT_EQ(read.label(i), original.label(i));
     read.Row(i, &got);
@@ -78,21 +79,21 @@ TEST(RecordIoReaderTest, MultiPartRecord) {
                                    "\x1a\x0e"
                                    "ab") +
                              Frame(2, "cdef") + Frame(3, body);
-  EXPECT_EQ(model::FrameRecordIoPayload(payload), framed);
-  Dataset data;
+  EXPECT_EQ(sagemaker::FrameRecordIoPayload(payload), framed);
+  trainer::Dataset data;
   auto report = ReadBytes(framed + kHandBuiltRecord, &data, true);
   ASSERT_TRUE(report) << report.error().message();
   EXPECT_EQ(report->records_read, 2u);
   ASSERT_EQ(data.rows(), 2u);
-  std::vector<Feature> row;
+  std::vector<model::Feature> row;
   data.Row(0, &row);
   ASSERT_EQ(row.size(), 1u);
   EXPECT_EQ(row[0].index, 2u);
 }
 
-// The Dataset's field limit is the reader's, not the codec's.
+// The trainer::Dataset's field limit is the reader's, not the codec's.
 TEST(RecordIoReaderTest, FieldsMustFitTheDataset) {
-  Dataset data;
+  trainer::Dataset data;
   const std::vector<std::uint32_t> fields = {0, 0, 0, 5000};
   auto report = ReadBytes(kHandBuiltRecord, &data, false, &fields);
   ASSERT_TRUE(report);
@@ -126,7 +127,7 @@ TEST(RecordIoReaderTest, FramingErrorsAndRecovery) {
       {good + Frame(0, "\x0a\x05"), "record 2 (byte 60): protobuf payload does not parse"},
   };
   for (const auto& [bytes, error] : cases) {
-    Dataset data;
+    trainer::Dataset data;
     auto report = ReadBytes(bytes, &data);
     ASSERT_TRUE(report);
     ASSERT_EQ(report->errors.size(), 1u) << error;
@@ -139,7 +140,7 @@ TEST(RecordIoReaderTest, FramingErrorsAndRecovery) {
 }
 
 TEST(RecordIoReaderTest, EdgesOfTheFile) {
-  Dataset data;
+  trainer::Dataset data;
   auto empty = ReadBytes("", &data);
   ASSERT_TRUE(empty);
   EXPECT_EQ(empty->records_read, 0u);
@@ -160,7 +161,7 @@ TEST(RecordIoReaderTest, EdgesOfTheFile) {
 }
 
 TEST(RecordIoReaderTest, StopOnErrorStops) {
-  Dataset data;
+  trainer::Dataset data;
   auto stopped = ReadBytes(kHandBuiltRecord + "xxxx" + kHandBuiltRecord, &data, true);
   ASSERT_FALSE(stopped);
   EXPECT_EQ(stopped.error().code(), base::Code::kInvalidArgument);
@@ -177,7 +178,7 @@ TEST(RecordIoReaderTest, BadInputCorpus) {
   int checked = 0;
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (entry.path().extension() != ".rec") continue;
-    Dataset data;
+    trainer::Dataset data;
     auto report =
         ReadRecordIoFile(base::DefaultEnv(), entry.path().string(), nullptr, &data, false);
     ASSERT_TRUE(report);
@@ -189,11 +190,11 @@ TEST(RecordIoReaderTest, BadInputCorpus) {
               std::to_string(report->records_read) + "\n";
     fs::path expected_path = entry.path();
     expected_path.replace_extension(".expected");
-    testing::ExpectGolden(expected_path, actual, entry.path());
+    promorec::testing::ExpectGolden(expected_path, actual, entry.path());
     ++checked;
   }
   EXPECT_GE(checked, 12);
 }
 
 }  // namespace
-}  // namespace promorec::trainer
+}  // namespace promorec::sagemaker

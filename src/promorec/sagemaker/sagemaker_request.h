@@ -24,7 +24,7 @@
 #include "promorec/model/feature_dictionary.h"
 #include "promorec/model/ffm_kernel.h"
 
-namespace promorec::features {
+namespace promorec::sagemaker {
 
 // Instances (JSON) or records (RecordIO) one request may hold.
 inline constexpr std::size_t kMaxInvocationInstances = 10000;
@@ -99,4 +99,4 @@ class InvocationDecoder {
   std::optional<std::uint32_t> offer_field_;
 };
 
-}  // namespace promorec::features
+}  // namespace promorec::sagemaker
