@@ -6,32 +6,25 @@
 // /opt/ml/model (--sagemaker-root moves /opt/ml).
 #include <CLI/CLI.hpp>
 
-#include <algorithm>
-#include <charconv>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "promorec/app/commands.h"
 #include "promorec/app/http_metrics.h"
 #include "promorec/app/kinesis_metrics.h"
 #include "promorec/app/serve_config.h"
 #include "promorec/app/serve_promotions.h"
+#include "promorec/app/serve_routes.h"
 #include "promorec/app/stop_signals.h"
 #include "promorec/base/clock.h"
 #include "promorec/base/env.h"
-#include "promorec/base/json_string.h"
 #include "promorec/decide/decider.h"
 #include "promorec/eventlog/local_store.h"
-#include "promorec/http/ingest_api.h"
 #include "promorec/http/recommend_api.h"
 #include "promorec/http/server.h"
-#include "promorec/http/sigv4.h"
 #include "promorec/ingest/event_writer.h"
 #include "promorec/kinesis/kinesis_api.h"
 #include "promorec/metrics/registry.h"
@@ -70,112 +63,9 @@ struct ServeOptions {
   std::string sagemaker_root = "/opt/ml";
 };
 
-// A client over its request rate gets 429; one token bucket per address.
-class RateLimiter {
- public:
-  RateLimiter(double per_second, double burst)
-      : per_second_(per_second), burst_(burst > 0 ? burst : std::max(1.0, per_second)) {}
-  bool Allow(const std::string& client) {
-    if (per_second_ <= 0) return true;
-    const double now =
-        std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-    const std::lock_guard lock(mutex_);
-    Bucket& b = buckets_.try_emplace(client, Bucket{burst_, now}).first->second;
-    b.tokens = std::min(burst_, b.tokens + (now - b.updated) * per_second_);
-    b.updated = now;
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
-  }
-
- private:
-  struct Bucket {
-    double tokens;
-    double updated;
-  };
-  double per_second_;
-  double burst_;
-  std::mutex mutex_;
-  std::map<std::string, Bucket> buckets_;
-};
-
-bool HasKey(const http::Request& r, const std::vector<std::string>& keys) {
-  std::string_view given = r.Header("x-api-key");
-  if (given.empty() && r.Header("authorization").starts_with("Bearer ")) {
-    given = r.Header("authorization").substr(7);
-  }
-  return std::find(keys.begin(), keys.end(), given) != keys.end();
-}
-
-// Wraps a route with the per-client rate limit and, for `keyed` routes,
-// the API key check.
-http::Handler Guard(http::Handler handler, RateLimiter& limiter, const ServeConfig& config,
-                    bool keyed) {
-  return [handler = std::move(handler), &limiter, &config, keyed](const http::Request& r) {
-    if (!limiter.Allow(r.client)) {
-      http::Response busy =
-          http::ErrorResponse(429, "rate_limited", "too many requests from " + r.client);
-      busy.headers.emplace_back("Retry-After", "1");
-      return busy;
-    }
-    if (keyed && !config.api_keys.empty() && !HasKey(r, config.api_keys)) {
-      return http::ErrorResponse(401, "unauthorized",
-                                 "an API key is required (X-Api-Key or Authorization: Bearer)");
-    }
-    return handler(r);
-  };
-}
-
-// How long a recommendation waits for the profiles to fold in the events
-// acknowledged before it (normally well under a millisecond).
-constexpr std::int64_t kProfileWaitMicros = 500'000;
-
 int Fail(const std::string& message) {
   std::fprintf(stderr, "promorec serve: %s\n", message.c_str());
   return kExitFailure;
-}
-
-http::Response FromKinesis(const kinesis::KinesisReply& reply) {
-  return http::Response{reply.status, reply.content_type, reply.body, {}};
-}
-
-http::Response FromSageMaker(const sagemaker::SageMakerReply& reply) {
-  return http::Response{reply.status, reply.content_type, reply.body, reply.headers};
-}
-
-// The Kinesis API on POST /: the operation is in X-Amz-Target, and AWS's
-// clients always sign (the signature is not checked).
-http::Response KinesisError(std::string_view type, std::string_view message) {
-  std::string body = "{\"__type\":";
-  base::AppendJsonString(type, &body);
-  body += ",\"message\":";
-  base::AppendJsonString(message, &body);
-  body += "}";
-  return http::Response{400, std::string(kinesis::kKinesisContentType), body, {}};
-}
-
-// The Kinesis API on POST /: the operation is in X-Amz-Target. AWS's
-// clients always sign; the signature is checked when credentials are
-// configured.
-http::Response KinesisRoute(const kinesis::KinesisApi& api, const ServeConfig& config,
-                            const http::Request& request) {
-  const std::string_view target = request.Header("x-amz-target");
-  if (target.empty()) {
-    return KinesisError("UnknownOperationException",
-                        "POST / needs an X-Amz-Target header naming a Kinesis operation");
-  }
-  if (!request.Header("authorization").starts_with("AWS4-HMAC-SHA256")) {
-    return KinesisError("MissingAuthenticationTokenException",
-                        "the request is not signed with AWS Signature Version 4");
-  }
-  if (!config.aws_credentials.empty()) {
-    if (auto verified =
-            http::VerifySigV4(request, config.aws_credentials, base::RealClock().NowMicros());
-        !verified) {
-      return KinesisError("InvalidSignatureException", verified.error().message());
-    }
-  }
-  return FromKinesis(api.Handle(target, request.body));
 }
 
 int RunServe(ServeOptions o) {
@@ -231,16 +121,6 @@ int RunServe(ServeOptions o) {
         .Set(1);
   }
   ingest::EventWriter writer(*clicks, registry);
-  // A recommendation reflects every event acknowledged before it was asked
-  // for: it waits (briefly) for the profile fold to catch up with them.
-  metrics::Counter& stale_profiles = registry.GetCounter(
-      "promorec_profile_stale_reads_total",
-      "Recommendations answered before the profiles had folded in every acknowledged event.");
-  const auto profiles_current = [&writer, &profiles, &stale_profiles] {
-    if (!profiles.WaitUntilApplied(writer.LastAcknowledged(), kProfileWaitMicros)) {
-      stale_profiles.Add();
-    }
-  };
   kinesis::KinesisOptions kinesis_options;
   kinesis_options.shard_records_per_second = config.kinesis_shard_records_per_second;
   kinesis_options.on_record = [&registry](std::string_view stream, std::string_view,
@@ -252,75 +132,17 @@ int RunServe(ServeOptions o) {
     return writer.Append(events, results);
   };
   kinesis_options.click_stream = std::string(ingest::kClickStream);
-  const kinesis::KinesisApi kinesis_api(**store, base::RealClock(), kinesis_options);
+  base::Clock& clock = base::RealClock();
+  const kinesis::KinesisApi kinesis_api(**store, clock, kinesis_options);
   const sagemaker::SageMakerApi sagemaker(models);
-
-  http::Router router;
-  router.Add("GET", "/healthz", [](const http::Request&) {
-    return http::Response{200, "application/json", "{\"status\":\"ok\"}\n", {}};
-  });
-  router.Add("GET", "/readyz", [&models](const http::Request&) {
-    return models.Get()
-               ? http::Response{200, "application/json", "{\"status\":\"ready\"}\n", {}}
-               : http::ErrorResponse(503, "model_not_loaded", "no model: start with --model DIR");
-  });
-  router.Add("GET", "/ping",
-             [&sagemaker](const http::Request&) { return FromSageMaker(sagemaker.Ping()); });
-  const http::Handler invoke = [&sagemaker, &config](const http::Request& r) {
-    if (!config.aws_credentials.empty()) {
-      if (auto verified =
-              http::VerifySigV4(r, config.aws_credentials, base::RealClock().NowMicros());
-          !verified) {
-        http::Response refused =
-            http::ErrorResponse(403, "invalid_signature", verified.error().message());
-        refused.headers.emplace_back("x-amzn-ErrorType", "InvalidSignatureException");
-        return refused;
-      }
-    }
-    return FromSageMaker(sagemaker.Invoke(r.Header("content-type"), r.Header("accept"), r.body));
-  };
-  RateLimiter limiter(config.rate_limit_per_second, config.rate_limit_burst);
-  router.Add("POST", "/invocations", Guard(invoke, limiter, config, false));
-  router.Add("POST", "/endpoints/{name}/invocations", Guard(invoke, limiter, config, false));
-  router.Add("POST", "/",
-             Guard([&kinesis_api, &config](
-                       const http::Request& r) { return KinesisRoute(kinesis_api, config, r); },
-                   limiter, config, false),
-             http::Execution::kWorker);
-  router.Add("GET", "/v1/admin/config", [&config](const http::Request& r) {
-    if (config.admin_token.empty()) {
-      return http::ErrorResponse(403, "forbidden", "admin routes are off: set admin_token");
-    }
-    if (r.Header("authorization") != "Bearer " + config.admin_token) {
-      return http::ErrorResponse(401, "unauthorized", "the admin token is required");
-    }
-    return http::Response{200, "application/json", ServeConfigJson(config), {}};
-  });
-  router.Add("POST", "/v1/events",
-             Guard(
-                 [&](const http::Request& r) {
-                   return http::HandleEvents(r, base::RealClock().NowMicros(), writer);
-                 },
-                 limiter, config, true),
-             http::Execution::kWorker);
-  router.Add("GET", "/v1/recommendations",
-             Guard(
-                 [&recommend, &profiles_current](const http::Request& r) {
-                   profiles_current();
-                   return recommend.Handle(r, base::RealClock().NowMicros());
-                 },
-                 limiter, config, true));
-  router.Add("GET", "/metrics", [&registry](const http::Request&) {
-    return http::Response{200, "text/plain; version=0.0.4", registry.Exposition(), {}};
-  });
+  http::RateLimiter limiter(clock, config.rate_limit_per_second, config.rate_limit_burst);
+  http::Router router = ServeRoutes(ServeParts{config, clock, models, writer, profiles, recommend,
+                                               kinesis_api, sagemaker, registry, limiter});
 
   StopSignals stop;  // before the server starts its threads
   http::ServerOptions server_options;
   server_options.host = config.host;
   server_options.port = config.port;
-  // Ingest handlers wait while their events become durable; they run on
-  // the workers, so requests that arrive together share one fsync (the
-  // log's group commit) while the loops go on serving.
   server_options.threads = config.threads;
   server_options.workers = config.workers;
   server_options.max_body_bytes = config.max_body_bytes;
