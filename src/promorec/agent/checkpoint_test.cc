@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
-#include "promorec/base/golden_test_util.h"
 #include "promorec/base/mem_env.h"
+#include "promorec/testing/golden.h"
 
 namespace promorec::agent {
 namespace {

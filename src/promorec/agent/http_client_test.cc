@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "promorec/agent/http_test_server.h"
+#include "promorec/agent/http_server_test_util.h"
 
 namespace promorec::agent {
 namespace {

@@ -8,7 +8,7 @@
 #include "promorec/base/fault_env.h"
 #include "promorec/base/mem_env.h"
 #include "promorec/eventlog/byte_io.h"
-#include "promorec/eventlog/corpus_test_util.h"
+#include "promorec/testing/golden.h"
 
 namespace promorec::eventlog {
 namespace {
@@ -127,7 +127,11 @@ std::string DescribeCheckpoint(const std::string& bytes) {
          " us\n";
 }
 
-TEST(Checkpoint, Corpus) { EXPECT_GE(testing::CheckCorpus(".ckpt", DescribeCheckpoint), 6); }
+TEST(Checkpoint, Corpus) {
+  EXPECT_GE(promorec::testing::CheckCorpus(PROMOREC_SOURCE_DIR "/tests/corpus/eventlog", ".ckpt",
+                                           DescribeCheckpoint),
+            6);
+}
 
 }  // namespace
 }  // namespace promorec::eventlog

@@ -3,7 +3,7 @@
 // garbled record, damage must be reported with its file and offset, and
 // what recovery cannot read it leaves untouched.
 
-#include "promorec/eventlog/eventlog_fault_fixture.h"
+#include "promorec/eventlog/fault_test_util.h"
 
 namespace promorec::eventlog {
 namespace {

@@ -6,7 +6,7 @@
 // acknowledged record, and no read ever returns a partial or garbled record.
 // Runs over the in-memory Env and over the POSIX Env in a temporary folder.
 
-#include "promorec/eventlog/eventlog_fault_fixture.h"
+#include "promorec/eventlog/fault_test_util.h"
 
 namespace promorec::eventlog {
 namespace {

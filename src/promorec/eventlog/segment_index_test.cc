@@ -7,8 +7,8 @@
 
 #include "promorec/base/crc32c.h"
 #include "promorec/eventlog/byte_io.h"
-#include "promorec/eventlog/corpus_test_util.h"
 #include "promorec/eventlog/segment_format.h"
+#include "promorec/testing/golden.h"
 
 namespace promorec::eventlog {
 namespace {
@@ -176,7 +176,11 @@ std::string DescribeIndex(const std::string& bytes) {
          " bytes, " + std::to_string(decoded->index.entries().size()) + " entries\n";
 }
 
-TEST(SegmentIndex, Corpus) { EXPECT_GE(testing::CheckCorpus(".idx", DescribeIndex), 3); }
+TEST(SegmentIndex, Corpus) {
+  EXPECT_GE(promorec::testing::CheckCorpus(PROMOREC_SOURCE_DIR "/tests/corpus/eventlog", ".idx",
+                                           DescribeIndex),
+            3);
+}
 
 }  // namespace
 }  // namespace promorec::eventlog

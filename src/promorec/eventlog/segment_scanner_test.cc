@@ -8,9 +8,9 @@
 
 #include "promorec/base/crc32c.h"
 #include "promorec/base/mem_env.h"
-#include "promorec/eventlog/corpus_test_util.h"
 #include "promorec/eventlog/segment_index.h"
 #include "promorec/eventlog/segment_test_util.h"
+#include "promorec/testing/golden.h"
 
 namespace promorec::eventlog {
 namespace {
@@ -371,7 +371,11 @@ std::string DescribeSegment(const std::string& bytes) {
   return out;
 }
 
-TEST(SegmentScanner, Corpus) { EXPECT_GE(testing::CheckCorpus(".seg", DescribeSegment), 8); }
+TEST(SegmentScanner, Corpus) {
+  EXPECT_GE(promorec::testing::CheckCorpus(PROMOREC_SOURCE_DIR "/tests/corpus/eventlog", ".seg",
+                                           DescribeSegment),
+            8);
+}
 
 }  // namespace
 }  // namespace promorec::eventlog

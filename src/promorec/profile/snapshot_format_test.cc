@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "promorec/base/golden_test_util.h"
+#include "promorec/testing/golden.h"
 
 namespace promorec::profile {
 namespace {

@@ -7,9 +7,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "promorec/base/golden_test_util.h"
 #include "promorec/base/mem_env.h"
 #include "promorec/sagemaker/recordio_test_util.h"
+#include "promorec/testing/golden.h"
 
 namespace promorec::sagemaker {
 namespace {

@@ -11,12 +11,12 @@
 #include <sstream>
 #include <thread>
 
-#include "promorec/base/golden_test_util.h"
 #include "promorec/base/json_string.h"
 #include "promorec/features/row_builder.h"
 #include "promorec/model/predict.h"
 #include "promorec/sagemaker/recordio_codec.h"
 #include "promorec/sagemaker/recordio_test_util.h"
+#include "promorec/testing/golden.h"
 
 namespace promorec::sagemaker {
 namespace {

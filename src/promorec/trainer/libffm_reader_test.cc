@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "promorec/base/golden_test_util.h"
 #include "promorec/base/mem_env.h"
+#include "promorec/testing/golden.h"
 
 namespace promorec::trainer {
 namespace {
