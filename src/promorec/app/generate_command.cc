@@ -65,7 +65,7 @@ int RunGenerate(GenerateOptions options) {
   if (recordio) options.format = "libffm";
   auto format = sim::ParseOutputFormat(options.format);
   if (!format) {
-    std::fprintf(stderr, "promorec generate: --format: %s\n", format.error().c_str());
+    std::fprintf(stderr, "promorec generate: --format: %s\n", format.error().message().c_str());
     return kExitUnavailable;
   }
   if (auto valid = sim::ValidateConfig(options.config); !valid) {

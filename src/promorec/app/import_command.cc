@@ -94,7 +94,7 @@ std::string DefaultDeadLetterPath(const std::string& data_dir) {
 int RunImport(const ImportOptions& options) {
   auto format = event::ParseInputFormat(options.format);
   if (!format) {
-    std::fprintf(stderr, "promorec import: --format: %s\n", format.error().c_str());
+    std::fprintf(stderr, "promorec import: --format: %s\n", format.error().message().c_str());
     return kExitUnavailable;
   }
   base::Env& env = base::DefaultEnv();

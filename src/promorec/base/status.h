@@ -37,6 +37,8 @@ class [[nodiscard]] Error {
  public:
   Error(Code code, std::string message) : code_(code), message_(std::move(message)) {}
 
+  friend bool operator==(const Error&, const Error&) = default;
+
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
 

@@ -88,12 +88,12 @@ base::Result<ReadStats> ReadDelimitedFile(base::Env& env, const std::string& pat
 
 }  // namespace
 
-std::expected<InputFormat, std::string> ParseInputFormat(std::string_view name) {
+base::Result<InputFormat> ParseInputFormat(std::string_view name) {
   if (name == "click") return InputFormat::kClick;
   if (name == "kasandr") return InputFormat::kKasandr;
   if (name == "json") return InputFormat::kJson;
-  return std::unexpected("unknown format '" + std::string(name) +
-                         "' (expected click, kasandr or json)");
+  return base::InvalidArgument("unknown format '" + std::string(name) +
+                               "' (expected click, kasandr or json)");
 }
 
 std::string_view InputFormatName(InputFormat format) {

@@ -24,7 +24,7 @@ namespace promorec::event {
 enum class InputFormat : std::uint8_t { kClick, kKasandr, kJson };
 
 // "click", "kasandr" or "json".
-std::expected<InputFormat, std::string> ParseInputFormat(std::string_view name);
+base::Result<InputFormat> ParseInputFormat(std::string_view name);
 std::string_view InputFormatName(InputFormat format);
 
 struct ReadStats {

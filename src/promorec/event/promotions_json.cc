@@ -275,7 +275,7 @@ base::Status PromotionsReader::ReadTimestamp(const std::string& path, const dom:
   std::string_view text;
   if (e.get(text) == SUCCESS) {
     auto parsed = ParseTimestamp(text);
-    if (!parsed) return Fail(path, parsed.error() + ", got " + QuoteForError(text));
+    if (!parsed) return Fail(path, parsed.error().message() + ", got " + QuoteForError(text));
     *out = *parsed;
     return {};
   }

@@ -51,33 +51,33 @@ unsigned DaysInMonth(std::int64_t y, unsigned m) {
   return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
 }
 
-std::expected<std::int64_t, std::string> CheckRange(std::int64_t micros) {
+base::Result<std::int64_t> CheckRange(std::int64_t micros) {
   if (micros < 0 || micros >= kMaxTimestampSeconds * kMicrosPerSecond) {
-    return std::unexpected("timestamp outside 1970-01-01 .. 2200-01-01");
+    return base::InvalidArgument("timestamp outside 1970-01-01 .. 2200-01-01");
   }
   return micros;
 }
 
-std::expected<std::int64_t, std::string> ParseEpoch(std::string_view text) {
+base::Result<std::int64_t> ParseEpoch(std::string_view text) {
   std::size_t pos = 0;
   std::int64_t seconds = 0;
   while (pos < text.size() && IsDigit(text[pos])) {
-    if (pos >= 12) return std::unexpected("timestamp outside 1970-01-01 .. 2200-01-01");
+    if (pos >= 12) return base::InvalidArgument("timestamp outside 1970-01-01 .. 2200-01-01");
     seconds = seconds * 10 + (text[pos] - '0');
     ++pos;
   }
-  if (pos == 0) return std::unexpected(std::string(kExpected));
+  if (pos == 0) return base::InvalidArgument(std::string(kExpected));
   std::int64_t micros = 0;
   if (!ReadFraction(text, &pos, &micros) || pos != text.size()) {
-    return std::unexpected(std::string(kExpected));
+    return base::InvalidArgument(std::string(kExpected));
   }
   if (seconds >= kMaxTimestampSeconds) {
-    return std::unexpected("timestamp outside 1970-01-01 .. 2200-01-01");
+    return base::InvalidArgument("timestamp outside 1970-01-01 .. 2200-01-01");
   }
   return CheckRange(seconds * kMicrosPerSecond + micros);
 }
 
-std::expected<std::int64_t, std::string> ParseDateTime(std::string_view text) {
+base::Result<std::int64_t> ParseDateTime(std::string_view text) {
   std::size_t pos = 0;
   unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   const bool shape_ok =
@@ -87,9 +87,9 @@ std::expected<std::int64_t, std::string> ParseDateTime(std::string_view text) {
       (text[pos] == ' ' || text[pos] == 'T') && ++pos && ReadDigits(text, &pos, 2, &hour) &&
       pos < text.size() && text[pos++] == ':' && ReadDigits(text, &pos, 2, &minute) &&
       pos < text.size() && text[pos++] == ':' && ReadDigits(text, &pos, 2, &second);
-  if (!shape_ok) return std::unexpected(std::string(kExpected));
+  if (!shape_ok) return base::InvalidArgument(std::string(kExpected));
   std::int64_t micros = 0;
-  if (!ReadFraction(text, &pos, &micros)) return std::unexpected(std::string(kExpected));
+  if (!ReadFraction(text, &pos, &micros)) return base::InvalidArgument(std::string(kExpected));
   std::int64_t offset_seconds = 0;
   if (pos < text.size()) {
     if (text[pos] == 'Z' && pos + 1 == text.size()) {
@@ -100,19 +100,19 @@ std::expected<std::int64_t, std::string> ParseDateTime(std::string_view text) {
       unsigned oh = 0, om = 0;
       if (!ReadDigits(text, &pos, 2, &oh) || text[pos++] != ':' ||
           !ReadDigits(text, &pos, 2, &om) || oh > 23 || om > 59) {
-        return std::unexpected("bad UTC offset (expected Z or +HH:MM)");
+        return base::InvalidArgument("bad UTC offset (expected Z or +HH:MM)");
       }
       offset_seconds = sign * (oh * 3600 + om * 60);
     } else {
-      return std::unexpected(std::string(kExpected));
+      return base::InvalidArgument(std::string(kExpected));
     }
   }
-  if (month < 1 || month > 12) return std::unexpected("month out of range 01..12");
+  if (month < 1 || month > 12) return base::InvalidArgument("month out of range 01..12");
   if (day < 1 || day > DaysInMonth(year, month)) {
-    return std::unexpected("day out of range for the month");
+    return base::InvalidArgument("day out of range for the month");
   }
   if (hour > 23 || minute > 59 || second > 59) {
-    return std::unexpected("time of day out of range");
+    return base::InvalidArgument("time of day out of range");
   }
   const std::int64_t days = DaysFromCivil(year, month, day);
   const std::int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
@@ -143,8 +143,8 @@ void CivilFromDays(std::int64_t days, std::int64_t* year, unsigned* month, unsig
   *year = static_cast<std::int64_t>(yoe) + era * 400 + (*month <= 2);
 }
 
-std::expected<std::int64_t, std::string> ParseTimestamp(std::string_view text) {
-  if (text.empty()) return std::unexpected("empty timestamp");
+base::Result<std::int64_t> ParseTimestamp(std::string_view text) {
+  if (text.empty()) return base::InvalidArgument("empty timestamp");
   // A date-time has '-' at index 4; epoch seconds never do.
   if (text.size() >= 10 && text[4] == '-') return ParseDateTime(text);
   return ParseEpoch(text);

@@ -6,14 +6,15 @@
 #pragma once
 
 #include <cstdint>
-#include <expected>
 #include <string>
 #include <string_view>
+
+#include "promorec/base/status.h"
 
 namespace promorec::event {
 
 // Microseconds since the epoch, or the reason the text is not a timestamp.
-std::expected<std::int64_t, std::string> ParseTimestamp(std::string_view text);
+base::Result<std::int64_t> ParseTimestamp(std::string_view text);
 
 // Epoch seconds with the fraction's trailing zeros dropped: "1518318207.8448",
 // "1518318207". ParseTimestamp reads it back exactly.

@@ -29,11 +29,13 @@ TEST(TimestampTest, RejectsWithReasons) {
   EXPECT_FALSE(ParseTimestamp("1518318207."));
   EXPECT_FALSE(ParseTimestamp("-5"));
   EXPECT_FALSE(ParseTimestamp("1.5e9"));
-  EXPECT_EQ(ParseTimestamp("2016-13-01 00:00:00").error(), "month out of range 01..12");
-  EXPECT_EQ(ParseTimestamp("2023-02-29 00:00:00").error(), "day out of range for the month");
-  EXPECT_EQ(ParseTimestamp("2016-06-14 24:00:00").error(), "time of day out of range");
-  EXPECT_EQ(ParseTimestamp("99999999999").error(), "timestamp outside 1970-01-01 .. 2200-01-01");
-  EXPECT_EQ(ParseTimestamp("2200-01-01 00:00:00").error(),
+  EXPECT_EQ(ParseTimestamp("2016-13-01 00:00:00").error().message(), "month out of range 01..12");
+  EXPECT_EQ(ParseTimestamp("2023-02-29 00:00:00").error().message(),
+            "day out of range for the month");
+  EXPECT_EQ(ParseTimestamp("2016-06-14 24:00:00").error().message(), "time of day out of range");
+  EXPECT_EQ(ParseTimestamp("99999999999").error().message(),
+            "timestamp outside 1970-01-01 .. 2200-01-01");
+  EXPECT_EQ(ParseTimestamp("2200-01-01 00:00:00").error().message(),
             "timestamp outside 1970-01-01 .. 2200-01-01");
   EXPECT_FALSE(ParseTimestamp("2016-06-14 17:28:47 "));
   EXPECT_FALSE(ParseTimestamp("2016-06-14 17:28"));

@@ -63,7 +63,8 @@ DecodeStatus ParseTimestampField(std::string_view field, std::string_view text,
   if (text.empty()) return Reject(Reason::kEmptyField, field, "must not be empty");
   auto parsed = ParseTimestamp(text);
   if (!parsed) {
-    return Reject(Reason::kBadTimestamp, field, parsed.error() + ", got " + QuoteForError(text));
+    return Reject(Reason::kBadTimestamp, field,
+                  parsed.error().message() + ", got " + QuoteForError(text));
   }
   *timestamp_us = *parsed;
   return {};

@@ -44,12 +44,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   base::FakeClock clock(1'700'000'000'000'000);
   auto store = eventlog::LocalStreamStore::Open(*env, clock, "/streams");
   if (!store) std::abort();
-  kinesis::KinesisOptions options;
+  promorec::kinesis::KinesisOptions options;
   options.stream_defaults.durability = eventlog::Durability::kNone;
   options.iterator_key = "fuzz";
   options.shard_records_per_second = 100;
-  kinesis::KinesisApi api(**store, clock, options);
-  const std::string prefix(kinesis::kKinesisTargetPrefix);
+  promorec::kinesis::KinesisApi api(**store, clock, options);
+  const std::string prefix(promorec::kinesis::kKinesisTargetPrefix);
   if (api.Handle(prefix + "CreateStream", R"({"StreamName":"clicks","ShardCount":2})").status !=
       200) {
     std::abort();
@@ -58,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
              R"({"StreamName":"clicks","Records":[{"PartitionKey":"a","Data":"eA=="},)"
              R"({"PartitionKey":"b","Data":"eQ=="}]})");
 
-  const kinesis::KinesisReply reply = api.Handle(prefix + std::string(operation), body);
+  const promorec::kinesis::KinesisReply reply = api.Handle(prefix + std::string(operation), body);
   if (reply.status != 200 && reply.status != 400 && reply.status != 500) std::abort();
   if (reply.status != 200 && reply.body.find("\"__type\":") == std::string::npos) std::abort();
   return 0;

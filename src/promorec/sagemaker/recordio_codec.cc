@@ -76,75 +76,74 @@ std::string_view KindName(const Value& value) {
 
 // The Float32Tensor stored under "values" in `map` ("feature" or "label"
 // says which map, for the message).
-std::expected<const Float32Tensor*, std::string> FindValues(const ValueMap& map,
-                                                            std::string_view what) {
+base::Result<const Float32Tensor*> FindValues(const ValueMap& map, std::string_view what) {
   const auto it = map.find("values");
-  if (it == map.end()) return std::unexpected(std::string(what) + " 'values' missing");
+  if (it == map.end()) return base::InvalidArgument(std::string(what) + " 'values' missing");
   if (!it->second.has_float32_tensor()) {
-    return std::unexpected(std::string(what) + " 'values' is " + std::string(KindName(it->second)) +
-                           ", not a float32_tensor");
+    return base::InvalidArgument(std::string(what) + " 'values' is " +
+                                 std::string(KindName(it->second)) + ", not a float32_tensor");
   }
   return &it->second.float32_tensor();
 }
 
-std::expected<float, std::string> ParseLabel(const aialgs::data::Record& record, bool real) {
+base::Result<float> ParseLabel(const aialgs::data::Record& record, bool real) {
   auto tensor = FindValues(record.label(), "label");
   if (!tensor) return std::unexpected(std::move(tensor.error()));
   const Float32Tensor& t = **tensor;
   if (t.values_size() != 1) {
-    return std::unexpected("label 'values' has " + std::to_string(t.values_size()) +
-                           " values, expected 1");
+    return base::InvalidArgument("label 'values' has " + std::to_string(t.values_size()) +
+                                 " values, expected 1");
   }
   const float label = t.values(0);
   if (real && !std::isfinite(label)) {
-    return std::unexpected("label " + FormatFloat(label) + " is not a finite number");
+    return base::InvalidArgument("label " + FormatFloat(label) + " is not a finite number");
   }
   if (!real && label != 0.0f && label != 1.0f) {
-    return std::unexpected("label " + FormatFloat(label) + " must be 0 or 1");
+    return base::InvalidArgument("label " + FormatFloat(label) + " must be 0 or 1");
   }
   return label;
 }
 
 // Checks one feature and appends it.
-std::expected<void, std::string> AddFeature(std::uint64_t index, float value,
-                                            const RecordIoFields& fields,
-                                            std::vector<model::Feature>* out) {
+base::Status AddFeature(std::uint64_t index, float value, const RecordIoFields& fields,
+                        std::vector<model::Feature>* out) {
   const std::string name = "feature " + std::to_string(index);
   if (!std::isfinite(value)) {
-    return std::unexpected(name + ": value " + FormatFloat(value) + " is not finite");
+    return base::InvalidArgument(name + ": value " + FormatFloat(value) + " is not finite");
   }
   if (index > std::numeric_limits<std::uint32_t>::max()) {
-    return std::unexpected(name + ": index does not fit in 32 bits");
+    return base::InvalidArgument(name + ": index does not fit in 32 bits");
   }
   std::uint32_t field = 0;
   if (fields.field_of_index != nullptr && index < fields.field_of_index->size()) {
     field = (*fields.field_of_index)[static_cast<std::size_t>(index)];
   }
   if (field > fields.max_field) {
-    return std::unexpected(name + ": its field " + std::to_string(field) + " is above " +
-                           std::to_string(fields.max_field));
+    return base::InvalidArgument(name + ": its field " + std::to_string(field) + " is above " +
+                                 std::to_string(fields.max_field));
   }
   out->push_back({field, static_cast<std::uint32_t>(index), value});
   return {};
 }
 
-std::expected<void, std::string> AppendSparse(const Float32Tensor& t, const RecordIoFields& fields,
-                                              std::vector<model::Feature>* out) {
+base::Status AppendSparse(const Float32Tensor& t, const RecordIoFields& fields,
+                          std::vector<model::Feature>* out) {
   if (t.keys_size() != t.values_size()) {
-    return std::unexpected("keys and values differ in length (" + std::to_string(t.keys_size()) +
-                           " keys, " + std::to_string(t.values_size()) + " values)");
+    return base::InvalidArgument("keys and values differ in length (" +
+                                 std::to_string(t.keys_size()) + " keys, " +
+                                 std::to_string(t.values_size()) + " values)");
   }
-  if (t.shape_size() == 0) return std::unexpected("sparse features have no shape");
+  if (t.shape_size() == 0) return base::InvalidArgument("sparse features have no shape");
   if (t.shape_size() != 1) {
-    return std::unexpected("shape has " + std::to_string(t.shape_size()) +
-                           " dimensions, expected 1");
+    return base::InvalidArgument("shape has " + std::to_string(t.shape_size()) +
+                                 " dimensions, expected 1");
   }
   const std::uint64_t shape = t.shape(0);
   for (int i = 0; i < t.keys_size(); ++i) {
     const std::uint64_t key = t.keys(i);
     if (key >= shape) {
-      return std::unexpected("feature key " + std::to_string(key) + " is >= shape " +
-                             std::to_string(shape));
+      return base::InvalidArgument("feature key " + std::to_string(key) + " is >= shape " +
+                                   std::to_string(shape));
     }
     auto added = AddFeature(key, t.values(i), fields, out);
     if (!added) return added;
@@ -155,16 +154,16 @@ std::expected<void, std::string> AppendSparse(const Float32Tensor& t, const Reco
 // Dense: element i is feature i; zeros are absent features. No values at
 // all is an empty row whatever the shape (a sparse writer's empty row looks
 // exactly like that).
-std::expected<void, std::string> AppendDense(const Float32Tensor& t, const RecordIoFields& fields,
-                                             std::vector<model::Feature>* out) {
+base::Status AppendDense(const Float32Tensor& t, const RecordIoFields& fields,
+                         std::vector<model::Feature>* out) {
   if (t.shape_size() > 1) {
-    return std::unexpected("shape has " + std::to_string(t.shape_size()) +
-                           " dimensions, expected 1");
+    return base::InvalidArgument("shape has " + std::to_string(t.shape_size()) +
+                                 " dimensions, expected 1");
   }
   const auto count = static_cast<std::uint64_t>(t.values_size());
   if (count != 0 && t.shape_size() == 1 && t.shape(0) != count) {
-    return std::unexpected("dense features: " + std::to_string(count) + " values but shape " +
-                           std::to_string(t.shape(0)));
+    return base::InvalidArgument("dense features: " + std::to_string(count) + " values but shape " +
+                                 std::to_string(t.shape(0)));
   }
   for (int i = 0; i < t.values_size(); ++i) {
     const float value = t.values(i);
@@ -176,9 +175,8 @@ std::expected<void, std::string> AppendDense(const Float32Tensor& t, const Recor
 }
 
 // Reads the features of a parsed record into `*out`, all or nothing.
-std::expected<void, std::string> AppendFeatures(const aialgs::data::Record& record,
-                                                const RecordIoFields& fields,
-                                                std::vector<model::Feature>* out) {
+base::Status AppendFeatures(const aialgs::data::Record& record, const RecordIoFields& fields,
+                            std::vector<model::Feature>* out) {
   const auto tensor = FindValues(record.features(), "feature");
   if (!tensor) return std::unexpected(tensor.error());
   const std::size_t before = out->size();
@@ -191,14 +189,14 @@ std::expected<void, std::string> AppendFeatures(const aialgs::data::Record& reco
   return {};
 }
 
-std::expected<void, std::string> ParseRecord(std::string_view payload,
-                                             aialgs::data::Record* record) {
+base::Status ParseRecord(std::string_view payload, aialgs::data::Record* record) {
   if (payload.size() > kMaxRecordIoPayload) {
-    return std::unexpected("payload of " + std::to_string(payload.size()) +
-                           " bytes is above the limit of " + std::to_string(kMaxRecordIoPayload));
+    return base::InvalidArgument("payload of " + std::to_string(payload.size()) +
+                                 " bytes is above the limit of " +
+                                 std::to_string(kMaxRecordIoPayload));
   }
   if (!record->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-    return std::unexpected("protobuf payload does not parse");
+    return base::InvalidArgument("protobuf payload does not parse");
   }
   return {};
 }
@@ -327,9 +325,8 @@ base::Result<RecordIoFrame> RecordIoFramer::Next(std::uint64_t start) {
   }
 }
 
-std::expected<float, std::string> ParseRecordIoPayload(std::string_view payload,
-                                                       const RecordIoFields& fields,
-                                                       std::vector<model::Feature>* out) {
+base::Result<float> ParseRecordIoPayload(std::string_view payload, const RecordIoFields& fields,
+                                         std::vector<model::Feature>* out) {
   aialgs::data::Record record;
   if (auto parsed = ParseRecord(payload, &record); !parsed) {
     return std::unexpected(std::move(parsed.error()));
@@ -342,28 +339,27 @@ std::expected<float, std::string> ParseRecordIoPayload(std::string_view payload,
   return label;
 }
 
-std::expected<void, std::string> ParseRecordIoFeatures(std::string_view payload,
-                                                       const RecordIoFields& fields,
-                                                       std::vector<model::Feature>* out) {
+base::Status ParseRecordIoFeatures(std::string_view payload, const RecordIoFields& fields,
+                                   std::vector<model::Feature>* out) {
   aialgs::data::Record record;
   if (auto parsed = ParseRecord(payload, &record); !parsed) return parsed;
   return AppendFeatures(record, fields, out);
 }
 
-std::expected<float, std::string> ParseRecordIoLabelValue(std::string_view payload,
-                                                          std::string_view name) {
+base::Result<float> ParseRecordIoLabelValue(std::string_view payload, std::string_view name) {
   aialgs::data::Record record;
   if (auto parsed = ParseRecord(payload, &record); !parsed) {
     return std::unexpected(std::move(parsed.error()));
   }
   const auto it = record.label().find(std::string(name));
   if (it == record.label().end() || !it->second.has_float32_tensor()) {
-    return std::unexpected("label '" + std::string(name) + "' is missing or not a float32_tensor");
+    return base::InvalidArgument("label '" + std::string(name) +
+                                 "' is missing or not a float32_tensor");
   }
   const Float32Tensor& t = it->second.float32_tensor();
   if (t.values_size() != 1) {
-    return std::unexpected("label '" + std::string(name) + "' has " +
-                           std::to_string(t.values_size()) + " values, expected 1");
+    return base::InvalidArgument("label '" + std::string(name) + "' has " +
+                                 std::to_string(t.values_size()) + " values, expected 1");
   }
   return t.values(0);
 }

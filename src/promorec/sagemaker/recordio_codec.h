@@ -45,20 +45,17 @@ struct RecordIoFields {
 // which case
 // `*out` is left as it was. A feature's index is its key (sparse) or
 // position (dense, zeros skipped).
-std::expected<float, std::string> ParseRecordIoPayload(std::string_view payload,
-                                                       const RecordIoFields& fields,
-                                                       std::vector<model::Feature>* out);
+base::Result<float> ParseRecordIoPayload(std::string_view payload, const RecordIoFields& fields,
+                                         std::vector<model::Feature>* out);
 
 // The same for an inference payload: features only; a label, if present, is
 // not looked at.
-std::expected<void, std::string> ParseRecordIoFeatures(std::string_view payload,
-                                                       const RecordIoFields& fields,
-                                                       std::vector<model::Feature>* out);
+base::Status ParseRecordIoFeatures(std::string_view payload, const RecordIoFields& fields,
+                                   std::vector<model::Feature>* out);
 
 // The single value of the Float32Tensor label[`name`] of a payload (for
 // reading inference responses: "score", "predicted_label").
-std::expected<float, std::string> ParseRecordIoLabelValue(std::string_view payload,
-                                                          std::string_view name);
+base::Result<float> ParseRecordIoLabelValue(std::string_view payload, std::string_view name);
 
 // Where one record ends and what it holds.
 struct RecordIoFrame {

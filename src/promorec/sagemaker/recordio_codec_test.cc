@@ -34,7 +34,7 @@ TEST(RecordIoCodecTest, ParsesHandBuiltRecord) {
   const std::vector<std::uint32_t> field_of = {0, 0, 0, 2};
   std::vector<model::Feature> row;
   auto label = ParseRecordIoPayload(frames[0], {&field_of}, &row);
-  ASSERT_TRUE(label) << label.error();
+  ASSERT_TRUE(label) << label.error().ToString();
   EXPECT_EQ(*label, 1.0f);
   ExpectHandBuiltRow(row);
 }
@@ -48,7 +48,7 @@ TEST(RecordIoCodecTest, DenseFeaturesSkipZeros) {
   std::vector<model::Feature> out;
   auto label =
       ParseRecordIoPayload(Record(F32(Tensor({0, 2.5f, 0, 1}, {}, {4})), Label(0)), {}, &out);
-  ASSERT_TRUE(label) << label.error();
+  ASSERT_TRUE(label) << label.error().ToString();
   EXPECT_EQ(*label, 0.0f);
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].index, 1u);
@@ -122,12 +122,13 @@ TEST(RecordIoCodecTest, PayloadErrorsSayWhy) {
     std::vector<model::Feature> out = {{1, 1, 1.0f}};
     auto result = ParseRecordIoPayload(payload, {&field_of, 1023}, &out);
     ASSERT_FALSE(result) << error;
-    EXPECT_EQ(result.error(), error);
+    EXPECT_EQ(result.error().message(), error);
     EXPECT_EQ(out.size(), 1u) << "a bad record adds nothing: " << error;
   }
   std::vector<model::Feature> out;
-  EXPECT_EQ(ParseRecordIoPayload(std::string(kMaxRecordIoPayload + 1, '\0'), {}, &out).error(),
-            "payload of 67108865 bytes is above the limit of 67108864");
+  EXPECT_EQ(
+      ParseRecordIoPayload(std::string(kMaxRecordIoPayload + 1, '\0'), {}, &out).error().message(),
+      "payload of 67108865 bytes is above the limit of 67108864");
 }
 
 TEST(RecordIoCodecTest, InferencePayloadsNeedNoLabel) {
@@ -138,7 +139,7 @@ TEST(RecordIoCodecTest, InferencePayloadsNeedNoLabel) {
   EXPECT_EQ(out[0].value, 2.0f);
   // A label is carried along unchecked.
   EXPECT_TRUE(ParseRecordIoFeatures(Record(F32(Tensor({2}, {4}, {5})), Label(0.5f)), {}, &out));
-  EXPECT_EQ(ParseRecordIoFeatures(Record("", Label(1)), {}, &out).error(),
+  EXPECT_EQ(ParseRecordIoFeatures(Record("", Label(1)), {}, &out).error().message(),
             "feature 'values' missing");
   EXPECT_EQ(out.size(), 2u);
 }
@@ -155,7 +156,7 @@ TEST(RecordIoCodecTest, LabelRecordsForResponses) {
   EXPECT_EQ(out, Frame(0, payload));
   EXPECT_EQ(ParseRecordIoLabelValue(payload, "score").value(), 0.25f);
   EXPECT_EQ(ParseRecordIoLabelValue(payload, "predicted_label").value(), 0.0f);
-  EXPECT_EQ(ParseRecordIoLabelValue(payload, "values").error(),
+  EXPECT_EQ(ParseRecordIoLabelValue(payload, "values").error().message(),
             "label 'values' is missing or not a float32_tensor");
 }
 

@@ -27,8 +27,8 @@ base::Result<RecordIoReport> ReadRecordIoFile(base::Env& env, const std::string&
     PROMOREC_ASSIGN_OR_RETURN(sagemaker::RecordIoFrame framed, framer.Next(offset));
     features.clear();
     // A framing error stands; a whole payload gets its own verdict.
-    std::expected<float, std::string> label = std::unexpected(std::move(framed.error));
-    if (label.error().empty()) {
+    base::Result<float> label = base::InvalidArgument(std::move(framed.error));
+    if (label.error().message().empty()) {
       label = sagemaker::ParseRecordIoPayload(framed.payload, fields, &features);
     }
     if (label) {
@@ -36,7 +36,7 @@ base::Result<RecordIoReport> ReadRecordIoFile(base::Env& env, const std::string&
       dataset->AddRow(*label, features);
     } else {
       std::string message = path + ": record " + std::to_string(report.records_read) + " (byte " +
-                            std::to_string(offset) + "): " + label.error();
+                            std::to_string(offset) + "): " + label.error().message();
       if (stop_on_error) return base::InvalidArgument(std::move(message));
       ++report.rejected;
       if (report.errors.size() < kMaxErrorsKept) report.errors.push_back(std::move(message));

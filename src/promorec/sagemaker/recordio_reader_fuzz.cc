@@ -24,10 +24,10 @@ bool CheckPayload(std::string_view bytes) {
   // limit, so the field paths are exercised.
   static const std::vector<std::uint32_t> kFields = {0, 1, 2, 3, 4, 5, 6, 7, 5000};
   std::vector<promorec::model::Feature> features;
-  auto label =
-      sagemaker::ParseRecordIoPayload(bytes, sagemaker::DatasetRecordIoFields(&kFields), &features);
+  auto label = promorec::sagemaker::ParseRecordIoPayload(
+      bytes, promorec::sagemaker::DatasetRecordIoFields(&kFields), &features);
   if (!label) {
-    if (!features.empty() || label.error().empty()) std::abort();
+    if (!features.empty() || label.error().message().empty()) std::abort();
     return false;
   }
   if (*label != 0.0f && *label != 1.0f) std::abort();
@@ -37,11 +37,11 @@ bool CheckPayload(std::string_view bytes) {
   return true;
 }
 
-sagemaker::RecordIoReport CheckFile(std::string_view bytes) {
+promorec::sagemaker::RecordIoReport CheckFile(std::string_view bytes) {
   auto env = promorec::base::NewMemEnv();
   if (!promorec::base::WriteFileAtomically(*env, "/f.rec", bytes)) std::abort();
   promorec::trainer::Dataset data;
-  auto report = sagemaker::ReadRecordIoFile(*env, "/f.rec", nullptr, &data, false);
+  auto report = promorec::sagemaker::ReadRecordIoFile(*env, "/f.rec", nullptr, &data, false);
   if (!report) std::abort();
   if (report->accepted + report->rejected != report->records_read) std::abort();
   if (data.rows() != report->accepted || report->errors.size() > 20) std::abort();
@@ -59,9 +59,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The same bytes framed as one record read back as one record, accepted
   // exactly when the payload on its own is (no field table on either side).
   std::vector<promorec::model::Feature> features;
-  const bool plain = sagemaker::ParseRecordIoPayload(bytes, {}, &features).has_value();
+  const bool plain = promorec::sagemaker::ParseRecordIoPayload(bytes, {}, &features).has_value();
   if (accepted && !plain) std::abort();
-  const auto framed = CheckFile(sagemaker::FrameRecordIoPayload(bytes));
+  const auto framed = CheckFile(promorec::sagemaker::FrameRecordIoPayload(bytes));
   if (framed.records_read != 1 || framed.accepted != (plain ? 1u : 0u)) std::abort();
   return 0;
 }

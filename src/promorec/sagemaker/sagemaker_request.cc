@@ -308,7 +308,7 @@ Result InvocationDecoder::DecodeRecordIo(std::string_view body, InvocationRows* 
     std::vector<model::Feature>* out = rows->open_row();
     const std::size_t begin = out->size();
     if (auto parsed = sagemaker::ParseRecordIoFeatures(frame->payload, fields, out); !parsed) {
-      return Bad(prefix + parsed.error());
+      return Bad(prefix + parsed.error().message());
     }
     for (std::size_t j = begin; j < out->size(); ++j) {
       if ((*out)[j].index >= num_features_) {

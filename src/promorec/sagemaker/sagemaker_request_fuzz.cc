@@ -43,8 +43,8 @@ struct Fixture {
   Fixture() : dictionary(Dictionary()), params(Params(dictionary.size())) {}
 };
 
-void CheckRows(const Fixture& fixture, const sagemaker::InvocationRows& rows) {
-  if (rows.size() > sagemaker::kMaxInvocationInstances) std::abort();
+void CheckRows(const Fixture& fixture, const promorec::sagemaker::InvocationRows& rows) {
+  if (rows.size() > promorec::sagemaker::kMaxInvocationInstances) std::abort();
   std::vector<model::Feature> scratch;
   std::string response;
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -61,11 +61,11 @@ void CheckRows(const Fixture& fixture, const sagemaker::InvocationRows& rows) {
     const std::pair<std::string_view, float> labels[] = {{"score", score},
                                                          {"predicted_label", 1.0f}};
     response.clear();
-    sagemaker::AppendRecordIoLabels(labels, &response);
-    sagemaker::RecordIoFramer framer(response);
+    promorec::sagemaker::AppendRecordIoLabels(labels, &response);
+    promorec::sagemaker::RecordIoFramer framer(response);
     auto frame = framer.Next(0);
     if (!frame || !frame->error.empty()) std::abort();
-    auto read = sagemaker::ParseRecordIoLabelValue(frame->payload, "score");
+    auto read = promorec::sagemaker::ParseRecordIoLabelValue(frame->payload, "score");
     if (!read || *read != score) std::abort();
   }
 }
@@ -74,10 +74,11 @@ void CheckRows(const Fixture& fixture, const sagemaker::InvocationRows& rows) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const Fixture fixture;
-  static const sagemaker::InvocationDecoder decoder(fixture.dictionary, fixture.dictionary.size());
+  static const promorec::sagemaker::InvocationDecoder decoder(fixture.dictionary,
+                                                              fixture.dictionary.size());
   const std::string_view body(reinterpret_cast<const char*>(data), size);
   for (const bool json : {true, false}) {
-    sagemaker::InvocationRows rows;
+    promorec::sagemaker::InvocationRows rows;
     const auto decoded =
         json ? decoder.DecodeJson(body, &rows) : decoder.DecodeRecordIo(body, &rows);
     if (!decoded) {

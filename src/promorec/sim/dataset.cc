@@ -91,13 +91,13 @@ base::Status WriteSmallFile(base::Env& env, const std::string& path, std::string
 
 }  // namespace
 
-std::expected<OutputFormat, std::string> ParseOutputFormat(std::string_view name) {
+base::Result<OutputFormat> ParseOutputFormat(std::string_view name) {
   if (name == "kasandr") return OutputFormat::kKasandr;
   if (name == "click") return OutputFormat::kClick;
   if (name == "libffm") return OutputFormat::kLibffm;
   if (name == "ndjson") return OutputFormat::kNdjson;
-  return std::unexpected("unknown format '" + std::string(name) +
-                         "'; use kasandr, click, libffm or ndjson");
+  return base::InvalidArgument("unknown format '" + std::string(name) +
+                               "'; use kasandr, click, libffm or ndjson");
 }
 
 std::string_view OutputFormatName(OutputFormat format) {

@@ -23,7 +23,7 @@ namespace promorec::sim {
 enum class OutputFormat : std::uint8_t { kKasandr, kClick, kLibffm, kNdjson };
 
 // "kasandr", "click", "libffm" or "ndjson".
-std::expected<OutputFormat, std::string> ParseOutputFormat(std::string_view name);
+base::Result<OutputFormat> ParseOutputFormat(std::string_view name);
 std::string_view OutputFormatName(OutputFormat format);
 // "csv", "csv", "ffm", "ndjson": the train and test files are train.<ext>
 // and test.<ext>.

@@ -34,9 +34,9 @@ bool ParseWhole(std::string_view text, T* value) {
 // The token-by-token parser: finds each token's colons, parses each part
 // separately and says exactly what is wrong with a bad token. Features of
 // the tokens before a bad one stay appended.
-std::expected<float, std::string> ParseLibffmLineReference(std::string_view line,
-                                                           std::vector<model::Feature>* features,
-                                                           LibffmLabels labels) {
+base::Result<float> ParseLibffmLineReference(std::string_view line,
+                                             std::vector<model::Feature>* features,
+                                             LibffmLabels labels) {
   std::size_t pos = 0;
   std::size_t token_number = 0;
   float label = 0;
@@ -55,7 +55,7 @@ std::expected<float, std::string> ParseLibffmLineReference(std::string_view line
       const auto [parsed_end, ec] = std::from_chars(first, token.data() + token.size(), label);
       if ((plus && first != token.data() + token.size() && *first == '-') || ec != std::errc() ||
           parsed_end != token.data() + token.size() || !std::isfinite(label)) {
-        return std::unexpected("label " + Quote(token) + " is not a finite number");
+        return base::InvalidArgument("label " + Quote(token) + " is not a finite number");
       }
       continue;
     }
@@ -65,7 +65,7 @@ std::expected<float, std::string> ParseLibffmLineReference(std::string_view line
       } else if (token == "0" || token == "-1") {
         label = 0;
       } else {
-        return std::unexpected("label " + Quote(token) + " must be 1, 0 or -1");
+        return base::InvalidArgument("label " + Quote(token) + " must be 1, 0 or -1");
       }
       continue;
     }
@@ -75,27 +75,27 @@ std::expected<float, std::string> ParseLibffmLineReference(std::string_view line
       return "token " + std::to_string(token_number) + " " + Quote(token) + ": ";
     };
     if (c2 == std::string_view::npos || token.find(':', c2 + 1) != std::string_view::npos) {
-      return std::unexpected(where() + "expected field:index:value");
+      return base::InvalidArgument(where() + "expected field:index:value");
     }
     model::Feature f;
     if (!ParseWhole(token.substr(0, c1), &f.field)) {
-      return std::unexpected(where() + "field is not a whole number");
+      return base::InvalidArgument(where() + "field is not a whole number");
     }
     if (f.field > kMaxLibffmField) {
-      return std::unexpected(where() + "field is above " + std::to_string(kMaxLibffmField));
+      return base::InvalidArgument(where() + "field is above " + std::to_string(kMaxLibffmField));
     }
     if (!ParseWhole(token.substr(c1 + 1, c2 - c1 - 1), &f.index)) {
-      return std::unexpected(where() + "index is not a whole number below 2^32");
+      return base::InvalidArgument(where() + "index is not a whole number below 2^32");
     }
     const std::string_view value = token.substr(c2 + 1);
     if (value == "1") {  // one-hot, nearly every feature: skip the float parser
       f.value = 1.0f;
     } else if (!ParseWhole(value, &f.value) || !std::isfinite(f.value)) {
-      return std::unexpected(where() + "value is not a finite number");
+      return base::InvalidArgument(where() + "value is not a finite number");
     }
     features->push_back(f);
   }
-  if (token_number == 0) return std::unexpected("empty line");
+  if (token_number == 0) return base::InvalidArgument("empty line");
   return label;
 }
 
@@ -173,9 +173,8 @@ bool ParseLibffmLineFast(std::string_view line, std::vector<model::Feature>* fea
 
 }  // namespace
 
-std::expected<float, std::string> ParseLibffmLine(std::string_view line,
-                                                  std::vector<model::Feature>* features,
-                                                  LibffmLabels labels) {
+base::Result<float> ParseLibffmLine(std::string_view line, std::vector<model::Feature>* features,
+                                    LibffmLabels labels) {
   const std::size_t size_before = features->size();
   float label = 0;
   if (ParseLibffmLineFast(line, features, &label, labels)) return label;
@@ -241,14 +240,14 @@ void ReadPart(std::unique_ptr<base::SequentialFile> file, std::uint64_t bytes, b
     if (!line.too_long && line.text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     ++part->report.rows_read;
     features.clear();
-    auto label = line.too_long ? std::expected<float, std::string>(std::unexpected(
+    auto label = line.too_long ? base::Result<float>(base::InvalidArgument(
                                      "line is " + std::to_string(line.length) +
                                      " bytes, the limit is " + std::to_string(kMaxLineBytes)))
                                : ParseLibffmLine(line.text, &features, labels);
     if (!label) {
       ++part->report.rejected;
       if (part->errors.size() < kMaxErrorsKept)
-        part->errors.push_back({line.number, label.error()});
+        part->errors.push_back({line.number, label.error().message()});
       if (stop_on_error) {
         part->stopped = true;
         return;

@@ -28,15 +28,14 @@ enum class LibffmLabels { kClicks, kReal };
 
 // Parses one line (without its line break); appends the features to
 // `features` and returns the label, or why the line is bad.
-std::expected<float, std::string> ParseLibffmLine(std::string_view line,
-                                                  std::vector<model::Feature>* features,
-                                                  LibffmLabels labels = LibffmLabels::kClicks);
+base::Result<float> ParseLibffmLine(std::string_view line, std::vector<model::Feature>* features,
+                                    LibffmLabels labels = LibffmLabels::kClicks);
 
 // The straightforward parser ParseLibffmLine must agree with (tests and
 // fuzzing): the same label or error text, and the same features appended.
-std::expected<float, std::string> ParseLibffmLineReference(
-    std::string_view line, std::vector<model::Feature>* features,
-    LibffmLabels labels = LibffmLabels::kClicks);
+base::Result<float> ParseLibffmLineReference(std::string_view line,
+                                             std::vector<model::Feature>* features,
+                                             LibffmLabels labels = LibffmLabels::kClicks);
 
 struct LibffmReport {
   std::uint64_t rows_read = 0;

@@ -20,7 +20,7 @@ namespace {
 TEST(LibffmReaderTest, ParsesLabelsAndFeatures) {
   std::vector<model::Feature> features;
   auto label = ParseLibffmLine("1 0:3:1 2:17:0.25\t5:9:1", &features);
-  ASSERT_TRUE(label) << label.error();
+  ASSERT_TRUE(label) << label.error().message();
   EXPECT_EQ(*label, 1.0f);
   ASSERT_EQ(features.size(), 3u);
   EXPECT_EQ(features[1].field, 2u);
@@ -43,22 +43,26 @@ TEST(LibffmReaderTest, RealLabelsAreReadAsNumbers) {
     EXPECT_EQ(parse("1 0:1:1", &f, kReal), 1.0f);
     EXPECT_EQ(parse("0 0:1:1", &f, kReal), 0.0f);
     EXPECT_EQ(parse("-0.25e1", &f, kReal), -2.5f);
-    EXPECT_EQ(parse("+-1 0:1:1", &f, kReal).error(), "label '+-1' is not a finite number");
-    EXPECT_EQ(parse("nan 0:1:1", &f, kReal).error(), "label 'nan' is not a finite number");
-    EXPECT_EQ(parse("1e999 0:1:1", &f, kReal).error(), "label '1e999' is not a finite number");
-    EXPECT_EQ(parse("x 0:1:1", &f, kReal).error(), "label 'x' is not a finite number");
-    EXPECT_EQ(parse("3.5 0:1:1", &f, LibffmLabels::kClicks).error(),
+    EXPECT_EQ(parse("+-1 0:1:1", &f, kReal).error().message(),
+              "label '+-1' is not a finite number");
+    EXPECT_EQ(parse("nan 0:1:1", &f, kReal).error().message(),
+              "label 'nan' is not a finite number");
+    EXPECT_EQ(parse("1e999 0:1:1", &f, kReal).error().message(),
+              "label '1e999' is not a finite number");
+    EXPECT_EQ(parse("x 0:1:1", &f, kReal).error().message(), "label 'x' is not a finite number");
+    EXPECT_EQ(parse("3.5 0:1:1", &f, LibffmLabels::kClicks).error().message(),
               "label '3.5' must be 1, 0 or -1");
   }
 }
 
 TEST(LibffmReaderTest, ErrorsNameTokenAndReason) {
   std::vector<model::Feature> f;
-  EXPECT_EQ(ParseLibffmLine("2 0:1:1", &f).error(), "label '2' must be 1, 0 or -1");
-  EXPECT_EQ(ParseLibffmLine("1 0:a:1", &f).error(),
+  EXPECT_EQ(ParseLibffmLine("2 0:1:1", &f).error().message(), "label '2' must be 1, 0 or -1");
+  EXPECT_EQ(ParseLibffmLine("1 0:a:1", &f).error().message(),
             "token 2 '0:a:1': index is not a whole number below 2^32");
-  EXPECT_EQ(ParseLibffmLine("1 0:1", &f).error(), "token 2 '0:1': expected field:index:value");
-  EXPECT_EQ(ParseLibffmLine("1 0:1:inf", &f).error(),
+  EXPECT_EQ(ParseLibffmLine("1 0:1", &f).error().message(),
+            "token 2 '0:1': expected field:index:value");
+  EXPECT_EQ(ParseLibffmLine("1 0:1:inf", &f).error().message(),
             "token 2 '0:1:inf': value is not a finite number");
 }
 
@@ -155,10 +159,11 @@ TEST(LibffmReaderTest, FastParserAgreesWithReference) {
   std::vector<model::Feature> f;
   ASSERT_EQ(ParseLibffmLine("1 1023:4294967295:1", &f), 1.0f);
   EXPECT_EQ(f.back().index, 4294967295u);
-  EXPECT_EQ(ParseLibffmLine("1 1:4294967296:1", &f).error(),
+  EXPECT_EQ(ParseLibffmLine("1 1:4294967296:1", &f).error().message(),
             "token 2 '1:4294967296:1': index is not a whole number below 2^32");
-  EXPECT_EQ(ParseLibffmLine("1 1024:2:1", &f).error(), "token 2 '1024:2:1': field is above 1023");
-  EXPECT_EQ(ParseLibffmLine(" \t", &f).error(), "empty line");
+  EXPECT_EQ(ParseLibffmLine("1 1024:2:1", &f).error().message(),
+            "token 2 '1024:2:1': field is above 1023");
+  EXPECT_EQ(ParseLibffmLine(" \t", &f).error().message(), "empty line");
   f.clear();
   EXPECT_FALSE(ParseLibffmLine("1 0:1:1 2:3:bad 4:5:1", &f));
   EXPECT_EQ(f.size(), 1u) << "features before the bad token stay, as in the reference";
