@@ -213,8 +213,9 @@ int RunSageMakerTraining(const std::string& root, TrainCommandOptions o) {
   // Channels may be read-only: no caches beside them.
   o.load.cache = false;
   o.out = root + "/model";
-  const int code = RunTrain(o);
-  if (code != kExitOk) return fail(LastTrainFailure());
+  std::string why;
+  const int code = RunTrain(o, &why);
+  if (code != kExitOk) return fail(why);
   return kExitOk;
 }
 

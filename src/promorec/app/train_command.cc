@@ -26,14 +26,6 @@
 namespace promorec::app {
 namespace {
 
-std::string last_failure;
-
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "promorec train: %s\n", message.c_str());
-  last_failure = message;
-  return kExitFailure;
-}
-
 // `metric` names the loss: "logloss", or "mse" (mean squared error).
 std::string EpochsJson(const std::vector<trainer::EpochReport>& epochs, const char* metric) {
   std::string out = "[";
@@ -55,31 +47,32 @@ std::string EpochsJson(const std::vector<trainer::EpochReport>& epochs, const ch
 
 }  // namespace
 
-const std::string& LastTrainFailure() { return last_failure; }
-
-int RunTrain(const TrainCommandOptions& o) {
-  last_failure.clear();
+int RunTrain(const TrainCommandOptions& o, std::string* failure) {
+  // Says why on stderr and to the caller; the exit code.
+  const auto fail = [failure](const std::string& message, int code = kExitFailure) {
+    std::fprintf(stderr, "promorec train: %s\n", message.c_str());
+    if (failure != nullptr) *failure = message;
+    return code;
+  };
   const auto started = std::chrono::steady_clock::now();
   if (!CheckFormat("train", o.load.format)) return kExitUnavailable;
   trainer::TrainOptions options = o.train;
   if (o.model_type == "fm") {
     options.type = model::ModelType::kFm;
   } else if (o.model_type != "ffm") {
-    std::fprintf(stderr, "promorec train: --model-type must be ffm or fm\n");
-    return kExitUnavailable;
+    return fail("--model-type must be ffm or fm", kExitUnavailable);
   }
   if (o.loss == "squared") {
     options.loss = model::Loss::kSquared;
   } else if (o.loss != "logistic") {
-    std::fprintf(stderr, "promorec train: --loss must be logistic or squared\n");
-    return kExitUnavailable;
+    return fail("--loss must be logistic or squared", kExitUnavailable);
   }
   const bool squared = options.loss == model::Loss::kSquared;
   const char* metric = squared ? "mse" : "logloss";
   if (o.valid_tail != 0) {
-    if (!o.valid_file.empty()) return Fail("--valid and --valid-tail exclude each other");
+    if (!o.valid_file.empty()) return fail("--valid and --valid-tail exclude each other");
     if (!(o.valid_tail > 0 && o.valid_tail < 1)) {
-      return Fail("--valid-tail must be a fraction in (0, 1)");
+      return fail("--valid-tail must be a fraction in (0, 1)");
     }
   }
   base::Env& env = base::DefaultEnv();
@@ -87,10 +80,10 @@ int RunTrain(const TrainCommandOptions& o) {
   std::optional<model::ModelFile> earlier;
   if (!o.warm_start.empty()) {
     auto read = model::ReadModel(env, o.warm_start);
-    if (!read) return Fail("--warm-start: " + read.error().ToString());
+    if (!read) return fail("--warm-start: " + read.error().ToString());
     earlier = std::move(*read);
     if (earlier->loss != options.loss) {
-      return Fail("--warm-start: " + o.warm_start + " was trained with the other loss");
+      return fail("--warm-start: " + o.warm_start + " was trained with the other loss");
     }
     if (!earlier->optimiser) {
       std::fprintf(stderr, "promorec train: %s is a serving-only export; AdaGrad starts afresh\n",
@@ -104,12 +97,12 @@ int RunTrain(const TrainCommandOptions& o) {
   // names. Without one every key is in field 0 (plain FM).
   const bool named = !o.headers.empty() || (earlier && o.load.format == "recordio");
   if (!o.headers.empty()) {
-    if (o.load.format != "recordio") return Fail("--headers goes with --format recordio");
+    if (o.load.format != "recordio") return fail("--headers goes with --format recordio");
     auto text = base::ReadFileToString(env, o.headers);
-    if (!text) return Fail(text.error().ToString());
+    if (!text) return fail(text.error().ToString());
     auto read = model::FeatureDictionary::FromHeadersCsv(
         {features::kEventFields.begin(), features::kEventFields.end()}, *text);
-    if (!read) return Fail(o.headers + ": " + read.error().message());
+    if (!read) return fail(o.headers + ": " + read.error().message());
     dictionary = std::move(*read);
   } else if (earlier && o.load.format == "recordio") {
     dictionary = earlier->dictionary;
@@ -121,20 +114,20 @@ int RunTrain(const TrainCommandOptions& o) {
   EventTimes times;
   auto train =
       LoadExamples("train", o.train_files, load, events || named ? &dictionary : nullptr, &times);
-  if (!train) return Fail(train.error().ToString());
+  if (!train) return fail(train.error().ToString());
   std::optional<trainer::Dataset> valid;
   if (!o.valid_file.empty()) {
     load.add = false;
     auto loaded = LoadExamples("train", {o.valid_file}, load,
                                events || named ? &dictionary : nullptr, &times);
-    if (!loaded) return Fail(loaded.error().ToString());
+    if (!loaded) return fail(loaded.error().ToString());
     valid = std::move(*loaded);
   }
-  if (train->rows() == 0) return Fail("no training rows");
+  if (train->rows() == 0) return fail("no training rows");
   if (o.valid_tail > 0) {
     const auto held = static_cast<std::size_t>(static_cast<double>(train->rows()) * o.valid_tail);
     if (held == 0 || held >= train->rows()) {
-      return Fail("--valid-tail " + std::to_string(o.valid_tail) + " of " +
+      return fail("--valid-tail " + std::to_string(o.valid_tail) + " of " +
                   std::to_string(train->rows()) + " rows leaves no rows to validate or train on");
     }
     valid = train->SplitTail(train->rows() - held);
@@ -146,7 +139,7 @@ int RunTrain(const TrainCommandOptions& o) {
       events ? dictionary.size()
              : std::max(train->num_features(), valid ? valid->num_features() : 0u);
   if (named && dictionary.size() < features) {
-    return Fail("the data has feature indices beyond the " + std::to_string(dictionary.size()) +
+    return fail("the data has feature indices beyond the " + std::to_string(dictionary.size()) +
                 " names of the headers");
   }
   if (named) features = dictionary.size();
@@ -155,7 +148,7 @@ int RunTrain(const TrainCommandOptions& o) {
     features = std::max(features, earlier->params.shape().num_features);
   }
   options.snapshot_path = o.out + "/.best-epoch.tmp";
-  if (auto made = env.CreateDirs(o.out); !made) return Fail(made.error().ToString());
+  if (auto made = env.CreateDirs(o.out); !made) return fail(made.error().ToString());
   const bool terminal = isatty(STDERR_FILENO) == 1;
   // libffm data names its features by number; that dictionary depends on
   // the data alone, so it is built while the model trains.
@@ -176,7 +169,7 @@ int RunTrain(const TrainCommandOptions& o) {
       },
       earlier ? &earlier->params : nullptr,
       earlier && earlier->optimiser ? &*earlier->optimiser : nullptr);
-  if (!result) return Fail(result.error().ToString());
+  if (!result) return fail(result.error().ToString());
   const trainer::EpochReport& best =
       result->epochs[static_cast<std::size_t>(result->best_epoch - 1)];
   // The returned model's validation loss: the best epoch's, or the
@@ -227,7 +220,7 @@ int RunTrain(const TrainCommandOptions& o) {
   }
   if (valid_loss) file.training[std::string("valid_") + metric] = std::to_string(*valid_loss);
   if (auto written = model::WriteModel(env, o.out, file, !o.serving_only); !written) {
-    return Fail(written.error().ToString());
+    return fail(written.error().ToString());
   }
   if (o.json) {
     std::printf(

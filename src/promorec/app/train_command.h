@@ -30,9 +30,7 @@ struct TrainCommandOptions {
 };
 
 // Trains and writes the model directory; the exit code. Progress and
-// errors go to stderr.
-int RunTrain(const TrainCommandOptions& options);
-// Why the last RunTrain failed (empty after a success).
-const std::string& LastTrainFailure();
+// errors go to stderr; when it fails, `*failure` (if given) says why.
+int RunTrain(const TrainCommandOptions& options, std::string* failure = nullptr);
 
 }  // namespace promorec::app

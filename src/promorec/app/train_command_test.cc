@@ -46,7 +46,8 @@ TEST_F(TrainCommandTest, TheModelKeepsTheSpanOfItsEvents) {
   o.train.epochs = 2;
   o.train.deterministic = true;
   o.train.learn_valid = true;
-  ASSERT_EQ(RunTrain(o), 0) << LastTrainFailure();
+  std::string why;
+  ASSERT_EQ(RunTrain(o, &why), 0) << why;
   auto model = model::ReadModel(base::DefaultEnv(), o.out);
   ASSERT_TRUE(model) << model.error().ToString();
   EXPECT_EQ(model->loss, model::Loss::kLogistic);
