@@ -52,19 +52,20 @@ struct AgentStats {
 class Agent {
  public:
   // Loads the checkpoint (an absent file is an empty one).
-  static base::Result<std::unique_ptr<Agent>> Open(TailFs& fs, base::Env& env, base::Clock& clock,
-                                                   Sink& sink, AgentOptions options);
+  [[nodiscard]] static base::Result<std::unique_ptr<Agent>> Open(TailFs& fs, base::Env& env,
+                                                                 base::Clock& clock, Sink& sink,
+                                                                 AgentOptions options);
 
   // Works until `stop` is set, then delivers the batch it holds (for at
   // most stop_timeout) and writes the checkpoint. An error is one that
   // waiting does not cure: the server refuses the requests as such, a file
   // or the checkpoint cannot be read or written.
-  base::Status Run(const std::atomic<bool>& stop);
+  [[nodiscard]] base::Status Run(const std::atomic<bool>& stop);
 
   // One round: scan when a poll interval has passed, read, deliver the
   // batch when it is due. Returns how long (ns) nothing is due; 0 when
   // another round should follow at once.
-  base::Result<std::int64_t> Step(const std::atomic<bool>& stop);
+  [[nodiscard]] base::Result<std::int64_t> Step(const std::atomic<bool>& stop);
 
   const AgentStats& stats() const { return stats_; }
   const TailerStats& tailer_stats() const { return tailer_.stats(); }
@@ -76,7 +77,7 @@ class Agent {
 
   // Sends the batch until it is delivered. kUnavailable when `stop` came
   // and stop_timeout ran out first (nothing is acknowledged then).
-  base::Status Deliver(const std::atomic<bool>& stop);
+  [[nodiscard]] base::Status Deliver(const std::atomic<bool>& stop);
   base::Status WriteCheckpoint();
   // Sleeps until `deadline_ns` (monotonic) or until `stop` is set.
   void SleepUntil(std::int64_t deadline_ns, const std::atomic<bool>& stop);

@@ -47,10 +47,11 @@ std::uint64_t HeadHash(std::string_view head);
 
 std::string EncodeCheckpoint(const std::vector<CheckpointEntry>& entries);
 // Corruption naming the line and what is wrong with it.
-base::Result<std::vector<CheckpointEntry>> DecodeCheckpoint(std::string_view text);
+[[nodiscard]] base::Result<std::vector<CheckpointEntry>> DecodeCheckpoint(std::string_view text);
 
 // An absent file is an empty checkpoint.
-base::Result<std::vector<CheckpointEntry>> LoadCheckpoint(base::Env& env, const std::string& path);
+[[nodiscard]] base::Result<std::vector<CheckpointEntry>> LoadCheckpoint(base::Env& env,
+                                                                        const std::string& path);
 base::Status SaveCheckpoint(base::Env& env, const std::string& path,
                             const std::vector<CheckpointEntry>& entries);
 

@@ -30,7 +30,7 @@ struct HttpUrl {
   std::string path_prefix;  // "" or "/a/b" (no trailing '/')
 
   // "http://host[:port][/prefix]".
-  static base::Result<HttpUrl> Parse(std::string_view url);
+  [[nodiscard]] static base::Result<HttpUrl> Parse(std::string_view url);
   std::string HostHeader() const;
 };
 
@@ -63,8 +63,9 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   // POSTs `body` to the URL's prefix + `path` ("/v1/events").
-  base::Result<HttpResponse> Post(std::string_view path, std::span<const HttpHeader> headers,
-                                  std::string_view body);
+  [[nodiscard]] base::Result<HttpResponse> Post(std::string_view path,
+                                                std::span<const HttpHeader> headers,
+                                                std::string_view body);
 
   const HttpUrl& url() const { return url_; }
   // Connections opened so far (keep-alive means few).
@@ -73,12 +74,13 @@ class HttpClient {
  private:
   using Deadline = std::chrono::steady_clock::time_point;
 
-  base::Status Connect(Deadline deadline);
+  [[nodiscard]] base::Status Connect(Deadline deadline);
   base::Status SendAll(std::string_view data, Deadline deadline);
   // Appends received bytes to in_; 0 bytes means the peer closed.
-  base::Result<std::size_t> Receive(Deadline deadline);
+  [[nodiscard]] base::Result<std::size_t> Receive(Deadline deadline);
   base::Result<HttpResponse> ReadResponse(Deadline deadline, bool* received_any);
-  base::Result<std::size_t> ReadChunked(std::size_t at, Deadline deadline, std::string* body);
+  [[nodiscard]] base::Result<std::size_t> ReadChunked(std::size_t at, Deadline deadline,
+                                                      std::string* body);
   bool StaleConnection() const;
   void Close();
 

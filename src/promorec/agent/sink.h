@@ -37,7 +37,7 @@ namespace promorec::agent {
 enum class LineFormat : std::uint8_t { kClick, kKasandr, kJson };
 
 // "click", "kasandr", "json".
-base::Result<LineFormat> ParseLineFormat(std::string_view name);
+[[nodiscard]] base::Result<LineFormat> ParseLineFormat(std::string_view name);
 std::string_view LineFormatName(LineFormat format);
 
 // The partition key for `line`: its user id (the first column of a click

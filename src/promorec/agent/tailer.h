@@ -70,14 +70,14 @@ class Tailer {
   Tailer& operator=(const Tailer&) = delete;
 
   // Globs again: notices new files, renames, removals and truncations.
-  base::Status Scan();
+  [[nodiscard]] base::Status Scan();
   // Offers complete lines to `sink` until it refuses one or every file is
   // at its end. Returns true when it stopped because the sink was full.
-  base::Result<bool> Read(LineSink& sink);
+  [[nodiscard]] base::Result<bool> Read(LineSink& sink);
   // Everything read so far has been delivered.
   void AcknowledgeRead();
   // Per tracked file, the acknowledged offset, in reading order.
-  base::Result<std::vector<CheckpointEntry>> Checkpoint();
+  [[nodiscard]] base::Result<std::vector<CheckpointEntry>> Checkpoint();
 
   // Files currently followed.
   std::size_t file_count() const { return files_.size(); }
@@ -86,9 +86,9 @@ class Tailer {
  private:
   struct File;
 
-  base::Status Track(const std::string& path);
+  [[nodiscard]] base::Status Track(const std::string& path);
   std::optional<std::string> FindInDirectory(const CheckpointEntry& entry);
-  base::Result<bool> ReadFile(File& file, LineSink& sink);
+  [[nodiscard]] base::Result<bool> ReadFile(File& file, LineSink& sink);
   void Consume(File& file, std::size_t bytes);
 
   TailFs& fs_;

@@ -46,11 +46,11 @@ struct EventTimes {
 // `dictionary` is needed for event formats (and for RecordIO, whose keys
 // take their field from the dictionary when it has one). `times`, when
 // given, also spans the events read.
-base::Result<trainer::Dataset> LoadExamples(const std::string& command,
-                                            const std::vector<std::string>& files,
-                                            const LoadOptions& options,
-                                            model::FeatureDictionary* dictionary,
-                                            EventTimes* times = nullptr);
+[[nodiscard]] base::Result<trainer::Dataset> LoadExamples(const std::string& command,
+                                                          const std::vector<std::string>& files,
+                                                          const LoadOptions& options,
+                                                          model::FeatureDictionary* dictionary,
+                                                          EventTimes* times = nullptr);
 
 // libffm carries no names: entry i is "<field of its first use>_<i>", the
 // training rows looked at first, then the validation rows (when given).

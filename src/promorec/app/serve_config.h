@@ -55,8 +55,9 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 // Values given on the command line: key -> {value, where from ("--port")}.
 using GivenSettings = std::map<std::string, std::pair<std::string, std::string>>;
 
-base::Result<ServeConfig> ResolveServeConfig(const std::string& config_file, const EnvLookup& env,
-                                             const GivenSettings& flags);
+[[nodiscard]] base::Result<ServeConfig> ResolveServeConfig(const std::string& config_file,
+                                                           const EnvLookup& env,
+                                                           const GivenSettings& flags);
 
 // The settings as JSON with the secrets left out (for GET /v1/admin/config).
 std::string ServeConfigJson(const ServeConfig& config);

@@ -22,6 +22,7 @@ struct ServePromotions {
 
 // A file that exists but does not parse is an error naming the file, the
 // promotion, the key and why; it is never skipped for the next choice.
-base::Result<ServePromotions> LoadServePromotions(base::Env& env, const std::string& data_dir);
+[[nodiscard]] base::Result<ServePromotions> LoadServePromotions(base::Env& env,
+                                                                const std::string& data_dir);
 
 }  // namespace promorec::app

@@ -29,7 +29,7 @@ std::size_t Base64DecodedSize(std::string_view text);
 
 // Decodes `text` into `*out` (replacing its contents). InvalidArgument
 // naming the first problem and its offset; `*out` is unspecified then.
-Status Base64Decode(std::string_view text, std::string* out);
+[[nodiscard]] Status Base64Decode(std::string_view text, std::string* out);
 Result<std::string> Base64Decode(std::string_view text);
 
 }  // namespace promorec::base

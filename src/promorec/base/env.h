@@ -114,6 +114,6 @@ Env& DefaultEnv();
 std::string ParentDir(std::string_view path);
 
 // Removes `path`: a file, or a directory with everything inside it.
-Status RemoveTree(Env& env, const std::string& path);
+[[nodiscard]] Status RemoveTree(Env& env, const std::string& path);
 
 }  // namespace promorec::base

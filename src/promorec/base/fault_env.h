@@ -57,19 +57,21 @@ class FaultInjectionEnv final : public Env {
   // Bytes actually appended through this Env.
   uint64_t bytes_appended() const;
 
-  Result<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path) override;
+  [[nodiscard]] Result<std::unique_ptr<SequentialFile>> NewSequentialFile(
+      const std::string& path) override;
   Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& path) override;
-  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override;
+  [[nodiscard]] Result<std::unique_ptr<WritableFile>> NewWritableFile(
+      const std::string& path) override;
   Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) override;
-  Result<bool> FileExists(const std::string& path) override;
+  [[nodiscard]] Result<bool> FileExists(const std::string& path) override;
   Result<uint64_t> FileSize(const std::string& path) override;
-  Result<std::vector<std::string>> ListDir(const std::string& dir) override;
+  [[nodiscard]] Result<std::vector<std::string>> ListDir(const std::string& dir) override;
   Status CreateDirs(const std::string& dir) override;
-  Status RemoveFile(const std::string& path) override;
+  [[nodiscard]] Status RemoveFile(const std::string& path) override;
   Status RemoveDir(const std::string& dir) override;
-  Status RenameFile(const std::string& from, const std::string& to) override;
+  [[nodiscard]] Status RenameFile(const std::string& from, const std::string& to) override;
   Status TruncateFile(const std::string& path, uint64_t size) override;
-  Status SyncDir(const std::string& dir) override;
+  [[nodiscard]] Status SyncDir(const std::string& dir) override;
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override;
 
  private:
@@ -81,7 +83,7 @@ class FaultInjectionEnv final : public Env {
     std::optional<Error> error;
   };
   AppendPlan PlanAppend(const std::string& path, size_t size);
-  Status CheckSync(const std::string& path);
+  [[nodiscard]] Status CheckSync(const std::string& path);
   void RecordSync(const std::string& path, uint64_t size);
   uint64_t generation() const { return generation_.load(); }
 

@@ -58,7 +58,7 @@ template <typename T>
 using Result = std::expected<T, Error>;
 using Status = std::expected<void, Error>;
 
-inline Status OkStatus() { return {}; }
+[[nodiscard]] inline Status OkStatus() { return {}; }
 
 inline std::unexpected<Error> MakeError(Code code, std::string message) {
   return std::unexpected<Error>(std::in_place, code, std::move(message));

@@ -14,7 +14,8 @@
 namespace promorec::event {
 
 // `source` names the input in errors ("products.csv:3: ...").
-base::Result<std::vector<Product>> ParseProductsCsv(std::string_view text, std::string_view source);
+[[nodiscard]] base::Result<std::vector<Product>> ParseProductsCsv(std::string_view text,
+                                                                  std::string_view source);
 base::Result<std::vector<Promotion>> ParsePromotionsCsv(std::string_view text,
                                                         std::string_view source);
 

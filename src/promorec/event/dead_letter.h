@@ -37,14 +37,14 @@ class MemoryDeadLetter final : public DeadLetterSink {
 class FileDeadLetter final : public DeadLetterSink {
  public:
   // Creates (or appends to) `path`; its directory must exist.
-  static base::Result<std::unique_ptr<FileDeadLetter>> Open(base::Env& env,
-                                                            const std::string& path);
+  [[nodiscard]] static base::Result<std::unique_ptr<FileDeadLetter>> Open(base::Env& env,
+                                                                          const std::string& path);
 
   // A write error is kept and returned by Close; later records are dropped
   // (and counted) rather than half-written.
   void Put(const Rejection& rejection) override;
   // Flushes, syncs and closes; returns the first error seen.
-  base::Status Close();
+  [[nodiscard]] base::Status Close();
 
   const std::string& path() const { return path_; }
   std::uint64_t written() const { return written_; }

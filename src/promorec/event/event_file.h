@@ -24,7 +24,7 @@ namespace promorec::event {
 enum class InputFormat : std::uint8_t { kClick, kKasandr, kJson };
 
 // "click", "kasandr" or "json".
-base::Result<InputFormat> ParseInputFormat(std::string_view name);
+[[nodiscard]] base::Result<InputFormat> ParseInputFormat(std::string_view name);
 std::string_view InputFormatName(InputFormat format);
 
 struct ReadStats {
@@ -49,9 +49,10 @@ using ProgressCallback = std::function<void(std::uint64_t bytes, std::uint64_t r
 // cannot be opened or read, or a KASANDR header is unusable); bad records
 // are counted and sent to `dead_letter`. `source` names the file in
 // rejections (usually its base name).
-base::Result<ReadStats> ReadEventFile(base::Env& env, const std::string& path,
-                                      std::string_view source, InputFormat format,
-                                      const EventCallback& on_event, DeadLetterSink& dead_letter,
-                                      const ProgressCallback& progress = {});
+[[nodiscard]] base::Result<ReadStats> ReadEventFile(base::Env& env, const std::string& path,
+                                                    std::string_view source, InputFormat format,
+                                                    const EventCallback& on_event,
+                                                    DeadLetterSink& dead_letter,
+                                                    const ProgressCallback& progress = {});
 
 }  // namespace promorec::event

@@ -32,17 +32,18 @@ class LineReader {
  public:
   LineReader(std::unique_ptr<base::SequentialFile> file, std::size_t max_line_bytes);
 
-  static base::Result<std::unique_ptr<LineReader>> Open(base::Env& env, const std::string& path,
-                                                        std::size_t max_line_bytes);
+  [[nodiscard]] static base::Result<std::unique_ptr<LineReader>> Open(base::Env& env,
+                                                                      const std::string& path,
+                                                                      std::size_t max_line_bytes);
 
   // Sets *line to the next line; false at the end of the file. The text
   // stays valid until the next call.
-  base::Result<bool> Next(Line* line);
+  [[nodiscard]] base::Result<bool> Next(Line* line);
 
   std::uint64_t bytes_consumed() const { return consumed_; }
 
  private:
-  base::Status Fill();
+  [[nodiscard]] base::Status Fill();
 
   std::unique_ptr<base::SequentialFile> file_;
   std::size_t max_line_bytes_;

@@ -22,8 +22,8 @@ inline constexpr std::size_t kMaxEligibilityListItems = 10000;
 // InvalidArgument "SOURCE: PATH: WHY" with PATH like
 // `promotions[2].eligibility.countries[0]`. A promotion without "code" gets
 // its id as code.
-base::Result<std::vector<Promotion>> ParsePromotionsJson(std::string_view text,
-                                                         std::string_view source);
+[[nodiscard]] base::Result<std::vector<Promotion>> ParsePromotionsJson(std::string_view text,
+                                                                       std::string_view source);
 
 // Writes `promotions` in the array layout, every field that is set; what
 // ParsePromotionsJson accepted reads back equal.

@@ -14,7 +14,7 @@
 namespace promorec::event {
 
 // Microseconds since the epoch, or the reason the text is not a timestamp.
-base::Result<std::int64_t> ParseTimestamp(std::string_view text);
+[[nodiscard]] base::Result<std::int64_t> ParseTimestamp(std::string_view text);
 
 // Epoch seconds with the fraction's trailing zeros dropped: "1518318207.8448",
 // "1518318207". ParseTimestamp reads it back exactly.

@@ -20,12 +20,13 @@ struct Checkpoint {
 };
 
 std::string EncodeCheckpoint(const Checkpoint& checkpoint);
-base::Result<Checkpoint> DecodeCheckpoint(std::string_view bytes);
+[[nodiscard]] base::Result<Checkpoint> DecodeCheckpoint(std::string_view bytes);
 
 // Writes `path` atomically (tmp file, sync, rename, directory sync).
-base::Status WriteCheckpointFile(base::Env& env, const std::string& path,
-                                 const Checkpoint& checkpoint);
+[[nodiscard]] base::Status WriteCheckpointFile(base::Env& env, const std::string& path,
+                                               const Checkpoint& checkpoint);
 // nullopt when the file does not exist; Corruption when it is damaged.
-base::Result<std::optional<Checkpoint>> ReadCheckpointFile(base::Env& env, const std::string& path);
+[[nodiscard]] base::Result<std::optional<Checkpoint>> ReadCheckpointFile(base::Env& env,
+                                                                         const std::string& path);
 
 }  // namespace promorec::eventlog

@@ -18,7 +18,7 @@ __extension__ using HashKey = unsigned __int128;
 HashKey PartitionKeyHash(std::string_view partition_key);
 
 // A decimal hash key ("0" .. "340282366920938463463374607431768211455").
-base::Result<HashKey> ParseHashKey(std::string_view decimal);
+[[nodiscard]] base::Result<HashKey> ParseHashKey(std::string_view decimal);
 std::string HashKeyToDecimal(HashKey key);
 
 // Shard `shard` of `shard_count` owns [StartingHashKey, EndingHashKey].

@@ -23,14 +23,15 @@ class LocalStreamStore final : public StreamStore {
  public:
   // `root` is created if missing. `env` and `clock` must outlive the store.
   // Takes root/LOCK: kUnavailable while another process has the store open.
-  static base::Result<std::unique_ptr<LocalStreamStore>> Open(base::Env& env, base::Clock& clock,
-                                                              std::string root);
+  [[nodiscard]] static base::Result<std::unique_ptr<LocalStreamStore>> Open(base::Env& env,
+                                                                            base::Clock& clock,
+                                                                            std::string root);
 
-  base::Result<std::shared_ptr<Stream>> CreateStream(std::string_view name,
-                                                     const StreamOptions& options) override;
-  base::Result<std::shared_ptr<Stream>> OpenStream(std::string_view name) override;
+  [[nodiscard]] base::Result<std::shared_ptr<Stream>> CreateStream(
+      std::string_view name, const StreamOptions& options) override;
+  [[nodiscard]] base::Result<std::shared_ptr<Stream>> OpenStream(std::string_view name) override;
   base::Result<std::vector<std::string>> ListStreams() override;
-  base::Status DeleteStream(std::string_view name) override;
+  [[nodiscard]] base::Status DeleteStream(std::string_view name) override;
 
   // What recovery found while opening streams so far.
   RecoveryReport recovery_report();
@@ -51,7 +52,8 @@ class LocalStreamStore final : public StreamStore {
 
 // Names of the stream folders under `root` (those holding a STREAM file),
 // sorted; empty when `root` does not exist.
-base::Result<std::vector<std::string>> ListStreamDirs(base::Env& env, const std::string& root);
+[[nodiscard]] base::Result<std::vector<std::string>> ListStreamDirs(base::Env& env,
+                                                                    const std::string& root);
 
 struct StreamStat {
   std::string name;
@@ -63,10 +65,11 @@ struct StreamStat {
 
 // Streams, shards and consumer checkpoints under `root`, read without
 // changing anything (works while a server has the store open).
-base::Result<std::vector<StreamStat>> StatStreams(base::Env& env, const std::string& root);
+[[nodiscard]] base::Result<std::vector<StreamStat>> StatStreams(base::Env& env,
+                                                                const std::string& root);
 
 // Checks every stream under `root` without changing anything: the same
 // checks as recovery, plus checkpoints. For `promorec log check`.
-base::Result<RecoveryReport> CheckStreams(base::Env& env, const std::string& root);
+[[nodiscard]] base::Result<RecoveryReport> CheckStreams(base::Env& env, const std::string& root);
 
 }  // namespace promorec::eventlog

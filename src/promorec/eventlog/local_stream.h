@@ -23,41 +23,46 @@ class LocalStream final : public Stream {
  public:
   // Opens the stream in `dir` (whose STREAM file exists), recovering every
   // shard; findings go to `report`.
-  static base::Result<std::shared_ptr<LocalStream>> Open(base::Env& env, base::Clock& clock,
-                                                         std::string dir, RecoveryReport* report);
+  [[nodiscard]] static base::Result<std::shared_ptr<LocalStream>> Open(base::Env& env,
+                                                                       base::Clock& clock,
+                                                                       std::string dir,
+                                                                       RecoveryReport* report);
 
   const std::string& name() const override { return meta_.name; }
   StreamOptions options() const override;
   std::int64_t created_us() const override { return meta_.created_us; }
 
-  base::Result<std::vector<PutResult>> Append(std::span<const PutRecord> records) override;
+  [[nodiscard]] base::Result<std::vector<PutResult>> Append(
+      std::span<const PutRecord> records) override;
   base::Status AppendInto(std::span<const PutRecord> records,
                           std::span<PutResult> results) override;
-  base::Result<std::uint64_t> Resolve(std::uint32_t shard, const IteratorSpec& spec) override;
+  [[nodiscard]] base::Result<std::uint64_t> Resolve(std::uint32_t shard,
+                                                    const IteratorSpec& spec) override;
   base::Result<ReadBatch> Read(std::uint32_t shard, std::uint64_t from_sequence,
                                const ReadLimits& limits) override;
-  base::Result<std::vector<ShardInfo>> DescribeShards() override;
+  [[nodiscard]] base::Result<std::vector<ShardInfo>> DescribeShards() override;
   base::Result<bool> WaitForRecords(std::span<const std::uint64_t> next_sequences,
                                     std::int64_t timeout_us) override;
-  base::Status SaveCheckpoint(std::string_view consumer, std::uint32_t shard,
-                              std::uint64_t sequence) override;
-  base::Result<std::optional<std::uint64_t>> LoadCheckpoint(std::string_view consumer,
-                                                            std::uint32_t shard) override;
-  base::Result<std::vector<ConsumerCheckpoint>> ListCheckpoints() override;
+  [[nodiscard]] base::Status SaveCheckpoint(std::string_view consumer, std::uint32_t shard,
+                                            std::uint64_t sequence) override;
+  [[nodiscard]] base::Result<std::optional<std::uint64_t>> LoadCheckpoint(
+      std::string_view consumer, std::uint32_t shard) override;
+  [[nodiscard]] base::Result<std::vector<ConsumerCheckpoint>> ListCheckpoints() override;
   base::Status SetRetention(std::int64_t retention_us) override;
-  base::Result<RetentionResult> EnforceRetention() override;
+  [[nodiscard]] base::Result<RetentionResult> EnforceRetention() override;
 
   const std::string& dir() const { return dir_; }
 
  private:
   LocalStream(base::Env& env, base::Clock& clock, std::string dir, StreamMeta meta)
       : env_(env), clock_(clock), dir_(std::move(dir)), meta_(std::move(meta)) {}
-  base::Result<Shard*> ShardAt(std::uint32_t shard);
+  [[nodiscard]] base::Result<Shard*> ShardAt(std::uint32_t shard);
   // Appends records already grouped by shard (see AppendInto).
-  base::Status AppendRouted(std::span<const PutRecord> records, std::span<PutResult> results,
-                            std::span<const std::uint32_t> indices,
-                            std::span<const std::uint32_t> starts,
-                            std::span<const std::uint32_t> involved);
+  [[nodiscard]] base::Status AppendRouted(std::span<const PutRecord> records,
+                                          std::span<PutResult> results,
+                                          std::span<const std::uint32_t> indices,
+                                          std::span<const std::uint32_t> starts,
+                                          std::span<const std::uint32_t> involved);
   // The threads that commit shards side by side, started on first use.
   CommitPool& CommitHelpers();
   std::string CheckpointPath(std::string_view consumer, std::uint32_t shard) const;

@@ -31,7 +31,7 @@ struct SegmentHeader {
 // Exactly kSegmentHeaderBytes bytes.
 std::string EncodeSegmentHeader(const SegmentHeader& header);
 // Corruption (with the reason) for a bad magic, version or CRC.
-base::Result<SegmentHeader> DecodeSegmentHeader(std::string_view bytes);
+[[nodiscard]] base::Result<SegmentHeader> DecodeSegmentHeader(std::string_view bytes);
 
 // A record as stored: what the format keeps for each appended record.
 struct RecordFields {
@@ -44,7 +44,7 @@ struct RecordFields {
 // Appends the record payload (sequence, arrival, key, data) to `out`.
 void EncodeRecordPayload(const RecordFields& record, std::string* out);
 // Reads a payload back; the views point into `payload`.
-base::Result<RecordFields> DecodeRecordPayload(std::string_view payload);
+[[nodiscard]] base::Result<RecordFields> DecodeRecordPayload(std::string_view payload);
 
 // Appends `payload` framed as fragments to `out`, for a segment whose file
 // currently ends at `file_offset` (so that fragments respect block

@@ -44,7 +44,7 @@ class SegmentIndex {
                      std::uint64_t covered_bytes) const;
   struct Decoded;
   // Corruption when the magic, version, CRC or shape is wrong.
-  static base::Result<Decoded> Decode(std::string_view bytes);
+  [[nodiscard]] static base::Result<Decoded> Decode(std::string_view bytes);
 
  private:
   std::vector<IndexEntry> entries_;

@@ -39,7 +39,7 @@ class SegmentScanner {
 
   // The next intact record; false at end_offset. An I/O error is returned
   // as an error; damage is recorded in damages() and skipped.
-  base::Result<bool> Next(ScannedRecord* record);
+  [[nodiscard]] base::Result<bool> Next(ScannedRecord* record);
 
   // Damage seen so far, in file order.
   const std::vector<Damage>& damages() const { return damages_; }
@@ -50,7 +50,7 @@ class SegmentScanner {
  private:
   // Makes block_ hold the bytes from position_ to the end of its block (or
   // to end_); a short read moves end_ back to the file's real end.
-  base::Status LoadBlock();
+  [[nodiscard]] base::Status LoadBlock();
   void AddDamage(std::uint64_t offset, std::uint64_t length, std::string what);
   // Records damage from the open record (or position_) to the next block
   // start, drops the open record and resumes there.

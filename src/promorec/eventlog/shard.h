@@ -63,18 +63,19 @@ class Shard {
  public:
   // Recovers the shard directory (see shard_recovery.h), reopens or creates
   // the active segment and starts the writer thread.
-  static base::Result<std::unique_ptr<Shard>> Open(base::Env& env, base::Clock& clock,
-                                                   ShardConfig config, RecoveryReport* report);
+  [[nodiscard]] static base::Result<std::unique_ptr<Shard>> Open(base::Env& env, base::Clock& clock,
+                                                                 ShardConfig config,
+                                                                 RecoveryReport* report);
   ~Shard();
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
   // Appends the request's records, group-committed with concurrent
   // requests; returns once they are durable under the stream's mode.
-  base::Status Append(const AppendRequest& request);
+  [[nodiscard]] base::Status Append(const AppendRequest& request);
   Durability durability() const { return config_.durability; }
 
-  base::Result<std::uint64_t> Resolve(const IteratorSpec& spec);
+  [[nodiscard]] base::Result<std::uint64_t> Resolve(const IteratorSpec& spec);
   base::Result<ReadBatch> Read(std::uint64_t from_sequence, const ReadLimits& limits);
   ShardInfo Info();
   // The newest record readers can see (0 when none).
@@ -83,7 +84,7 @@ class Shard {
   std::vector<SealedSegment> SealedSegments();
   // Deletes the oldest segment if it is sealed and starts at
   // `first_sequence`; returns its size (0 when nothing was deleted).
-  base::Result<std::uint64_t> DeleteOldestSegment(std::uint64_t first_sequence);
+  [[nodiscard]] base::Result<std::uint64_t> DeleteOldestSegment(std::uint64_t first_sequence);
   std::uint64_t TotalBytes();
 
  private:
@@ -98,11 +99,11 @@ class Shard {
   };
 
   Shard(base::Env& env, base::Clock& clock, ShardConfig config);
-  base::Status Start(ShardState state);
+  [[nodiscard]] base::Status Start(ShardState state);
   // Under file_mu_.
-  base::Status CreateSegment(std::uint64_t first_sequence);
+  [[nodiscard]] base::Status CreateSegment(std::uint64_t first_sequence);
   base::Status SealActiveSegment();
-  base::Status WriteGroup(const std::vector<Writer*>& group);
+  [[nodiscard]] base::Status WriteGroup(const std::vector<Writer*>& group);
   // Makes the group's records visible to readers.
   void Publish();
   base::Error FailedError() const;

@@ -47,7 +47,9 @@ std::string SegmentFileName(std::uint64_t first_sequence);
 // with an intact index is trusted without reading it, which keeps opening a
 // large store cheap; `verify_sealed` reads it in full as well, so that
 // damage inside it is found (`log check`).
-base::Result<ShardState> ScanShard(base::Env& env, const std::string& dir, std::uint32_t shard,
-                                   bool repair, RecoveryReport* report, bool verify_sealed = false);
+[[nodiscard]] base::Result<ShardState> ScanShard(base::Env& env, const std::string& dir,
+                                                 std::uint32_t shard, bool repair,
+                                                 RecoveryReport* report,
+                                                 bool verify_sealed = false);
 
 }  // namespace promorec::eventlog

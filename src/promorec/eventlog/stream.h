@@ -27,7 +27,7 @@ namespace promorec::eventlog {
 enum class Durability : std::uint8_t { kFsync = 0, kInterval = 1, kNone = 2 };
 
 std::string_view DurabilityName(Durability durability);
-base::Result<Durability> ParseDurability(std::string_view name);
+[[nodiscard]] base::Result<Durability> ParseDurability(std::string_view name);
 
 inline constexpr std::int64_t kHourMicros = 3'600'000'000LL;
 inline constexpr std::int64_t kMinRetentionMicros = 24 * kHourMicros;
@@ -42,11 +42,11 @@ struct StreamOptions {
   std::uint64_t segment_bytes = 64ull << 20;
 
   // InvalidArgument naming the first bad value.
-  base::Status Validate() const;
+  [[nodiscard]] base::Status Validate() const;
 };
 
 // Stream names: 1..128 of [A-Za-z0-9_.-], not starting with '.'.
-base::Status ValidateStreamName(std::string_view name);
+[[nodiscard]] base::Status ValidateStreamName(std::string_view name);
 
 struct PutRecord {
   std::string_view partition_key;
@@ -137,38 +137,42 @@ class Stream {
   // durability mode, with each record's shard and sequence number in input
   // order. On error none of the batch may be assumed durable (some may have
   // been written and may appear after a reopen: at-least-once).
-  virtual base::Result<std::vector<PutResult>> Append(std::span<const PutRecord> records) = 0;
+  [[nodiscard]] virtual base::Result<std::vector<PutResult>> Append(
+      std::span<const PutRecord> records) = 0;
   // Append that writes each record's shard and sequence number into
   // `results` (one entry per record, in input order) instead of returning
   // them, for callers that reuse one buffer. This default calls Append.
-  virtual base::Status AppendInto(std::span<const PutRecord> records, std::span<PutResult> results);
+  [[nodiscard]] virtual base::Status AppendInto(std::span<const PutRecord> records,
+                                                std::span<PutResult> results);
 
   // The sequence number a read at this position starts from.
-  virtual base::Result<std::uint64_t> Resolve(std::uint32_t shard, const IteratorSpec& spec) = 0;
+  [[nodiscard]] virtual base::Result<std::uint64_t> Resolve(std::uint32_t shard,
+                                                            const IteratorSpec& spec) = 0;
   // Reads acknowledged records at or after `from_sequence`.
-  virtual base::Result<ReadBatch> Read(std::uint32_t shard, std::uint64_t from_sequence,
-                                       const ReadLimits& limits) = 0;
+  [[nodiscard]] virtual base::Result<ReadBatch> Read(std::uint32_t shard,
+                                                     std::uint64_t from_sequence,
+                                                     const ReadLimits& limits) = 0;
 
-  virtual base::Result<std::vector<ShardInfo>> DescribeShards() = 0;
+  [[nodiscard]] virtual base::Result<std::vector<ShardInfo>> DescribeShards() = 0;
 
   // Blocks until some shard holds a record at or after its entry of
   // `next_sequences` (one per shard, in shard order) or `timeout_us` passes;
   // true when one does. Consumers that have caught up wait here instead of
   // polling. This default asks DescribeShards every 10 ms; a backend that
   // knows when records arrive answers sooner.
-  virtual base::Result<bool> WaitForRecords(std::span<const std::uint64_t> next_sequences,
-                                            std::int64_t timeout_us);
+  [[nodiscard]] virtual base::Result<bool> WaitForRecords(
+      std::span<const std::uint64_t> next_sequences, std::int64_t timeout_us);
 
   // Durable, atomic per-shard checkpoints of named consumers.
-  virtual base::Status SaveCheckpoint(std::string_view consumer, std::uint32_t shard,
-                                      std::uint64_t sequence) = 0;
-  virtual base::Result<std::optional<std::uint64_t>> LoadCheckpoint(std::string_view consumer,
-                                                                    std::uint32_t shard) = 0;
-  virtual base::Result<std::vector<ConsumerCheckpoint>> ListCheckpoints() = 0;
+  [[nodiscard]] virtual base::Status SaveCheckpoint(std::string_view consumer, std::uint32_t shard,
+                                                    std::uint64_t sequence) = 0;
+  [[nodiscard]] virtual base::Result<std::optional<std::uint64_t>> LoadCheckpoint(
+      std::string_view consumer, std::uint32_t shard) = 0;
+  [[nodiscard]] virtual base::Result<std::vector<ConsumerCheckpoint>> ListCheckpoints() = 0;
 
-  virtual base::Status SetRetention(std::int64_t retention_us) = 0;
+  [[nodiscard]] virtual base::Status SetRetention(std::int64_t retention_us) = 0;
   // Deletes what retention allows now.
-  virtual base::Result<RetentionResult> EnforceRetention() = 0;
+  [[nodiscard]] virtual base::Result<RetentionResult> EnforceRetention() = 0;
 };
 
 class StreamStore {
@@ -176,12 +180,12 @@ class StreamStore {
   virtual ~StreamStore() = default;
 
   // AlreadyExists when the stream exists.
-  virtual base::Result<std::shared_ptr<Stream>> CreateStream(std::string_view name,
-                                                             const StreamOptions& options) = 0;
+  [[nodiscard]] virtual base::Result<std::shared_ptr<Stream>> CreateStream(
+      std::string_view name, const StreamOptions& options) = 0;
   // NotFound when it does not. Opening twice returns the same stream.
-  virtual base::Result<std::shared_ptr<Stream>> OpenStream(std::string_view name) = 0;
+  [[nodiscard]] virtual base::Result<std::shared_ptr<Stream>> OpenStream(std::string_view name) = 0;
   virtual base::Result<std::vector<std::string>> ListStreams() = 0;
-  virtual base::Status DeleteStream(std::string_view name) = 0;
+  [[nodiscard]] virtual base::Status DeleteStream(std::string_view name) = 0;
 };
 
 }  // namespace promorec::eventlog

@@ -20,9 +20,10 @@ struct StreamMeta {
 };
 
 std::string EncodeStreamMeta(const StreamMeta& meta);
-base::Result<StreamMeta> DecodeStreamMeta(std::string_view bytes);
+[[nodiscard]] base::Result<StreamMeta> DecodeStreamMeta(std::string_view bytes);
 
-base::Status WriteStreamMeta(base::Env& env, const std::string& dir, const StreamMeta& meta);
+[[nodiscard]] base::Status WriteStreamMeta(base::Env& env, const std::string& dir,
+                                           const StreamMeta& meta);
 base::Result<StreamMeta> ReadStreamMeta(base::Env& env, const std::string& dir);
 
 }  // namespace promorec::eventlog

@@ -88,7 +88,7 @@ class EventLoop {
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
-  base::Status Init();
+  [[nodiscard]] base::Status Init();
   void Run();  // until Stop and every connection has finished
   // Stops accepting; busy connections finish their request, idle ones
   // close; after `drain` the rest close too.

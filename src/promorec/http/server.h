@@ -113,7 +113,8 @@ struct ServerOptions {
 
 class Server {
  public:
-  static base::Result<std::unique_ptr<Server>> Start(const ServerOptions& options, Router router);
+  [[nodiscard]] static base::Result<std::unique_ptr<Server>> Start(const ServerOptions& options,
+                                                                   Router router);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

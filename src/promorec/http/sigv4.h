@@ -23,8 +23,8 @@ using AwsCredentials = std::map<std::string, std::string>;
 
 // OK, or why the signature is refused ("signature does not match", "unknown
 // access key 'X'", "request time is more than 15 minutes from now", ...).
-base::Status VerifySigV4(const Request& request, const AwsCredentials& credentials,
-                         std::int64_t now_us);
+[[nodiscard]] base::Status VerifySigV4(const Request& request, const AwsCredentials& credentials,
+                                       std::int64_t now_us);
 
 // The signature (lower-case hex) of `request` as the client computes it,
 // given the parts of its Authorization header. Exposed for tests.

@@ -22,8 +22,8 @@ class TlsSession;
 class TlsContext {
  public:
   // `cert_pem` holds the certificate, then any intermediate certificates.
-  static base::Result<std::unique_ptr<TlsContext>> FromPem(std::string_view cert_pem,
-                                                           std::string_view key_pem);
+  [[nodiscard]] static base::Result<std::unique_ptr<TlsContext>> FromPem(std::string_view cert_pem,
+                                                                         std::string_view key_pem);
   ~TlsContext();
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;

@@ -38,9 +38,8 @@ inline constexpr std::uint32_t kClickStreamShards = 4;
 
 // Opens the stream `name`, creating it with `shard_count` shards (and
 // default options) when it does not exist.
-base::Result<std::shared_ptr<eventlog::Stream>> OpenOrCreateStream(eventlog::StreamStore& store,
-                                                                   const std::string& name,
-                                                                   std::uint32_t shard_count);
+[[nodiscard]] base::Result<std::shared_ptr<eventlog::Stream>> OpenOrCreateStream(
+    eventlog::StreamStore& store, const std::string& name, std::uint32_t shard_count);
 
 class EventWriter {
  public:

@@ -26,8 +26,8 @@ class FeatureDictionary {
   // '\r' and blank lines at the end are ignored). Each name's field is the
   // known field it starts with; a name of no known field is an error naming
   // its line.
-  static base::Result<FeatureDictionary> FromHeadersCsv(std::vector<std::string> fields,
-                                                        std::string_view text);
+  [[nodiscard]] static base::Result<FeatureDictionary> FromHeadersCsv(
+      std::vector<std::string> fields, std::string_view text);
   // headers.csv text for the explicit entries, in index order.
   std::string ToHeadersCsv() const;
 

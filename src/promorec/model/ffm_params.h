@@ -34,7 +34,7 @@ struct FfmShape {
   std::uint32_t latent_fields() const { return type == ModelType::kFfm ? num_fields : 1; }
   // Floats in one feature's latent block.
   std::size_t latent_stride() const { return static_cast<std::size_t>(latent_fields()) * k; }
-  base::Status Validate() const;
+  [[nodiscard]] base::Status Validate() const;
   friend bool operator==(const FfmShape&, const FfmShape&) = default;
 };
 
@@ -42,9 +42,10 @@ class FfmParams {
  public:
   // Zero bias and linear terms; latent values uniform in [0, scale) drawn
   // from a fixed-seed generator, so two models built alike are identical.
-  static base::Result<FfmParams> Create(const FfmShape& shape, std::uint64_t seed, float scale);
+  [[nodiscard]] static base::Result<FfmParams> Create(const FfmShape& shape, std::uint64_t seed,
+                                                      float scale);
   // All zeros (for loading a model file into).
-  static base::Result<FfmParams> Zeros(const FfmShape& shape);
+  [[nodiscard]] static base::Result<FfmParams> Zeros(const FfmShape& shape);
 
   FfmParams(FfmParams&&) noexcept = default;
   FfmParams& operator=(FfmParams&&) noexcept = default;

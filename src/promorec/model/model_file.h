@@ -44,7 +44,8 @@ std::string EncodeModel(const ModelFile& model, bool with_optimiser);
 // `with_training_state` false leaves the optimiser state and the feature
 // counts out (they are checked for presence and size only): what a server
 // needs, in about half the memory.
-base::Result<ModelFile> DecodeModel(std::string_view bytes, bool with_training_state = true);
+[[nodiscard]] base::Result<ModelFile> DecodeModel(std::string_view bytes,
+                                                  bool with_training_state = true);
 // The model's version: its stored checksum as 8 hex digits, so that the
 // same file always reports the same version and any change shows. Only
 // for bytes DecodeModel accepted.
@@ -56,8 +57,8 @@ std::string ModelVersion(std::string_view bytes);
 std::string MetaJson(const ModelFile& model, bool with_optimiser);
 
 // Writes DIR/model.bin atomically, then DIR/headers.csv and DIR/meta.json.
-base::Status WriteModel(base::Env& env, const std::string& dir, const ModelFile& model,
-                        bool with_optimiser);
-base::Result<ModelFile> ReadModel(base::Env& env, const std::string& dir);
+[[nodiscard]] base::Status WriteModel(base::Env& env, const std::string& dir,
+                                      const ModelFile& model, bool with_optimiser);
+[[nodiscard]] base::Result<ModelFile> ReadModel(base::Env& env, const std::string& dir);
 
 }  // namespace promorec::model

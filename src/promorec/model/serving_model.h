@@ -37,10 +37,11 @@ class ServingModel {
  public:
   // Reads DIR/model.bin, leaving out what only training needs. Errors
   // name the file.
-  static base::Result<std::shared_ptr<const ServingModel>> Load(base::Env& env,
-                                                                const std::string& dir);
+  [[nodiscard]] static base::Result<std::shared_ptr<const ServingModel>> Load(
+      base::Env& env, const std::string& dir);
   // From model.bin's bytes.
-  static base::Result<std::shared_ptr<const ServingModel>> Decode(std::string_view bytes);
+  [[nodiscard]] static base::Result<std::shared_ptr<const ServingModel>> Decode(
+      std::string_view bytes);
   // From a model in memory (a model just trained, a test); its version is
   // that of its serving export.
   static std::shared_ptr<const ServingModel> FromModelFile(ModelFile model);

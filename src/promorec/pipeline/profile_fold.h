@@ -44,9 +44,8 @@ class ProfileFold {
   // Loads the snapshot and replays the stream after it. A damaged snapshot
   // is an error naming the file and what is wrong (it is not silently
   // rebuilt: the stream may no longer hold every event).
-  static base::Result<std::unique_ptr<ProfileFold>> Open(base::Env& env,
-                                                         const std::string& data_dir,
-                                                         std::shared_ptr<eventlog::Stream> clicks);
+  [[nodiscard]] static base::Result<std::unique_ptr<ProfileFold>> Open(
+      base::Env& env, const std::string& data_dir, std::shared_ptr<eventlog::Stream> clicks);
 
   // Applies new records as they are appended, until Stop.
   void Start() { consumer_->Start(); }
@@ -69,7 +68,7 @@ class ProfileFold {
   // checkpoint in the clicks stream (which keeps retention from deleting
   // what the profiles have not yet folded in); returns the number of
   // profiles written. Call when the consumer is stopped.
-  base::Result<std::uint64_t> Save();
+  [[nodiscard]] base::Result<std::uint64_t> Save();
   const std::string& snapshot_path() const { return snapshot_path_; }
 
  private:

@@ -36,7 +36,7 @@ class StreamConsumer {
 
   // `next` is, per shard in shard order, the sequence number to read next;
   // empty starts every shard at the oldest record kept.
-  static base::Result<std::unique_ptr<StreamConsumer>> Create(
+  [[nodiscard]] static base::Result<std::unique_ptr<StreamConsumer>> Create(
       std::string name, std::shared_ptr<eventlog::Stream> stream, std::vector<std::uint64_t> next,
       Apply apply);
   ~StreamConsumer();
@@ -65,7 +65,7 @@ class StreamConsumer {
   StreamConsumer(std::string name, std::shared_ptr<eventlog::Stream> stream,
                  std::vector<std::uint64_t> next, Apply apply);
   // One read of every shard; the number of records applied.
-  base::Result<std::size_t> Pass();
+  [[nodiscard]] base::Result<std::size_t> Pass();
   void Run();
   bool PastLocked(std::span<const std::uint64_t> last) const;
 

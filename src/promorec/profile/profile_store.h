@@ -56,12 +56,12 @@ class ProfileStore {
   // `path`: to `path`.tmp first, synced, then renamed over `path` and the
   // directory synced, so a crash leaves the old file or the new one.
   // Creates the directory. Returns the number of profiles written.
-  base::Result<std::uint64_t> Snapshot(base::Env& env, const std::string& path,
-                                       std::span<const std::uint64_t> positions) const;
+  [[nodiscard]] base::Result<std::uint64_t> Snapshot(
+      base::Env& env, const std::string& path, std::span<const std::uint64_t> positions) const;
   // Reads the snapshot at `path` and puts its profiles in the store,
   // replacing those of the same users. On error (Corruption naming the
   // file and the place, or the Env's error) the store is unchanged.
-  base::Result<SnapshotInfo> Load(base::Env& env, const std::string& path);
+  [[nodiscard]] base::Result<SnapshotInfo> Load(base::Env& env, const std::string& path);
 
  private:
   // Lets a string_view find a key without building a string.

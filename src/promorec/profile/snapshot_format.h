@@ -42,6 +42,7 @@ struct SnapshotContents {
 };
 
 // The whole file; Corruption "SOURCE: WHERE: WHY" on the first problem.
-base::Result<SnapshotContents> ParseProfileSnapshot(std::string_view data, std::string_view source);
+[[nodiscard]] base::Result<SnapshotContents> ParseProfileSnapshot(std::string_view data,
+                                                                  std::string_view source);
 
 }  // namespace promorec::profile

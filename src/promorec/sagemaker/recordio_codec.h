@@ -45,17 +45,20 @@ struct RecordIoFields {
 // which case
 // `*out` is left as it was. A feature's index is its key (sparse) or
 // position (dense, zeros skipped).
-base::Result<float> ParseRecordIoPayload(std::string_view payload, const RecordIoFields& fields,
-                                         std::vector<model::Feature>* out);
+[[nodiscard]] base::Result<float> ParseRecordIoPayload(std::string_view payload,
+                                                       const RecordIoFields& fields,
+                                                       std::vector<model::Feature>* out);
 
 // The same for an inference payload: features only; a label, if present, is
 // not looked at.
-base::Status ParseRecordIoFeatures(std::string_view payload, const RecordIoFields& fields,
-                                   std::vector<model::Feature>* out);
+[[nodiscard]] base::Status ParseRecordIoFeatures(std::string_view payload,
+                                                 const RecordIoFields& fields,
+                                                 std::vector<model::Feature>* out);
 
 // The single value of the Float32Tensor label[`name`] of a payload (for
 // reading inference responses: "score", "predicted_label").
-base::Result<float> ParseRecordIoLabelValue(std::string_view payload, std::string_view name);
+[[nodiscard]] base::Result<float> ParseRecordIoLabelValue(std::string_view payload,
+                                                          std::string_view name);
 
 // Where one record ends and what it holds.
 struct RecordIoFrame {
@@ -85,15 +88,15 @@ class RecordIoFramer {
 
   // The record that starts at `start` (< size()). Errors are I/O failures
   // only (never for a buffer); bad records come back as a frame's `error`.
-  base::Result<RecordIoFrame> Next(std::uint64_t start);
+  [[nodiscard]] base::Result<RecordIoFrame> Next(std::uint64_t start);
 
  private:
   // Bytes [offset, offset + n), which must lie inside the input.
-  base::Result<std::string_view> View(std::uint64_t offset, std::size_t n);
+  [[nodiscard]] base::Result<std::string_view> View(std::uint64_t offset, std::size_t n);
   // The record at `start` is unusable because of its framing: everything up
   // to the next plausible frame at or after `from` is one bad record.
-  base::Result<RecordIoFrame> Skip(std::uint64_t start, std::uint64_t from,
-                                   const std::string& reason);
+  [[nodiscard]] base::Result<RecordIoFrame> Skip(std::uint64_t start, std::uint64_t from,
+                                                 const std::string& reason);
 
   const base::RandomAccessFile* file_ = nullptr;  // null: reading `bytes_`
   std::string_view bytes_;

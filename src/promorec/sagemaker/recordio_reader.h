@@ -44,15 +44,15 @@ struct RecordIoReport {
 // the same message the report would; otherwise bad records are counted and
 // skipped. I/O failures are errors either way. `field_of_index` may be
 // null (plain FM: every field is 0).
-base::Result<RecordIoReport> ReadRecordIoFile(base::Env& env, const std::string& path,
-                                              const std::vector<std::uint32_t>* field_of_index,
-                                              trainer::Dataset* dataset, bool stop_on_error,
-                                              bool real_labels = false);
+[[nodiscard]] base::Result<RecordIoReport> ReadRecordIoFile(
+    base::Env& env, const std::string& path, const std::vector<std::uint32_t>* field_of_index,
+    trainer::Dataset* dataset, bool stop_on_error, bool real_labels = false);
 
 // Writes every row of `dataset` to `path` (replacing it), one
 // sagemaker::EncodeRecordIoRecord each. InvalidArgument when a row holds an
 // index at or above `num_features`; nothing is written then.
-base::Status WriteRecordIoFile(base::Env& env, const std::string& path,
-                               const trainer::Dataset& dataset, std::uint64_t num_features);
+[[nodiscard]] base::Status WriteRecordIoFile(base::Env& env, const std::string& path,
+                                             const trainer::Dataset& dataset,
+                                             std::uint64_t num_features);
 
 }  // namespace promorec::sagemaker

@@ -23,7 +23,7 @@ namespace promorec::sim {
 enum class OutputFormat : std::uint8_t { kKasandr, kClick, kLibffm, kNdjson };
 
 // "kasandr", "click", "libffm" or "ndjson".
-base::Result<OutputFormat> ParseOutputFormat(std::string_view name);
+[[nodiscard]] base::Result<OutputFormat> ParseOutputFormat(std::string_view name);
 std::string_view OutputFormatName(OutputFormat format);
 // "csv", "csv", "ffm", "ndjson": the train and test files are train.<ext>
 // and test.<ext>.
@@ -57,9 +57,10 @@ using ProgressFn = std::function<void(std::uint64_t rows_done)>;
 // test_truth.txt, meta.json and, for libffm, headers.csv, replacing files
 // of those names. An invalid config is kInvalidArgument; I/O failures keep
 // their codes and name the file.
-base::Result<DatasetSummary> WriteDataset(base::Env& env, const std::string& dir,
-                                          const GeneratorConfig& config, OutputFormat format,
-                                          const ProgressFn& progress = {});
+[[nodiscard]] base::Result<DatasetSummary> WriteDataset(base::Env& env, const std::string& dir,
+                                                        const GeneratorConfig& config,
+                                                        OutputFormat format,
+                                                        const ProgressFn& progress = {});
 
 // The contents of meta.json: one JSON object and a line break. Nothing in it
 // depends on the run (no times), so repeated runs stay byte-identical.

@@ -67,14 +67,14 @@ struct GeneratorConfig {
 
 // Rejects what the generator cannot honour, with a message naming the
 // option ("rows must be >= 1").
-base::Status ValidateConfig(const GeneratorConfig& config);
+[[nodiscard]] base::Status ValidateConfig(const GeneratorConfig& config);
 
 // One entity value per field, indexed by Field.
 using FieldValues = std::array<std::uint32_t, kFieldCount>;
 
 class PlantedModel {
  public:
-  static base::Result<PlantedModel> Create(const GeneratorConfig& config);
+  [[nodiscard]] static base::Result<PlantedModel> Create(const GeneratorConfig& config);
 
   // Number of distinct values of a field.
   std::uint32_t cardinality(Field field) const { return cardinality_[field]; }

@@ -26,7 +26,7 @@ class RowEncoder {
   // The first line of each file (with its line break), or nothing.
   void AppendHeader(std::string* out) const;
   // One line with its line break.
-  base::Status Append(const Row& row, std::string* out);
+  [[nodiscard]] base::Status Append(const Row& row, std::string* out);
 
   // libffm: "<field>_<value>" per line in index order (headers.csv).
   const std::string& dictionary() const { return dictionary_; }

@@ -16,7 +16,7 @@ namespace promorec::sim {
 class ZipfSampler {
  public:
   // n >= 1 and a finite exponent >= 0 (0 is uniform).
-  static base::Result<ZipfSampler> Create(std::uint64_t n, double exponent);
+  [[nodiscard]] static base::Result<ZipfSampler> Create(std::uint64_t n, double exponent);
 
   // A rank in [1, n]; rank 1 is the most frequent.
   std::uint64_t Sample(base::Rng& rng) const;

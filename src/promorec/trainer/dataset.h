@@ -76,11 +76,12 @@ class Dataset {
     std::uint32_t crc = 0;
     friend bool operator==(const SourceKey&, const SourceKey&) = default;
   };
-  base::Status WriteCache(base::Env& env, const std::string& path, const SourceKey& key) const;
+  [[nodiscard]] base::Status WriteCache(base::Env& env, const std::string& path,
+                                        const SourceKey& key) const;
   // NotFound when the cache is missing or was made from another source;
   // Corruption when it is damaged (the caller then re-reads the source).
-  static base::Result<Dataset> ReadCache(base::Env& env, const std::string& path,
-                                         const SourceKey& key);
+  [[nodiscard]] static base::Result<Dataset> ReadCache(base::Env& env, const std::string& path,
+                                                       const SourceKey& key);
 
  private:
   std::vector<float> labels_;
@@ -93,6 +94,6 @@ class Dataset {
 };
 
 // The cache key of a file: its size and the CRC32C of its bytes.
-base::Result<Dataset::SourceKey> KeyOfFile(base::Env& env, const std::string& path);
+[[nodiscard]] base::Result<Dataset::SourceKey> KeyOfFile(base::Env& env, const std::string& path);
 
 }  // namespace promorec::trainer

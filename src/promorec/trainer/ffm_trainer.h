@@ -116,11 +116,12 @@ using EpochCallback = std::function<void(const EpochReport&)>;
 // warm start continues from `start` (and `start_optimiser` if given), which
 // may have fewer features than now (a dictionary grown since), but the same
 // type, fields and k.
-base::Result<TrainResult> Train(base::Env& env, const Dataset& train, const Dataset* valid,
-                                std::uint32_t num_features, std::uint32_t num_fields,
-                                const TrainOptions& options, const EpochCallback& on_epoch = {},
-                                const model::FfmParams* start = nullptr,
-                                const std::vector<float>* start_optimiser = nullptr);
+[[nodiscard]] base::Result<TrainResult> Train(base::Env& env, const Dataset& train,
+                                              const Dataset* valid, std::uint32_t num_features,
+                                              std::uint32_t num_fields, const TrainOptions& options,
+                                              const EpochCallback& on_epoch = {},
+                                              const model::FfmParams* start = nullptr,
+                                              const std::vector<float>* start_optimiser = nullptr);
 
 // Logloss of `params` on `data` (the model's logistic output), over
 // `threads` threads.

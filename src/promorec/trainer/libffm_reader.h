@@ -28,14 +28,15 @@ enum class LibffmLabels { kClicks, kReal };
 
 // Parses one line (without its line break); appends the features to
 // `features` and returns the label, or why the line is bad.
-base::Result<float> ParseLibffmLine(std::string_view line, std::vector<model::Feature>* features,
-                                    LibffmLabels labels = LibffmLabels::kClicks);
+[[nodiscard]] base::Result<float> ParseLibffmLine(std::string_view line,
+                                                  std::vector<model::Feature>* features,
+                                                  LibffmLabels labels = LibffmLabels::kClicks);
 
 // The straightforward parser ParseLibffmLine must agree with (tests and
 // fuzzing): the same label or error text, and the same features appended.
-base::Result<float> ParseLibffmLineReference(std::string_view line,
-                                             std::vector<model::Feature>* features,
-                                             LibffmLabels labels = LibffmLabels::kClicks);
+[[nodiscard]] base::Result<float> ParseLibffmLineReference(
+    std::string_view line, std::vector<model::Feature>* features,
+    LibffmLabels labels = LibffmLabels::kClicks);
 
 struct LibffmReport {
   std::uint64_t rows_read = 0;
@@ -54,9 +55,9 @@ inline constexpr std::uint64_t kLibffmMinPartBytes = 8 << 20;
 // and skipped. Blank lines are skipped. A large file is parsed by up to
 // `threads` threads, each taking a run of whole lines; the rows keep the
 // file's order. A thread gets at least `min_part_bytes` of the file.
-base::Result<LibffmReport> ReadLibffmFile(base::Env& env, const std::string& path, Dataset* dataset,
-                                          bool stop_on_error, int threads = 1,
-                                          std::uint64_t min_part_bytes = kLibffmMinPartBytes,
-                                          LibffmLabels labels = LibffmLabels::kClicks);
+[[nodiscard]] base::Result<LibffmReport> ReadLibffmFile(
+    base::Env& env, const std::string& path, Dataset* dataset, bool stop_on_error, int threads = 1,
+    std::uint64_t min_part_bytes = kLibffmMinPartBytes,
+    LibffmLabels labels = LibffmLabels::kClicks);
 
 }  // namespace promorec::trainer

@@ -26,10 +26,10 @@ class OnlineLearner {
  public:
   // `optimiser` and `counts` as in the model file (either may be empty:
   // AdaGrad then starts afresh, and every feature counts as unseen).
-  static base::Result<OnlineLearner> Create(const model::FfmParams& params,
-                                            std::span<const float> optimiser,
-                                            std::span<const std::uint32_t> counts,
-                                            const SgdOptions& options);
+  [[nodiscard]] static base::Result<OnlineLearner> Create(const model::FfmParams& params,
+                                                          std::span<const float> optimiser,
+                                                          std::span<const std::uint32_t> counts,
+                                                          const SgdOptions& options);
 
   // Scores the example, learns from it, and returns its loss before the
   // step.
@@ -42,7 +42,7 @@ class OnlineLearner {
 
   // The current parameters, optimiser state and counts, in the model
   // file's layout.
-  base::Result<model::FfmParams> ExportParams() const;
+  [[nodiscard]] base::Result<model::FfmParams> ExportParams() const;
   std::vector<float> ExportOptimiser() const { return state_.ExportOptimiser(); }
   const std::vector<std::uint32_t>& counts() const { return counts_; }
 

@@ -71,8 +71,9 @@ class SgdState {
  public:
   // Parameters from `params`; AdaGrad sums from `optimiser` (the model
   // file's layout: bias, linear, latent) or `initial_sum` when it is empty.
-  static base::Result<SgdState> From(const model::FfmParams& params,
-                                     std::span<const float> optimiser, float initial_sum = 1.0f);
+  [[nodiscard]] static base::Result<SgdState> From(const model::FfmParams& params,
+                                                   std::span<const float> optimiser,
+                                                   float initial_sum = 1.0f);
 
   SgdState(SgdState&&) noexcept = default;
   SgdState& operator=(SgdState&&) noexcept = default;
@@ -110,12 +111,13 @@ class SgdState {
 
   // The whole state as one file (a scratch copy, not fsynced) and back;
   // used to keep the best epoch on disk rather than in memory.
-  base::Status Save(base::Env& env, const std::string& path) const;
+  [[nodiscard]] base::Status Save(base::Env& env, const std::string& path) const;
   base::Status Load(base::Env& env, const std::string& path);
   // Moves every float (parameters and AdaGrad sums) `weight` of the way
   // towards its value in the state saved at `path` (0.5: the mean of the
   // two), reading the file a piece at a time rather than whole.
-  base::Status AverageWith(base::Env& env, const std::string& path, float weight = 0.5f);
+  [[nodiscard]] base::Status AverageWith(base::Env& env, const std::string& path,
+                                         float weight = 0.5f);
 
   // Brings the blocks of `row` towards the cache ahead of use.
   void Prefetch(const RowRef& row) const;
