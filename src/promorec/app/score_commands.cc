@@ -15,6 +15,7 @@
 
 #include "promorec/app/commands.h"
 #include "promorec/app/model_data.h"
+#include "promorec/base/binary_metrics.h"
 #include "promorec/base/env.h"
 #include "promorec/features/row_builder.h"
 #include "promorec/model/model_file.h"
@@ -97,7 +98,7 @@ struct LossPair {
 };
 LossPair LossFigures(std::span<const float> p, std::span<const float> y, bool squared) {
   if (squared) return {{"rmse", "mae"}, {trainer::Rmse(p, y), trainer::MeanAbsoluteError(p, y)}};
-  return {{"logloss", "auc"}, {trainer::LogLoss(p, y), trainer::Auc(p, y)}};
+  return {{"logloss", "auc"}, {base::LogLoss(p, y).value_or(0.0), base::Auc(p, y).value_or(0.5)}};
 }
 
 std::string Figures(std::span<const float> p, std::span<const float> y,
@@ -201,7 +202,7 @@ int RunScore(const ScoreCommandOptions& o, bool evaluate) {
         std::snprintf(buf, sizeof buf,
                       squared ? ",\"oracle_rmse\":%.6f" : ",\"oracle_logloss\":%.6f",
                       squared ? trainer::Rmse(part_truth, part.labels)
-                              : trainer::LogLoss(part_truth, part.labels));
+                              : base::LogLoss(part_truth, part.labels).value_or(0.0));
         json += buf;
       }
       json += "}";

@@ -5,9 +5,9 @@
 #include <memory>
 #include <vector>
 
+#include "promorec/base/binary_metrics.h"
 #include "promorec/event/timestamp.h"
 #include "promorec/sim/generator.h"
-#include "promorec/sim/metrics.h"
 #include "promorec/sim/row_encoder.h"
 
 namespace promorec::sim {
@@ -193,8 +193,8 @@ base::Result<DatasetSummary> WriteDataset(base::Env& env, const std::string& dir
   summary.bytes_written += truth.bytes();
   if (progress) progress(config.rows);
 
-  summary.oracle_logloss = LogLoss(test_probs, test_labels);
-  summary.oracle_auc = Auc(test_probs, test_labels);
+  summary.oracle_logloss = base::LogLoss(test_probs, test_labels);
+  summary.oracle_auc = base::Auc(test_probs, test_labels);
   if (format == OutputFormat::kLibffm) {
     summary.features = encoder.features();
     PROMOREC_RETURN_IF_ERROR(WriteSmallFile(env, dir + "/headers.csv", encoder.dictionary()));

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "promorec/sim/metrics.h"
+#include "promorec/base/binary_metrics.h"
 
 namespace promorec::sim {
 namespace {
@@ -85,9 +85,9 @@ TEST(RowGeneratorTest, OracleBeatsChance) {
   }
   const double rate = static_cast<double>(clicks) / static_cast<double>(config.rows);
   const std::vector<double> constant(probs.size(), rate);
-  EXPECT_GT(*Auc(probs, labels), 0.65);
+  EXPECT_GT(*base::Auc(probs, labels), 0.65);
   // The truth must beat the best constant prediction.
-  EXPECT_LT(*LogLoss(probs, labels), *LogLoss(constant, labels) - 0.01);
+  EXPECT_LT(*base::LogLoss(probs, labels), *base::LogLoss(constant, labels) - 0.01);
 }
 
 TEST(RowGeneratorTest, SameSeedSameRows) {

@@ -1,4 +1,5 @@
 #include "promorec/trainer/ffm_trainer.h"
+#include "promorec/base/binary_metrics.h"
 
 #include <algorithm>
 #include <atomic>
@@ -37,8 +38,7 @@ void Parallel(int threads, std::size_t n, const Body& body) {
 }
 
 double Loss(float logit, float label) {
-  const double p = std::clamp(static_cast<double>(model::Sigmoid(logit)), 1e-7, 1 - 1e-7);
-  return label > 0.5f ? -std::log(p) : -std::log(1 - p);
+  return base::LogisticLoss(static_cast<double>(model::Sigmoid(logit)), label > 0.5f);
 }
 
 double SquaredError(float score, float label) {

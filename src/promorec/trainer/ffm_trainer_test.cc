@@ -7,10 +7,10 @@
 #include <cstring>
 #include <random>
 
+#include "promorec/base/binary_metrics.h"
 #include "promorec/base/mem_env.h"
 #include "promorec/model/ffm_kernel.h"
 #include "promorec/model/predict.h"
-#include "promorec/trainer/metrics.h"
 
 namespace promorec::trainer {
 namespace {
@@ -140,14 +140,14 @@ TEST(FfmTrainerTest, LearnsThePlantedInteraction) {
   ASSERT_TRUE(result) << result.error().ToString();
   const auto p = Predictions(result->params, valid);
   const auto y = Labels(valid);
-  EXPECT_GT(Auc(p, y), 0.8);
+  EXPECT_GT(*base::Auc(p, y), 0.8);
   // Better than always predicting the base rate.
   double rate = 0;
   for (float v : y) rate += static_cast<double>(v);
   rate /= static_cast<double>(y.size());
-  const double base = -(rate * std::log(rate) + (1 - rate) * std::log(1 - rate));
-  EXPECT_LT(LogLoss(p, y), base - 0.05);
-  EXPECT_NEAR(LogLoss(p, y), *result->epochs.back().valid_loss, 1e-4);
+  const double base_rate_loss = -(rate * std::log(rate) + (1 - rate) * std::log(1 - rate));
+  EXPECT_LT(*base::LogLoss(p, y), base_rate_loss - 0.05);
+  EXPECT_NEAR(*base::LogLoss(p, y), *result->epochs.back().valid_loss, 1e-4);
   EXPECT_LT(result->epochs.back().train_loss, result->epochs.front().train_loss);
 }
 
@@ -184,7 +184,7 @@ TEST(FfmTrainerTest, HogwildThreadsLearnToo) {
   options.patience = 0;
   auto result = Train(*env, train, &valid, 0, 0, options);
   ASSERT_TRUE(result);
-  EXPECT_GT(Auc(Predictions(result->params, valid), Labels(valid)), 0.8);
+  EXPECT_GT(*base::Auc(Predictions(result->params, valid), Labels(valid)), 0.8);
 }
 
 // Deterministic runs with early stopping on validation rows: field-aware
