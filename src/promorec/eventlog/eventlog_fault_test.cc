@@ -86,18 +86,27 @@ TEST_P(EventLogFaultTest, AppendersQueuedBehindAFailedFsyncAreRefused) {
 
 TEST_P(EventLogFaultTest, FailedIntervalSyncFencesTheShard) {
   StreamOptions options = Options(1, Durability::kInterval);
-  options.sync_interval_ms = 1;
+  options.sync_interval_ms = 100;
   Create(options);
+  auto& local = dynamic_cast<LocalStream&>(*stream_);
   PutOk(Records(0, 10, 200));
+  const std::uint64_t syncs = env_.syncs();
+  local.SyncDueShards();
+  EXPECT_EQ(env_.syncs(), syncs) << "the interval has not passed";
+  clock_.Advance(std::chrono::milliseconds(100));
+  local.SyncDueShards();
+  EXPECT_EQ(env_.syncs(), syncs + 1) << "synced once the interval passed on the clock";
+  EXPECT_FALSE(Shards()[0].failed) << "a sync that works";
   env_.FailSyncs(true);
-  // Acknowledged after the write; the background sync after it fails. That
-  // sync runs on real time, so wait for it (bounded).
+  // Acknowledged after the write; the sync that follows fails, once its
+  // interval has passed on the stream's clock.
   PutOk(Records(0, 1, 200));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!Shards()[0].failed) {
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the interval sync never failed";
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  clock_.Advance(std::chrono::milliseconds(50));
+  local.SyncDueShards();
+  EXPECT_FALSE(Shards()[0].failed) << "not due yet";
+  clock_.Advance(std::chrono::milliseconds(50));
+  local.SyncDueShards();
+  ASSERT_TRUE(Shards()[0].failed) << "the interval sync failed and fenced the shard";
   env_.FailSyncs(false);
   PutFails(Records(0, 1, 200), base::Code::kFailedPrecondition, "reopen");
   Reopen();

@@ -159,6 +159,12 @@ base::Status LocalStream::AppendInto(std::span<const PutRecord> records,
   return status;
 }
 
+void LocalStream::SyncDueShards() {
+  for (const auto& shard : shards_) {
+    if (shard->durability() == Durability::kInterval) (void)shard->SyncIfDue();
+  }
+}
+
 base::Result<bool> LocalStream::WaitForRecords(std::span<const std::uint64_t> next_sequences,
                                                std::int64_t timeout_us) {
   if (next_sequences.size() != shards_.size()) {

@@ -53,6 +53,11 @@ class LocalStream final : public Stream {
 
   const std::string& dir() const { return dir_; }
 
+  // `interval` durability: syncs every shard whose interval has passed on
+  // the clock (Shard::SyncIfDue). A background thread per shard does this
+  // by itself; tests call it after moving a fake clock.
+  void SyncDueShards();
+
  private:
   LocalStream(base::Env& env, base::Clock& clock, std::string dir, StreamMeta meta)
       : env_(env), clock_(clock), dir_(std::move(dir)), meta_(std::move(meta)) {}

@@ -80,6 +80,7 @@ base::Status Shard::Start(ShardState state) {
     }
   }
   if (config_.durability == Durability::kInterval) {
+    last_sync_nanos_ = clock_.MonotonicNanos();
     syncer_ = std::thread([this] { SyncLoop(); });
   }
   return {};
@@ -278,27 +279,46 @@ void Shard::Publish() {
   visible_last_arrival_us_ = segment.last_arrival_us;
 }
 
+std::int64_t Shard::SyncIfDue() {
+  const std::int64_t interval_nanos = std::int64_t{config_.sync_interval_ms} * 1'000'000;
+  const std::int64_t now = clock_.MonotonicNanos();
+  base::Status status;
+  {
+    std::lock_guard file_lock(file_mu_);
+    const std::int64_t due = last_sync_nanos_ + interval_nanos;
+    if (now < due) return due - now;
+    if (!dirty_ || failed_flag_) {
+      // Nothing to sync: the next write starts a new interval.
+      last_sync_nanos_ = now;
+      return interval_nanos;
+    }
+    status = active_file_->Sync();
+    last_sync_nanos_ = now;
+    if (status) dirty_ = false;
+  }
+  if (!status) {
+    // Records acknowledged since the last sync may be lost; refuse more.
+    std::lock_guard lock(mu_);
+    if (!failed_) {
+      failed_ = status.error().WithContext("interval sync of " + config_.dir);
+      failed_flag_ = true;
+      spdlog::error("stream {} shard {}: {}", config_.stream_name, config_.shard,
+                    failed_->ToString());
+    }
+  }
+  return interval_nanos;
+}
+
 void Shard::SyncLoop() {
-  const auto interval = std::chrono::milliseconds(config_.sync_interval_ms);
+  // The thread wakes on real time; whether a sync is due is decided on the
+  // injected clock (SyncIfDue), so tests drive it with a fake clock.
   std::unique_lock stop_lock(stop_mu_);
-  while (!stop_cv_.wait_for(stop_lock, interval, [this] { return stopping_; })) {
-    base::Status status;
-    {
-      std::lock_guard file_lock(file_mu_);
-      if (!dirty_ || failed_flag_) continue;
-      status = active_file_->Sync();
-      if (status) dirty_ = false;
-    }
-    if (!status) {
-      // Records acknowledged since the last sync may be lost; refuse more.
-      std::lock_guard lock(mu_);
-      if (!failed_) {
-        failed_ = status.error().WithContext("interval sync of " + config_.dir);
-        failed_flag_ = true;
-        spdlog::error("stream {} shard {}: {}", config_.stream_name, config_.shard,
-                      failed_->ToString());
-      }
-    }
+  std::int64_t wait_nanos = std::int64_t{config_.sync_interval_ms} * 1'000'000;
+  while (!stop_cv_.wait_for(stop_lock, std::chrono::nanoseconds(wait_nanos),
+                            [this] { return stopping_; })) {
+    stop_lock.unlock();
+    wait_nanos = SyncIfDue();
+    stop_lock.lock();
   }
 }
 

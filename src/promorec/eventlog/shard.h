@@ -81,6 +81,13 @@ class Shard {
   // The newest record readers can see (0 when none).
   std::uint64_t LastVisibleSequence() const;
 
+  // `interval` durability: syncs what was written since the last sync once
+  // sync_interval_ms has passed on the clock since then. A failed sync
+  // fences the shard (appends are refused until it is reopened). Returns
+  // the nanoseconds until the next sync may be due. The shard's own thread
+  // calls this; tests call it after moving a fake clock.
+  std::int64_t SyncIfDue();
+
   std::vector<SealedSegment> SealedSegments();
   // Deletes the oldest segment if it is sealed and starts at
   // `first_sequence`; returns its size (0 when nothing was deleted).
@@ -121,7 +128,8 @@ class Shard {
   std::unique_ptr<base::WritableFile> active_file_;
   std::shared_ptr<Segment> active_;
   std::uint64_t written_end_ = 0;
-  bool dirty_ = false;  // written since the last sync
+  bool dirty_ = false;                // written since the last sync
+  std::int64_t last_sync_nanos_ = 0;  // on the clock's monotonic time
   std::uint64_t next_sequence_ = 1;
   std::int64_t last_arrival_us_ = 0;
   std::string buffer_;
