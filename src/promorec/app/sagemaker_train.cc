@@ -11,6 +11,7 @@
 
 #include "promorec/app/commands.h"
 #include "promorec/base/env.h"
+#include "promorec/trainer/hyper_params.h"
 
 namespace promorec::app {
 namespace {
@@ -122,26 +123,14 @@ std::optional<Failure> Apply(const std::string& key, const std::string& value,
     }
     return std::nullopt;
   };
-  if (key == "k" || key == "num_factors") return number(&t.k);
-  if (key == "epochs") return number(&t.epochs);
-  if (key == "eta" || key == "factors_lr") return number(&t.eta);
-  if (key == "adagrad_init") return number(&t.adagrad_init);
-  if (key == "lambda" || key == "factors_wd") return number(&t.lambda);
-  if (key == "lambda_linear" || key == "linear_wd") return number(&t.lambda_linear);
-  if (key == "prior") return number(&t.prior_latent);
-  if (key == "prior_linear") return number(&t.prior_linear);
-  if (key == "threads") return number(&t.threads);
-  if (key == "seed") return number(&t.seed);
-  if (key == "patience") return number(&t.patience);
-  if (key == "deterministic") return boolean(&t.deterministic);
-  if (key == "normalise") return boolean(&t.normalise);
-  if (key == "learn_valid") return boolean(&t.learn_valid);
+  // The training hyper-parameters, from their one table.
+  if (const trainer::HyperParam* param = trainer::FindHyperParam(key); param != nullptr) {
+    if (auto set = trainer::SetHyperParam(*param, value, &t); !set) {
+      return Failure{set.error().message()};
+    }
+    return std::nullopt;
+  }
   if (key == "valid_tail") return number(&o->valid_tail);
-  if (key == "average") return boolean(&t.average);
-  if (key == "anneal") return number(&t.anneal);
-  if (key == "anneal_passes") return number(&t.anneal_passes);
-  if (key == "valid_rate") return number(&t.valid_rate);
-  if (key == "anneal_when") return number(&t.anneal_when);
   if (key == "serving_only") return boolean(&o->serving_only);
   if (key == "model_type") {
     if (value != "ffm" && value != "fm") return Failure{"model_type must be ffm or fm"};

@@ -11,6 +11,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "promorec/app/commands.h"
@@ -22,6 +24,7 @@
 #include "promorec/features/row_builder.h"
 #include "promorec/model/model_file.h"
 #include "promorec/trainer/ffm_trainer.h"
+#include "promorec/trainer/hyper_params.h"
 
 namespace promorec::app {
 namespace {
@@ -190,22 +193,13 @@ int RunTrain(const TrainCommandOptions& o, std::string* failure) {
                         {},
                         {},
                         std::move(counts)};
-  file.hyper = {{"eta", std::to_string(options.eta)},
-                {"adagrad_init", std::to_string(options.adagrad_init)},
-                {"lambda", std::to_string(options.lambda)},
-                {"lambda_linear", std::to_string(options.lambda_linear)},
-                {"prior", std::to_string(options.prior_latent)},
-                {"prior_linear", std::to_string(options.prior_linear)},
-                {"k", std::to_string(options.k)},
-                {"epochs", std::to_string(result->best_epoch)},
-                {"seed", std::to_string(options.seed)},
-                {"model_type", o.model_type},
-                {"learn_valid", options.learn_valid && valid ? "1" : "0"},
-                {"valid_rate", std::to_string(options.valid_rate)},
-                {"averaged", averaged ? "1" : "0"},
-                {"anneal", std::to_string(options.anneal)},
-                {"anneal_when", std::to_string(options.anneal_when)},
-                {"annealed", annealed ? "1" : "0"}};
+  // The recorded hyper-parameters, then what this run made of them.
+  file.hyper = trainer::RecordedHyperParams(options);
+  file.hyper["epochs"] = std::to_string(result->best_epoch);
+  file.hyper["model_type"] = o.model_type;
+  file.hyper["learn_valid"] = options.learn_valid && valid ? "1" : "0";
+  file.hyper["averaged"] = averaged ? "1" : "0";
+  file.hyper["annealed"] = annealed ? "1" : "0";
   if (earlier) file.hyper["warm_start"] = o.warm_start;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -260,50 +254,19 @@ void RegisterTrainCommand(CLI::App& app, CommandResult& result) {
                 "logistic (labels 1/0: clicks, probabilities out) or squared (any labels: "
                 "regression, raw scores out)")
       ->capture_default_str();
-  c->add_option("-k", t->train.k, "latent size")->capture_default_str();
-  c->add_option("--epochs", t->train.epochs, "most epochs")->capture_default_str();
-  c->add_option("--eta", t->train.eta, "AdaGrad learning rate")->capture_default_str();
-  c->add_option("--adagrad-init", t->train.adagrad_init,
-                "the AdaGrad sum fresh parameters start from (above 1: shorter first steps)")
-      ->capture_default_str();
-  c->add_option("--lambda", t->train.lambda, "L2 regularisation of latent vectors")
-      ->capture_default_str();
-  c->add_option("--lambda-linear", t->train.lambda_linear, "L2 regularisation of linear terms")
-      ->capture_default_str();
-  c->add_option("--prior", t->train.prior_latent,
-                "frequency-aware L2 of latent vectors: an id seen n times gets lambda + "
-                "prior / n per example")
-      ->capture_default_str();
-  c->add_option("--prior-linear", t->train.prior_linear, "the same for linear terms")
-      ->capture_default_str();
-  c->add_option("--init-scale", t->train.init_scale,
-                "spread of the initial latent values (zero-mean)")
-      ->capture_default_str();
-  c->add_flag("!--no-average", t->train.average,
-              "after early stopping, do not try the mean of the best epoch and the next");
-  c->add_option("--anneal", t->train.anneal,
-                "after early stopping, one more pass at the learning rate times this, kept if "
-                "the validation loss falls (0: none)")
-      ->capture_default_str();
-  c->add_option("--anneal-passes", t->train.anneal_passes,
-                "up to this many such passes, each at the rate of the one before times the "
-                "factor, while the validation loss falls")
-      ->capture_default_str();
-  c->add_option("--anneal-when", t->train.anneal_when,
-                "that pass comes early, once an epoch's validation gain is below this fraction "
-                "of the one before (0: only when the validation loss stops falling)")
-      ->capture_default_str();
-  c->add_flag("!--no-learn-valid", t->train.learn_valid,
-              "after early stopping, do not learn the validation rows too");
-  c->add_option("--valid-rate", t->train.valid_rate,
-                "the validation rows are learned at the learning rate times this")
-      ->capture_default_str();
-  c->add_option("--threads", t->train.threads, "training threads")->capture_default_str();
-  c->add_option("--seed", t->train.seed, "random seed")->capture_default_str();
-  c->add_option("--patience", t->train.patience, "epochs without improvement before stopping")
-      ->capture_default_str();
-  c->add_flag("--deterministic", t->train.deterministic, "one thread, bit-identical models");
-  c->add_flag("!--no-norm", t->train.normalise, "no instance-wise normalisation");
+  // The hyper-parameters, from their one table (trainer/hyper_params.h).
+  for (const trainer::HyperParam& p : trainer::HyperParams()) {
+    std::visit(
+        [&](auto member) {
+          auto& field = t->train.*member;
+          if constexpr (std::is_same_v<std::remove_reference_t<decltype(field)>, bool>) {
+            c->add_flag(std::string(p.flag), field, std::string(p.help));
+          } else {
+            c->add_option(std::string(p.flag), field, std::string(p.help))->capture_default_str();
+          }
+        },
+        p.field);
+  }
   c->add_flag("--strict", t->load.strict, "stop at the first bad line");
   c->add_flag("!--no-cache", t->load.cache,
               "neither read nor write FILE.promorec-cache beside libffm input");
