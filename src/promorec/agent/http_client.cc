@@ -1,5 +1,6 @@
 #include "promorec/agent/http_client.h"
 
+#include "promorec/base/http1.h"
 #include "promorec/base/strings.h"
 
 #include <fcntl.h>
@@ -23,8 +24,6 @@ std::unexpected<base::Error> Unavailable(std::string message) {
 }
 
 using base::EqualsIgnoreCase;
-
-std::string_view Trim(std::string_view s) { return base::TrimChars(s, " \t\r"); }
 
 // Milliseconds left until `deadline` for poll(2); 0 when it has passed.
 int MillisLeft(std::chrono::steady_clock::time_point deadline) {
@@ -201,39 +200,24 @@ base::Result<std::size_t> HttpClient::Receive(Deadline deadline) {
 // Decodes a chunked body starting at in_[at]; returns where it ends.
 base::Result<std::size_t> HttpClient::ReadChunked(std::size_t at, Deadline deadline,
                                                   std::string* body) {
-  const auto closed = [this] {
-    return Unavailable("connection to " + url_.HostHeader() + " closed inside a chunked body");
-  };
+  base::http1::ChunkedScanner scanner(at, {.max_body_bytes = options_.max_response_bytes});
   while (true) {
-    std::size_t eol;
-    while ((eol = in_.find("\r\n", at)) == std::string::npos) {
-      PROMOREC_ASSIGN_OR_RETURN(const std::size_t n, Receive(deadline));
-      if (n == 0) return closed();
+    switch (scanner.Scan(in_)) {
+      case base::http1::ChunkedScanner::Outcome::kDone:
+        scanner.Decode(in_, body);
+        return scanner.end();
+      case base::http1::ChunkedScanner::Outcome::kBad:
+        return base::Corruption(scanner.message() + " from " + url_.HostHeader());
+      case base::http1::ChunkedScanner::Outcome::kTooLarge:
+        return base::Corruption("response body from " + url_.HostHeader() + " exceeds " +
+                                std::to_string(options_.max_response_bytes) + " bytes");
+      case base::http1::ChunkedScanner::Outcome::kNeedMore:
+        break;
     }
-    std::size_t size = 0;
-    const auto [end, ec] = std::from_chars(in_.data() + at, in_.data() + eol, size, 16);
-    if (ec != std::errc() || end == in_.data() + at) {
-      return base::Corruption("bad chunk size from " + url_.HostHeader());
+    PROMOREC_ASSIGN_OR_RETURN(const std::size_t n, Receive(deadline));
+    if (n == 0) {
+      return Unavailable("connection to " + url_.HostHeader() + " closed inside a chunked body");
     }
-    at = eol + 2;
-    if (size == 0) {
-      // Trailers, if any, end with an empty line.
-      while (true) {
-        while ((eol = in_.find("\r\n", at)) == std::string::npos) {
-          PROMOREC_ASSIGN_OR_RETURN(const std::size_t n, Receive(deadline));
-          if (n == 0) return closed();
-        }
-        const bool empty = eol == at;
-        at = eol + 2;
-        if (empty) return at;
-      }
-    }
-    while (in_.size() < at + size + 2) {
-      PROMOREC_ASSIGN_OR_RETURN(const std::size_t n, Receive(deadline));
-      if (n == 0) return closed();
-    }
-    body->append(in_, at, size);
-    at += size + 2;
   }
 }
 
@@ -264,13 +248,11 @@ base::Result<HttpResponse> HttpClient::ReadResponse(Deadline deadline, bool* rec
     std::size_t at = first_eol + 2;
     while (at < head.size()) {
       const std::size_t eol = std::min(head.find("\r\n", at), head.size());
-      const std::string_view line = head.substr(at, eol - at);
-      const std::size_t colon = line.find(':');
-      if (colon == std::string_view::npos) {
-        return base::Corruption("bad header line from " + url_.HostHeader());
+      const auto field = base::http1::ParseFieldLine(head.substr(at, eol - at));
+      if (!field) {
+        return base::Corruption(field.error().message() + " from " + url_.HostHeader());
       }
-      response.headers.push_back(
-          {std::string(Trim(line.substr(0, colon))), std::string(Trim(line.substr(colon + 1)))});
+      response.headers.push_back({std::string(field->first), std::string(field->second)});
       at = eol + 2;
     }
     std::size_t body_at = header_end + 4;
@@ -278,22 +260,18 @@ base::Result<HttpResponse> HttpClient::ReadResponse(Deadline deadline, bool* rec
       in_.erase(0, body_at);  // an interim answer; the real one follows
       continue;
     }
-    const std::string_view connection = response.Header("connection");
-    bool keep_alive = http10 ? EqualsIgnoreCase(connection, "keep-alive")
-                             : !EqualsIgnoreCase(connection, "close");
+    bool keep_alive = base::http1::KeepsAlive(http10 ? 0 : 1, response.Header("connection"));
     const std::string_view length_text = response.Header("content-length");
     if (response.status == 204 || response.status == 304) {
       // No body.
-    } else if (EqualsIgnoreCase(response.Header("transfer-encoding"), "chunked")) {
+    } else if (base::http1::ListsToken(response.Header("transfer-encoding"), "chunked")) {
       PROMOREC_ASSIGN_OR_RETURN(body_at, ReadChunked(body_at, deadline, &response.body));
     } else if (!length_text.empty()) {
-      std::size_t length = 0;
-      const auto [lend, lec] =
-          std::from_chars(length_text.data(), length_text.data() + length_text.size(), length);
-      if (lec != std::errc() || lend != length_text.data() + length_text.size() ||
-          length > options_.max_response_bytes) {
+      const std::optional<std::uint64_t> parsed = base::http1::ParseContentLength(length_text);
+      if (!parsed || *parsed > options_.max_response_bytes) {
         return base::Corruption("bad Content-Length from " + url_.HostHeader());
       }
+      const auto length = static_cast<std::size_t>(*parsed);
       while (in_.size() < body_at + length) {
         PROMOREC_ASSIGN_OR_RETURN(const std::size_t n, Receive(deadline));
         if (n == 0) return Unavailable("connection to " + url_.HostHeader() + " closed early");

@@ -4,13 +4,11 @@
 #include <cctype>
 #include <charconv>
 
+#include "promorec/base/http1.h"
 #include "promorec/base/strings.h"
 
 namespace promorec::http {
 namespace {
-
-constexpr std::size_t kMaxChunkLine = 1024;
-constexpr std::size_t kMaxTrailerBytes = 8 << 10;
 
 ParseResult Error(int status, std::string_view code, std::string message) {
   ParseResult r;
@@ -25,26 +23,11 @@ ParseResult BadRequest(std::string message) {
   return Error(400, "bad_request", std::move(message));
 }
 
-bool IsTokenChar(char c) {
-  if (std::isalnum(static_cast<unsigned char>(c))) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool IsToken(std::string_view s) { return !s.empty() && std::ranges::all_of(s, IsTokenChar); }
-
 using base::Trim;
+using base::http1::IsToken;
+using base::http1::ListsToken;
 
 std::string Lower(std::string_view s) { return base::AsciiLower(s); }
-
-// Whether the comma-separated header value lists `token` (any case).
-bool ListsToken(std::string_view value, std::string_view token) {
-  while (!value.empty()) {
-    const std::size_t comma = std::min(value.find(','), value.size());
-    if (Lower(Trim(value.substr(0, comma))) == token) return true;
-    value.remove_prefix(std::min(comma + 1, value.size()));
-  }
-  return false;
-}
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -169,31 +152,18 @@ ParseResult RequestParser::ParseHead(std::string_view input, Request* request) {
     const std::size_t end = head.find("\r\n");
     const std::string_view line = head.substr(0, end);
     head.remove_prefix(end + 2);
-    if (line.front() == ' ' || line.front() == '\t') {
-      return BadRequest("folded header lines are not accepted");
-    }
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos || !IsToken(line.substr(0, colon))) {
-      return BadRequest("malformed header line '" + std::string(line.substr(0, 64)) + "'");
-    }
-    const std::string_view value = Trim(line.substr(colon + 1));
-    for (const char c : value) {
-      if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) {
-        return BadRequest("header " + std::string(line.substr(0, colon)) +
-                          " has a control character");
-      }
-    }
-    std::string name = Lower(line.substr(0, colon));
+    const auto field = base::http1::ParseFieldLine(line);
+    if (!field) return BadRequest(field.error().message());
+    const std::string_view value = field->second;
+    std::string name = Lower(field->first);
     if (name == "content-length") {
-      std::uint64_t length = 0;
-      const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
-      if (value.empty() || ec != std::errc() || ptr != value.data() + value.size() ||
-          (has_length && length != content_length_)) {
+      const std::optional<std::uint64_t> length = base::http1::ParseContentLength(value);
+      if (!length || (has_length && *length != content_length_)) {
         return BadRequest("Content-Length '" + std::string(value.substr(0, 32)) +
                           "' is not one decimal number");
       }
       has_length = true;
-      content_length_ = length;
+      content_length_ = *length;
     } else if (name == "transfer-encoding") {
       has_encoding = true;
       const std::size_t comma = value.rfind(',');
@@ -213,8 +183,7 @@ ParseResult RequestParser::ParseHead(std::string_view input, Request* request) {
                  "request body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes");
   }
   connection = request->Header("connection");
-  keep_alive_ =
-      minor == 1 ? !ListsToken(connection, "close") : ListsToken(connection, "keep-alive");
+  keep_alive_ = base::http1::KeepsAlive(minor, connection);
   if (const std::string_view expect = request->Header("expect"); !expect.empty()) {
     if (Lower(expect) != "100-continue") {
       return Error(417, "expectation_failed", "only 'Expect: 100-continue' is understood");
@@ -223,71 +192,26 @@ ParseResult RequestParser::ParseHead(std::string_view input, Request* request) {
   }
   head_done_ = true;
   head_end_ = blank + 4;
-  chunk_scan_ = head_end_;
+  chunks_.Reset(head_end_);
   return {};
 }
 
 ParseResult RequestParser::ScanChunks(std::string_view input) {
-  while (!chunks_done_) {
-    const std::size_t line_end = input.find("\r\n", chunk_scan_);
-    // The limit holds whether the line's end has arrived or not (its CRLF
-    // may still be on the way), so that the answer does not depend on how
-    // the bytes were split into reads.
-    if (line_end == std::string_view::npos ? input.size() - chunk_scan_ > kMaxChunkLine + 2
-                                           : line_end - chunk_scan_ > kMaxChunkLine) {
-      return BadRequest("chunk size line too long");
-    }
-    if (line_end == std::string_view::npos) return {};
-    std::string_view line = input.substr(chunk_scan_, line_end - chunk_scan_);
-    line = line.substr(0, std::min(line.find(';'), line.size()));
-    line = Trim(line);
-    std::uint64_t size = 0;
-    const auto [ptr, ec] = std::from_chars(line.data(), line.data() + line.size(), size, 16);
-    if (line.empty() || line.size() > 15 || ec != std::errc() || ptr != line.data() + line.size()) {
-      return BadRequest("malformed chunk size '" + std::string(line.substr(0, 32)) + "'");
-    }
-    const std::size_t data = line_end + 2;
-    if (size == 0) {
-      const std::size_t trailers_end =
-          input.substr(data, 2) == "\r\n" ? data + 2 : input.find("\r\n\r\n", data);
-      if (trailers_end == std::string_view::npos ? input.size() - data > kMaxTrailerBytes + 4
-                                                 : trailers_end - data > kMaxTrailerBytes) {
-        return BadRequest("trailers too long");
-      }
-      if (trailers_end == std::string_view::npos) return {};
-      chunks_done_ = true;
-      chunk_scan_ = trailers_end == data + 2 ? trailers_end : trailers_end + 4;
-      break;
-    }
-    if (chunk_total_ + size > limits_.max_body_bytes) {
+  switch (chunks_.Scan(input)) {
+    case base::http1::ChunkedScanner::Outcome::kNeedMore:
+      return {};
+    case base::http1::ChunkedScanner::Outcome::kBad:
+      return BadRequest(chunks_.message());
+    case base::http1::ChunkedScanner::Outcome::kTooLarge:
       return Error(413, "body_too_large",
                    "request body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes");
-    }
-    if (input.size() < data + size + 2) return {};
-    if (input.substr(data + size, 2) != "\r\n") {
-      return BadRequest("a chunk is not followed by CRLF");
-    }
-    chunk_total_ += size;
-    chunk_scan_ = data + size + 2;
+    case base::http1::ChunkedScanner::Outcome::kDone:
+      break;
   }
   ParseResult done;
   done.state = ParseResult::State::kComplete;
-  done.consumed = chunk_scan_;
+  done.consumed = chunks_.end();
   return done;
-}
-
-void RequestParser::DecodeChunks(std::string_view input, std::string* body) const {
-  body->clear();
-  body->reserve(chunk_total_);
-  std::size_t at = head_end_;
-  while (true) {
-    const std::size_t line_end = input.find("\r\n", at);
-    std::uint64_t size = 0;
-    std::from_chars(input.data() + at, input.data() + line_end, size, 16);
-    if (size == 0) return;
-    body->append(input.substr(line_end + 2, size));
-    at = line_end + 2 + size + 2;
-  }
 }
 
 ParseResult RequestParser::Finish(std::size_t end) {
@@ -307,9 +231,7 @@ void RequestParser::Reset() {
   keep_alive_ = true;
   expects_continue_ = false;
   continue_reported_ = false;
-  chunk_scan_ = 0;
-  chunk_total_ = 0;
-  chunks_done_ = false;
+  chunks_.Reset(0);
 }
 
 ParseResult RequestParser::Parse(std::string_view input, Request* request) {
@@ -328,7 +250,8 @@ ParseResult RequestParser::Parse(std::string_view input, Request* request) {
       return scan;
     }
     if (scan.state == ParseResult::State::kComplete) {
-      DecodeChunks(input, &request->body);
+      request->body.clear();
+      chunks_.Decode(input, &request->body);
       return Finish(scan.consumed);
     }
   } else if (input.size() >= head_end_ + content_length_) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "promorec/base/http1.h"
 #include "promorec/http/server.h"
 
 namespace promorec::http {
@@ -41,7 +42,8 @@ struct ParseResult {
 
 class RequestParser {
  public:
-  explicit RequestParser(ParseLimits limits) : limits_(limits) {}
+  explicit RequestParser(ParseLimits limits)
+      : limits_(limits), chunks_(0, {.max_body_bytes = limits.max_body_bytes}) {}
 
   // Looks at `input`, the bytes received since the previous request ended
   // (the same prefix each call, possibly longer). On kComplete, `request`
@@ -51,7 +53,6 @@ class RequestParser {
  private:
   ParseResult ParseHead(std::string_view input, Request* request);
   ParseResult ScanChunks(std::string_view input);
-  void DecodeChunks(std::string_view input, std::string* body) const;
   ParseResult Finish(std::size_t end);
   void Reset();
 
@@ -63,11 +64,7 @@ class RequestParser {
   bool keep_alive_ = true;
   bool expects_continue_ = false;
   bool continue_reported_ = false;
-  // Chunked bodies: where the next chunk-size line starts and the body
-  // bytes seen so far.
-  std::size_t chunk_scan_ = 0;
-  std::uint64_t chunk_total_ = 0;
-  bool chunks_done_ = false;
+  base::http1::ChunkedScanner chunks_;  // chunked bodies
 };
 
 // Decodes %XX escapes (and '+' as a space when `plus_is_space`); false if
