@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """promorec's HTTP server against a raw epoll loop, measured in the same run.
 
-Usage: bench/http_bench.py [--seconds S] [--connections C] [--repeat R]
+Usage: bench/http_bench.py [--seconds S] [--connections C] [--repeat R] [--baseline BINARY]
 
 The server under test is pinned to core 0 and wrk to core 1 (loopback).
 Two loads, each against promorec and against bench/raw_epoll_server (the
@@ -11,7 +11,10 @@ speed-of-light reference: same keep-alive HTTP, no work):
   - POST /v1/events with NDJSON batches of 100 events, each batch durable in
     the event log (fsync group commit) before its answer.
 Prints requests/s, p50/p99 latency (medians of R runs) and the ratio to the
-reference. Needs wrk and taskset (scripts/setup installs wrk).
+reference. With --baseline, another promorec binary (say, one built from an
+earlier commit) serves the same loads in the same run, the two taking turns
+round by round, and the ratio of this build to it is printed too. Needs wrk
+and taskset (scripts/setup installs wrk).
 """
 import argparse
 import json
@@ -60,6 +63,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline", help="another promorec binary to measure in the same run")
     args = parser.parse_args()
     for tool in (PROMOREC, RAW):
         if not tool.exists():
@@ -82,34 +86,44 @@ def main():
     loads = [("GET /v1/recommendations (20 promotions)",
               "/v1/recommendations?user=user7&k=5&country=de", None, 1),
              ("POST /v1/events (NDJSON, 100 per request)", "/v1/events", post, 100)]
-    results = {}
-    for name, argv, marker in (
-            ("raw epoll", ["taskset", "-c", "0", str(RAW), "18090"], "listening"),
-            ("promorec", ["taskset", "-c", "0", str(PROMOREC), "serve", "--port", "18091",
-                          "--model", str(work / "model"), "--data-dir", str(work / "data")],
-             "listening on")):
-        process, line = start(argv, marker)
-        port = "18090" if name == "raw epoll" else "18091"
-        try:
-            for load, path, script, per_request in loads:
-                runs = [wrk(f"http://127.0.0.1:{port}{path}", args.seconds, args.connections,
-                            script) for _ in range(args.repeat)]
-                results[(name, load)] = (statistics.median(r[0] for r in runs) * per_request,
-                                         statistics.median(r[1] for r in runs),
-                                         statistics.median(r[2] for r in runs))
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    servers = [("raw epoll", ["taskset", "-c", "0", str(RAW), "18090"], "listening", "18090")]
+    binaries = [("promorec", PROMOREC)]
+    if args.baseline:
+        binaries.append(("baseline", pathlib.Path(args.baseline).resolve()))
+    for name, binary in binaries:
+        servers.append((name, ["taskset", "-c", "0", str(binary), "serve", "--port", "18091",
+                               "--model", str(work / "model"), "--data-dir",
+                               str(work / ("data-" + name))], "listening on", "18091"))
+    runs = {}
+    # Round by round, every server in turn, so that a noisy moment of the
+    # shared machine falls on all of them alike.
+    for _ in range(args.repeat):
+        for name, argv, marker, port in servers:
+            process, _ = start(argv, marker)
+            try:
+                for load, path, script, per_request in loads:
+                    rps, p50, p99 = wrk(f"http://127.0.0.1:{port}{path}", args.seconds,
+                                        args.connections, script)
+                    runs.setdefault((name, load), []).append((rps * per_request, p50, p99))
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+    results = {key: (statistics.median(r[0] for r in value),
+                     statistics.median(r[1] for r in value),
+                     statistics.median(r[2] for r in value)) for key, value in runs.items()}
     print(f"{args.connections} connections, {args.seconds} s x {args.repeat} runs (medians); "
           "server on core 0, wrk on core 1")
     print(f"{'load':44} {'server':10} {'per second':>12} {'p50 ms':>8} {'p99 ms':>8}")
     for load, _, _, per_request in loads:
         unit = "events" if per_request > 1 else "requests"
-        for name in ("raw epoll", "promorec"):
+        for name, _, _, _ in servers:
             rate, p50, p99 = results[(name, load)]
             print(f"{load:44} {name:10} {rate:12.0f} {p50:8.3f} {p99:8.3f}")
         ratio = results[("promorec", load)][0] / results[("raw epoll", load)][0]
         print(f"{'':44} promorec / raw epoll {unit}: x{ratio:.2f}")
+        if args.baseline:
+            ratio = results[("promorec", load)][0] / results[("baseline", load)][0]
+            print(f"{'':44} promorec / baseline {unit}: x{ratio:.2f}")
 
 
 if __name__ == "__main__":

@@ -12,11 +12,33 @@
 
 namespace promorec::event {
 
+namespace {
+
+// Ids are nearly always short printable ASCII (0x20..0x7E): such a value
+// has no control character and is valid UTF-8, found in one pass that the
+// compiler vectorizes, without the general checks' per-call set-up.
+bool IsPrintableAscii(std::string_view value) {
+  bool outside = false;
+  for (const char c : value) {
+    outside |= static_cast<unsigned char>(static_cast<unsigned char>(c) - 0x20) >= 0x5F;
+  }
+  return !outside;
+}
+
+bool IsAscii(std::string_view text) {
+  bool high = false;
+  for (const char c : text) high |= static_cast<unsigned char>(c) >= 0x80;
+  return !high;
+}
+
+}  // namespace
+
 bool IsValidUtf8(std::string_view text) {
-  return simdjson::validate_utf8(text.data(), text.size());
+  return IsAscii(text) || simdjson::validate_utf8(text.data(), text.size());
 }
 
 DecodeStatus CheckId(std::string_view field, std::string_view value, bool required) {
+  if (!value.empty() && value.size() <= kMaxIdBytes && IsPrintableAscii(value)) return {};
   if (auto s = CheckIdShape(field, value, required); !s) return s;
   if (!IsValidUtf8(value)) {
     return Reject(Reason::kInvalidUtf8, field, "is not valid UTF-8: " + QuoteForError(value));
@@ -25,6 +47,7 @@ DecodeStatus CheckId(std::string_view field, std::string_view value, bool requir
 }
 
 DecodeStatus CheckIdShape(std::string_view field, std::string_view value, bool required) {
+  if (!value.empty() && value.size() <= kMaxIdBytes && IsPrintableAscii(value)) return {};
   if (value.empty()) {
     if (required) return Reject(Reason::kEmptyField, field, "must not be empty");
     return {};
