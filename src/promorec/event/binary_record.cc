@@ -251,7 +251,9 @@ void AppendBinaryRecord(const ClickEvent& event, std::string* out) {
   PutFixed(base::Crc32cMask(crc), 4, out);
 }
 
-DecodeStatus DecodeBinaryRecord(std::string_view data, ClickEvent* out) {
+namespace {
+
+DecodeStatus Decode(std::string_view data, ClickEvent* out, bool validate) {
   out->Clear();
   Reader reader(data);
   std::uint64_t timestamp = 0;
@@ -283,7 +285,18 @@ DecodeStatus DecodeBinaryRecord(std::string_view data, ClickEvent* out) {
     }
     out->quantity = static_cast<std::uint32_t>(*quantity);
   }
+  if (!validate) return {};
   return ValidateEvent(*out);
+}
+
+}  // namespace
+
+DecodeStatus DecodeBinaryRecord(std::string_view data, ClickEvent* out) {
+  return Decode(data, out, true);
+}
+
+DecodeStatus DecodeValidatedBinaryRecord(std::string_view data, ClickEvent* out) {
+  return Decode(data, out, false);
 }
 
 }  // namespace promorec::event

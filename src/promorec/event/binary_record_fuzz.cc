@@ -3,7 +3,9 @@
 // canonical (re-encoding gives the same bytes) and carry an event that the
 // JSON codec round-trips too. Random bytes almost never carry a valid
 // checksum, so each input is also tried with its last 4 bytes replaced by
-// the right one, to reach the code behind the checksum. Seed corpus:
+// the right one, to reach the code behind the checksum. The decoder for
+// records validated before they were written must accept every record the
+// full decoder accepts, as the same event. Seed corpus:
 // tests/corpus/binary/.
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +24,13 @@ namespace {
 void Check(std::string_view input, promorec::event::JsonEventDecoder* json_decoder) {
   ClickEvent event;
   auto status = promorec::event::DecodeBinaryRecord(input, &event);
+  // Without the event checks, a record decodes when its layout and
+  // checksum hold: always when the full decoder accepts it, to the same
+  // event.
+  ClickEvent unchecked;
+  auto layout = promorec::event::DecodeValidatedBinaryRecord(input, &unchecked);
+  if (status && (!layout || !(unchecked == event))) std::abort();
+  if (!layout && layout.error().ToString().empty()) std::abort();
   if (!status) {
     if (status.error().ToString().empty()) std::abort();
     return;

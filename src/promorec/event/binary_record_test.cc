@@ -177,5 +177,22 @@ TEST(BinaryRecord, ContentIsValidatedAfterTheChecksum) {
   EXPECT_EQ(DecodeError(Encode(e)).reason, Reason::kBadTimestamp);
 }
 
+// For records validated before they were written, the event checks are
+// left out but damage is still found.
+TEST(BinaryRecord, ValidatedRecordsSkipTheEventChecksButNotTheChecksum) {
+  ClickEvent e = Minimal();
+  e.rating = 2;
+  ClickEvent out;
+  ASSERT_TRUE(DecodeValidatedBinaryRecord(Encode(e), &out));
+  EXPECT_EQ(out, e);
+  EXPECT_FALSE(DecodeBinaryRecord(Encode(e), &out));
+  std::string record = Encode(Minimal());
+  record[5] = 'v';
+  auto damaged = DecodeValidatedBinaryRecord(record, &out);
+  ASSERT_FALSE(damaged);
+  EXPECT_EQ(damaged.error().reason, Reason::kChecksumMismatch);
+  EXPECT_FALSE(DecodeValidatedBinaryRecord(Encode(Minimal()).substr(0, 10), &out));
+}
+
 }  // namespace
 }  // namespace promorec::event

@@ -43,7 +43,9 @@ base::Result<std::unique_ptr<ProfileFold>> ProfileFold::Open(
 
 void ProfileFold::Apply(const eventlog::ReadBatch& batch) {
   for (const eventlog::RecordView& record : batch.records) {
-    const bool applied = event::DecodeBinaryRecord(record.data, &event_) && store_.Apply(event_);
+    // Only the ingest writer fills the clicks stream, with validated events.
+    const bool applied =
+        event::DecodeValidatedBinaryRecord(record.data, &event_) && store_.Apply(event_);
     if (!replaying_) continue;
     if (applied) {
       ++startup_.replayed;
