@@ -1,11 +1,7 @@
-// `promorec train --sagemaker`: SageMaker's training-container contract.
-//   ROOT/input/config/hyperparameters.json   string values (SageMaker's way)
-//   ROOT/input/config/inputdataconfig.json   per channel ContentType (optional)
-//   ROOT/input/data/train/...                the training files
-//   ROOT/input/data/validation/...           optional: early stopping
-//   ROOT/model/                              the model directory written
-//   ROOT/output/failure                      why, when training fails
-// ROOT is /opt/ml in a container.
+// `promorec train --sagemaker`: SageMaker's training-container contract
+// (the job's layout and hyperparameters: sagemaker/training_job.h), run
+// through the same training as `promorec train`. ROOT is /opt/ml in a
+// container.
 // Thread-safety: main's thread only.
 #pragma once
 
