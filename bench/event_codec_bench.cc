@@ -93,33 +93,28 @@ void BM_EncodeBinaryRecord(benchmark::State& state) {
 }
 BENCHMARK(BM_EncodeBinaryRecord);
 
-void BM_DecodeBinaryRecord(benchmark::State& state) {
+// Decodes the records of Events() one after another with `decode`.
+template <typename Decode>
+void DecodeRecords(benchmark::State& state, Decode decode) {
   const auto events = Events();
   std::vector<std::string> records(events.size());
   for (std::size_t i = 0; i < events.size(); ++i) AppendBinaryRecord(events[i], &records[i]);
   ClickEvent event;
   std::size_t i = 0;
   for (auto _ : state) {
-    auto status = DecodeBinaryRecord(records[i++ & 4095], &event);
+    auto status = decode(records[i++ & 4095], &event);
     benchmark::DoNotOptimize(status);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
+
+void BM_DecodeBinaryRecord(benchmark::State& state) { DecodeRecords(state, DecodeBinaryRecord); }
 BENCHMARK(BM_DecodeBinaryRecord);
 
 // The same records, decoded by a reader that knows they were validated
 // before they were written (the layout and checksum are still checked).
 void BM_DecodeValidatedBinaryRecord(benchmark::State& state) {
-  const auto events = Events();
-  std::vector<std::string> records(events.size());
-  for (std::size_t i = 0; i < events.size(); ++i) AppendBinaryRecord(events[i], &records[i]);
-  ClickEvent event;
-  std::size_t i = 0;
-  for (auto _ : state) {
-    auto status = DecodeValidatedBinaryRecord(records[i++ & 4095], &event);
-    benchmark::DoNotOptimize(status);
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  DecodeRecords(state, DecodeValidatedBinaryRecord);
 }
 BENCHMARK(BM_DecodeValidatedBinaryRecord);
 

@@ -6,40 +6,19 @@
 #include <string>
 #include <vector>
 
-#include "promorec/features/row_builder.h"
+#include "promorec/decide/decider_test_util.h"
 #include "promorec/model/predict.h"
 
 namespace promorec::decide {
 namespace {
 
-// A model whose offer "good" has a high linear weight, "bad" a low one.
+using testing::AliceGoodInFrance;
+
 std::shared_ptr<const model::ServingModel> Model(model::Loss loss = model::Loss::kLogistic) {
-  model::FeatureDictionary dictionary = features::NewEventDictionary();
-  dictionary.Add(features::kUser, "alice");
-  const std::uint32_t good = dictionary.Add(features::kOffer, "good");
-  const std::uint32_t bad = dictionary.Add(features::kOffer, "bad");
-  dictionary.Add(features::kCountry, "de");
-  auto params =
-      model::FfmParams::Create({model::ModelType::kFfm, dictionary.size(), 7, 4}, 3, 0.1f);
-  EXPECT_TRUE(params);
-  params->linear()[good] = 2;
-  params->linear()[bad] = -2;
-  return model::ServingModel::FromModelFile(model::ModelFile{
-      std::move(*params), std::move(dictionary), loss, true, std::nullopt, {}, {}, {}});
+  return testing::GoodBadModel(loss);
 }
 
-// "de_only" is only for shoppers in Germany; "never-seen" is unknown to the
-// model.
-std::vector<event::Promotion> Promotions() {
-  std::vector<event::Promotion> out(4);
-  out[0].id = "bad";
-  out[1].id = "good";
-  out[2].id = "never-seen";
-  out[3].id = "de_only";
-  out[3].eligibility.countries = {"de"};
-  for (auto& p : out) p.text = p.id;
-  return out;
-}
+std::vector<event::Promotion> Promotions() { return testing::GoodBadPromotions(); }
 
 Request Ask(std::string user, std::string country = "", std::size_t k = 10) {
   Request r;
@@ -60,18 +39,6 @@ std::vector<std::string> Ids(const Decider& decider, const Decision& d) {
 std::vector<std::string> Sorted(std::vector<std::string> ids) {
   std::sort(ids.begin(), ids.end());
   return ids;
-}
-
-// The model's row for alice looking at "good" from France.
-std::vector<model::Feature> AliceGoodInFrance(const model::ServingModel& model) {
-  event::ClickEvent e;
-  e.user_id = "alice";
-  e.offer_id = "good";
-  e.country = "fr";
-  e.timestamp_us = 0;
-  std::vector<model::Feature> row;
-  features::BuildRow(model.dictionary(), e, &row);
-  return row;
 }
 
 TEST(DeciderTest, RanksByModelScoreAndHonoursEligibility) {

@@ -5,12 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "promorec/base/clock.h"
-#include "promorec/base/fault_env.h"
-#include "promorec/base/mem_env.h"
-#include "promorec/event/binary_record.h"
-#include "promorec/eventlog/local_store.h"
-#include "promorec/metrics/registry.h"
+#include "promorec/ingest/ingest_test_util.h"
 
 namespace promorec::http {
 namespace {
@@ -24,43 +19,15 @@ Request Post(std::string content_type, std::string body) {
   return r;
 }
 
-// An ingest writer on a real event log in memory, whose disk can be made
-// to fail.
-class IngestApiTest : public ::testing::Test {
+// One shard, so that the events read back are in request order.
+class IngestApiTest : public ingest::testing::WriterFixture {
  protected:
-  IngestApiTest() : mem_(base::NewMemEnv()), env_(*mem_) {
-    auto store = eventlog::LocalStreamStore::Open(env_, clock_, "/data/streams");
-    EXPECT_TRUE(store) << store.error().ToString();
-    store_ = std::move(*store);
-    eventlog::StreamOptions options;
-    options.shard_count = 1;
-    options.durability = eventlog::Durability::kNone;
-    auto stream = store_->CreateStream("clicks", options);
-    EXPECT_TRUE(stream) << stream.error().ToString();
-    stream_ = *stream;
-    writer_ = std::make_unique<ingest::EventWriter>(stream_, registry_);
-  }
+  IngestApiTest() : WriterFixture(1) {}
 
   // The events appended since the last call, in order.
-  std::vector<event::ClickEvent> NewEvents() {
-    auto batch = stream_->Read(0, next_, {});
-    EXPECT_TRUE(batch) << batch.error().ToString();
-    std::vector<event::ClickEvent> out;
-    for (const auto& record : batch->records) {
-      EXPECT_TRUE(event::DecodeBinaryRecord(record.data, &out.emplace_back()));
-    }
-    next_ = batch->next_sequence;
-    return out;
-  }
+  std::vector<event::ClickEvent> NewEvents() { return ReadShard(0, next_, &next_); }
 
-  std::unique_ptr<base::Env> mem_;
-  base::FaultInjectionEnv env_;
-  base::FakeClock clock_{1'700'000'000'000'000};
-  std::unique_ptr<eventlog::LocalStreamStore> store_;
-  std::shared_ptr<eventlog::Stream> stream_;
-  metrics::Registry registry_;
-  std::unique_ptr<ingest::EventWriter> writer_;
-  std::uint64_t next_ = 1;
+  std::uint64_t next_ = 0;
 };
 
 TEST_F(IngestApiTest, GoodEventsAreAppendedAndBadOnesListed) {

@@ -6,12 +6,8 @@
 #include <memory>
 #include <vector>
 
-#include "promorec/base/clock.h"
-#include "promorec/base/fault_env.h"
-#include "promorec/base/mem_env.h"
-#include "promorec/event/binary_record.h"
 #include "promorec/event/validate.h"
-#include "promorec/eventlog/local_store.h"
+#include "promorec/ingest/ingest_test_util.h"
 
 namespace promorec::ingest {
 namespace {
@@ -27,37 +23,9 @@ event::ClickEvent Event(std::string user, std::string product, std::int64_t time
 }
 
 // A writer on a real four-shard event log in memory whose disk can fail.
-class EventWriterTest : public ::testing::Test {
+class EventWriterTest : public testing::WriterFixture {
  protected:
-  EventWriterTest() : mem_(base::NewMemEnv()), env_(*mem_) {
-    auto store = eventlog::LocalStreamStore::Open(env_, clock_, "/data/streams");
-    EXPECT_TRUE(store) << store.error().ToString();
-    store_ = std::move(*store);
-    auto stream = OpenOrCreateStream(*store_, std::string(kClickStream), kClickStreamShards);
-    EXPECT_TRUE(stream) << stream.error().ToString();
-    stream_ = *stream;
-    writer_ = std::make_unique<EventWriter>(stream_, registry_);
-  }
-
-  // Every event in `shard`, in order.
-  std::vector<event::ClickEvent> Shard(std::uint32_t shard) {
-    auto batch = stream_->Read(shard, *stream_->Resolve(shard, {}), {});
-    EXPECT_TRUE(batch) << batch.error().ToString();
-    std::vector<event::ClickEvent> out;
-    for (const auto& record : batch->records) {
-      EXPECT_TRUE(event::DecodeBinaryRecord(record.data, &out.emplace_back()));
-      EXPECT_EQ(record.partition_key, out.back().user_id);
-    }
-    return out;
-  }
-
-  std::unique_ptr<base::Env> mem_;
-  base::FaultInjectionEnv env_;
-  base::FakeClock clock_{1'700'000'000'000'000};
-  std::unique_ptr<eventlog::LocalStreamStore> store_;
-  std::shared_ptr<eventlog::Stream> stream_;
-  metrics::Registry registry_;
-  std::unique_ptr<EventWriter> writer_;
+  std::vector<event::ClickEvent> Shard(std::uint32_t shard) { return ReadShard(shard); }
 };
 
 TEST_F(EventWriterTest, OneUsersEventsStayInOneShardInOrder) {
