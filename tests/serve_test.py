@@ -547,6 +547,39 @@ print(direct["FailedRecordCount"], direct["Records"][1]["ErrorCode"])
         finally:
             self.assertEqual(again.stop(), 0)
 
+    def test_profiles_are_snapshotted_while_serving(self):
+        """After SIGKILL the next start replays only what came after the last
+        periodic snapshot, not the whole stream."""
+        data = self.dir / "periodic"
+        data.mkdir()
+        server = Server("--data-dir", str(data), "--model", str(self.model),
+                        "--profile-snapshot", "1")
+        events = "".join(json.dumps({"user_id": f"u{i}", "product": "p1", "country": "de",
+                                     "rating": 0, "timestamp": 1700000000 + i}) + "\n"
+                         for i in range(5))
+        try:
+            status, _, reply = server.request("POST", "/v1/events", events.encode(),
+                                              {"Content-Type": "application/x-ndjson"})
+            self.assertEqual(status, 200, reply)
+            snapshot = data / "profiles" / "snapshot"
+            deadline = time.monotonic() + 30
+            while not snapshot.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertTrue(snapshot.exists(), "no snapshot while serving")
+            time.sleep(1.5)  # a later snapshot holds the five events for sure
+        finally:
+            server.process.kill()
+            server.process.wait(timeout=30)
+            server.process.stdout.close()
+            server.process.stderr.close()
+        again = Server("--data-dir", str(data), "--model", str(self.model))
+        try:
+            startup = again.process.stdout.readline()
+            self.assertIn(f"profiles: 5 users (5 from {data}/profiles/snapshot, "
+                          "0 events replayed", startup)
+        finally:
+            self.assertEqual(again.stop(), 0)
+
     def start_fails(self, data):
         return subprocess.run([BINARY, "serve", "--port", "0", "--data-dir", str(data),
                                "--model", str(self.model)], capture_output=True, text=True,

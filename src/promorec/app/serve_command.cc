@@ -46,6 +46,7 @@ constexpr std::pair<const char*, const char*> kSettingFlags[] = {
     {"--max-body", "max_body_bytes"},
     {"--max-header", "max_header_bytes"},
     {"--idle-timeout", "idle_timeout_seconds"},
+    {"--profile-snapshot", "profile_snapshot_seconds"},
     {"--rate-limit", "rate_limit_per_second"},
     {"--rate-burst", "rate_limit_burst"},
     {"--api-keys", "api_keys"},
@@ -104,7 +105,10 @@ int RunServe(ServeOptions o) {
   auto clicks = ingest::OpenOrCreateStream(**store, std::string(ingest::kClickStream),
                                            ingest::kClickStreamShards);
   if (!clicks) return Fail("cannot open stream clicks: " + clicks.error().ToString());
-  auto opened_profiles = pipeline::ProfileFold::Open(env, config.data_dir, *clicks);
+  pipeline::ProfileFoldOptions fold_options;
+  fold_options.snapshot_interval_us = std::int64_t{config.profile_snapshot_seconds} * 1'000'000;
+  auto opened_profiles =
+      pipeline::ProfileFold::Open(env, base::RealClock(), config.data_dir, *clicks, fold_options);
   if (!opened_profiles) return Fail(opened_profiles.error().ToString());
   pipeline::ProfileFold& profiles = **opened_profiles;
   const decide::Decider decider(models, promotions->promotions, &profiles.store());
@@ -207,6 +211,9 @@ void RegisterServeCommand(CLI::App& app, CommandResult& result) {
       {"--max-body", "largest request body in bytes (default 8 MiB)"},
       {"--max-header", "most bytes of request line and headers (default 32 KiB)"},
       {"--idle-timeout", "seconds before an idle connection is closed (default 60)"},
+      {"--profile-snapshot",
+       "seconds between profile snapshots while serving: a restart after a crash replays at "
+       "most this much of the clicks stream (default 60)"},
       {"--rate-limit", "requests/s per client address (default 0 = no limit)"},
       {"--rate-burst", "requests a client may burst (default: one second's worth)"},
       {"--api-keys", "comma-separated keys required on /v1/events and /v1/recommendations"},

@@ -20,6 +20,7 @@ constexpr const char* kKeys[] = {"host",
                                  "max_body_bytes",
                                  "max_header_bytes",
                                  "idle_timeout_seconds",
+                                 "profile_snapshot_seconds",
                                  "rate_limit_per_second",
                                  "rate_limit_burst",
                                  "api_keys",
@@ -142,6 +143,8 @@ base::Result<ServeConfig> ResolveServeConfig(const std::string& config_file, con
           Whole<std::size_t>(key, v, 4096, std::size_t{1} << 20, &c.max_header_bytes));
     } else if (key == "idle_timeout_seconds") {
       PROMOREC_RETURN_IF_ERROR(Whole<unsigned>(key, v, 1, 3600, &c.idle_timeout_seconds));
+    } else if (key == "profile_snapshot_seconds") {
+      PROMOREC_RETURN_IF_ERROR(Whole<unsigned>(key, v, 1, 86400, &c.profile_snapshot_seconds));
     } else if (key == "rate_limit_per_second") {
       PROMOREC_RETURN_IF_ERROR(Rate(key, v, &c.rate_limit_per_second));
     } else if (key == "rate_limit_burst") {
@@ -207,7 +210,8 @@ std::string ServeConfigJson(const ServeConfig& c) {
   out += ",\"threads\":" + std::to_string(c.threads) + ",\"workers\":" + std::to_string(c.workers) +
          ",\"max_body_bytes\":" + std::to_string(c.max_body_bytes) +
          ",\"max_header_bytes\":" + std::to_string(c.max_header_bytes) +
-         ",\"idle_timeout_seconds\":" + std::to_string(c.idle_timeout_seconds) + rates +
+         ",\"idle_timeout_seconds\":" + std::to_string(c.idle_timeout_seconds) +
+         ",\"profile_snapshot_seconds\":" + std::to_string(c.profile_snapshot_seconds) + rates +
          ",\"api_keys\":" + std::to_string(c.api_keys.size()) +
          ",\"aws_credentials\":" + std::to_string(c.aws_credentials.size()) +
          ",\"admin_token\":" + (c.admin_token.empty() ? "false" : "true") +

@@ -4,7 +4,8 @@
 // that names the key, where it came from and why.
 //
 // Keys: host, port, data_dir, model, threads, workers, max_body_bytes,
-// max_header_bytes, idle_timeout_seconds, rate_limit_per_second,
+// max_header_bytes, idle_timeout_seconds, profile_snapshot_seconds,
+// rate_limit_per_second,
 // rate_limit_burst, api_keys (a list, or comma-separated in the
 // environment), admin_token, kinesis_shard_records_per_second,
 // aws_credentials (ACCESS_KEY:SECRET pairs, a list or comma-separated),
@@ -34,6 +35,9 @@ struct ServeConfig {
   std::size_t max_body_bytes = 8 << 20;
   std::size_t max_header_bytes = 32 << 10;
   unsigned idle_timeout_seconds = 60;
+  // How often the profiles are snapshotted while serving: a restart after a
+  // crash replays at most this much of the clicks stream.
+  unsigned profile_snapshot_seconds = 60;
   // Requests per second per client address; 0 = no limit.
   double rate_limit_per_second = 0;
   double rate_limit_burst = 0;  // 0 = one second's worth

@@ -1,5 +1,7 @@
 #include "promorec/pipeline/profile_fold.h"
 
+#include <spdlog/spdlog.h>
+
 #include <vector>
 
 #include "promorec/event/binary_record.h"
@@ -7,8 +9,10 @@
 namespace promorec::pipeline {
 
 base::Result<std::unique_ptr<ProfileFold>> ProfileFold::Open(
-    base::Env& env, const std::string& data_dir, std::shared_ptr<eventlog::Stream> clicks) {
-  std::unique_ptr<ProfileFold> fold(new ProfileFold(env, data_dir + "/profiles/snapshot"));
+    base::Env& env, const base::Clock& clock, const std::string& data_dir,
+    std::shared_ptr<eventlog::Stream> clicks, ProfileFoldOptions options) {
+  std::unique_ptr<ProfileFold> fold(
+      new ProfileFold(env, clock, data_dir + "/profiles/snapshot", options));
   PROMOREC_ASSIGN_OR_RETURN(const bool has_snapshot, env.FileExists(fold->snapshot_path_));
   std::vector<std::uint64_t> positions;
   if (has_snapshot) {
@@ -34,10 +38,12 @@ base::Result<std::unique_ptr<ProfileFold>> ProfileFold::Open(
       fold->consumer_,
       StreamConsumer::Create(
           std::string(kProfileConsumer), std::move(clicks), std::move(positions),
-          [self](std::uint32_t, const eventlog::ReadBatch& batch) { self->Apply(batch); }));
+          [self](std::uint32_t, const eventlog::ReadBatch& batch) { self->Apply(batch); },
+          [self] { (void)self->SnapshotIfDue(); }));
   PROMOREC_RETURN_IF_ERROR(fold->consumer_->CatchUp());
   // Start's thread creation orders this before the consumer thread's reads.
   fold->replaying_ = false;
+  fold->last_snapshot_nanos_ = clock.MonotonicNanos();
   return fold;
 }
 
@@ -76,6 +82,22 @@ base::Result<std::uint64_t> ProfileFold::Save() {
     PROMOREC_RETURN_IF_ERROR(clicks.SaveCheckpoint(kProfileConsumer, shard, positions[shard] - 1));
   }
   return written;
+}
+
+bool ProfileFold::SnapshotIfDue() {
+  if (options_.snapshot_interval_us <= 0) return false;
+  const std::int64_t now = clock_.MonotonicNanos();
+  if (now - last_snapshot_nanos_ < options_.snapshot_interval_us * 1000) return false;
+  last_snapshot_nanos_ = now;
+  if (auto saved = Save(); !saved) {
+    failed_snapshots_.fetch_add(1, std::memory_order_relaxed);
+    spdlog::error("profiles: cannot write the snapshot {}: {} (trying again in {} s)",
+                  snapshot_path_, saved.error().ToString(),
+                  options_.snapshot_interval_us / 1'000'000);
+    return false;
+  }
+  snapshots_.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 }  // namespace promorec::pipeline

@@ -5,21 +5,27 @@
 // positions (all of them without a snapshot) before anything is served;
 // then its consumer applies each new record moments after it is appended,
 // whoever appended it. The snapshot holds the consumer's positions, so the
-// profiles and the records they reflect are saved together: Save writes it
-// (on a graceful stop, after the consumer has stopped), and a start after a
-// crash replays the stream from the last snapshot. Records that are not
-// binary event records (a Kinesis producer's own data) are skipped.
+// profiles and the records they reflect are saved together. The consumer
+// writes it every snapshot_interval_us (on the injected clock) between
+// batches, when it is the only writer of the profiles, so nothing has to
+// pause; Save writes it once more on a graceful stop. A start after a
+// crash replays the stream from the last snapshot: at most one interval of
+// it. Records that are not binary event records (a Kinesis producer's own
+// data) are skipped.
 //
-// Thread-safety: store(), WaitUntilApplied and Summary may be used from
-// many threads while the consumer runs. Open, Start, Stop and Save are
-// called by one thread (serve's main thread).
+// Thread-safety: store(), WaitUntilApplied, Summary and snapshots() may be
+// used from many threads while the consumer runs. Open, Start, Stop, Save
+// and SnapshotIfDue are called by one thread (serve's main thread) while
+// the consumer is stopped.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
 
+#include "promorec/base/clock.h"
 #include "promorec/base/env.h"
 #include "promorec/base/status.h"
 #include "promorec/event/click_event.h"
@@ -39,13 +45,20 @@ struct ProfileStartup {
 // The consumer's name, also its checkpoint's in the clicks stream.
 inline constexpr std::string_view kProfileConsumer = "profiles";
 
+struct ProfileFoldOptions {
+  // Between snapshots written while serving; 0 = only on Save.
+  std::int64_t snapshot_interval_us = 60'000'000;
+};
+
 class ProfileFold {
  public:
   // Loads the snapshot and replays the stream after it. A damaged snapshot
   // is an error naming the file and what is wrong (it is not silently
   // rebuilt: the stream may no longer hold every event).
+  // `clock` must outlive the fold.
   [[nodiscard]] static base::Result<std::unique_ptr<ProfileFold>> Open(
-      base::Env& env, const std::string& data_dir, std::shared_ptr<eventlog::Stream> clicks);
+      base::Env& env, const base::Clock& clock, const std::string& data_dir,
+      std::shared_ptr<eventlog::Stream> clicks, ProfileFoldOptions options = {});
 
   // Applies new records as they are appended, until Stop.
   void Start() { consumer_->Start(); }
@@ -71,15 +84,32 @@ class ProfileFold {
   [[nodiscard]] base::Result<std::uint64_t> Save();
   const std::string& snapshot_path() const { return snapshot_path_; }
 
+  // Saves when an interval has passed on the clock since the last snapshot
+  // (the consumer calls this between batches); true when it saved. A failed
+  // snapshot is logged and tried again at the next interval: the previous
+  // snapshot stays whole, and the stream still holds what came after it.
+  bool SnapshotIfDue();
+  // Snapshots written while serving, and those that failed.
+  std::uint64_t snapshots() const { return snapshots_.load(std::memory_order_relaxed); }
+  std::uint64_t failed_snapshots() const {
+    return failed_snapshots_.load(std::memory_order_relaxed);
+  }
+
  private:
-  ProfileFold(base::Env& env, std::string snapshot_path)
-      : env_(env), snapshot_path_(std::move(snapshot_path)) {}
+  ProfileFold(base::Env& env, const base::Clock& clock, std::string snapshot_path,
+              ProfileFoldOptions options)
+      : env_(env), clock_(clock), snapshot_path_(std::move(snapshot_path)), options_(options) {}
 
   // Runs on one thread at a time (the start-up replay, then the consumer).
   void Apply(const eventlog::ReadBatch& batch);
 
   base::Env& env_;
+  const base::Clock& clock_;
   std::string snapshot_path_;
+  ProfileFoldOptions options_;
+  std::int64_t last_snapshot_nanos_ = 0;  // on the clock's monotonic time
+  std::atomic<std::uint64_t> snapshots_{0};
+  std::atomic<std::uint64_t> failed_snapshots_{0};
   profile::ProfileStore store_;
   ProfileStartup startup_;
   bool replaying_ = true;    // counts into startup_ while true

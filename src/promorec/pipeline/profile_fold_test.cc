@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "promorec/base/clock.h"
@@ -39,8 +41,8 @@ class ProfileFoldTest : public ::testing::Test {
     ASSERT_TRUE(writer_->Append(events));
   }
 
-  std::unique_ptr<ProfileFold> Open() {
-    auto fold = ProfileFold::Open(*env_, "/data", clicks_);
+  std::unique_ptr<ProfileFold> Open(ProfileFoldOptions options = {}) {
+    auto fold = ProfileFold::Open(*env_, clock_, "/data", clicks_, options);
     EXPECT_TRUE(fold) << fold.error().ToString();
     return fold ? std::move(*fold) : nullptr;
   }
@@ -109,6 +111,57 @@ TEST_F(ProfileFoldTest, RecordsThatAreNotEventsAreSkipped) {
   auto fold = Open();
   EXPECT_EQ(fold->startup().replayed, 1u);
   EXPECT_EQ(fold->startup().skipped, 1u);
+}
+
+// While serving, the profiles are snapshotted every interval on the clock,
+// so a start after a crash (no Save) replays only what came after the last
+// snapshot.
+TEST_F(ProfileFoldTest, SnapshotsAreWrittenEveryIntervalWhileServing) {
+  ProfileFoldOptions options;
+  options.snapshot_interval_us = 60'000'000;
+  {
+    auto fold = Open(options);
+    Append({View("ann", "de", 1), View("bob", "fr", 2)});
+    // The consumer applies the events; stopped, it leaves the snapshots to
+    // the test, which moves the clock.
+    fold->Start();
+    ASSERT_TRUE(fold->WaitUntilApplied(writer_->LastAcknowledged(), kWait));
+    fold->Stop();
+    EXPECT_FALSE(fold->SnapshotIfDue()) << "the interval has not passed";
+    clock_.Advance(std::chrono::seconds(59));
+    EXPECT_FALSE(fold->SnapshotIfDue());
+    clock_.Advance(std::chrono::seconds(1));
+    EXPECT_TRUE(fold->SnapshotIfDue());
+    EXPECT_FALSE(fold->SnapshotIfDue()) << "one snapshot per interval";
+    EXPECT_EQ(fold->snapshots(), 1u);
+    Append({View("cy", "es", 3)});
+    // No Save: the process ends as a crash would leave it.
+  }
+  auto restarted = Open(options);
+  EXPECT_TRUE(restarted->startup().had_snapshot);
+  EXPECT_EQ(restarted->startup().from_snapshot, 2u);
+  EXPECT_EQ(restarted->startup().replayed, 1u) << "only what came after the snapshot";
+  EXPECT_EQ(restarted->store().size(), 3u);
+}
+
+// The consumer's own thread writes the snapshots: moving the clock past an
+// interval is enough.
+TEST_F(ProfileFoldTest, TheConsumerSnapshotsByItself) {
+  ProfileFoldOptions options;
+  options.snapshot_interval_us = 1'000'000;
+  auto fold = Open(options);
+  fold->Start();
+  Append({View("ann", "de", 1)});
+  ASSERT_TRUE(fold->WaitUntilApplied(writer_->LastAcknowledged(), kWait));
+  clock_.Advance(std::chrono::seconds(2));
+  // The consumer looks at the clock at least every 50 ms of real time.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (fold->snapshots() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  fold->Stop();
+  EXPECT_EQ(fold->snapshots(), 1u);
+  EXPECT_TRUE(*env_->FileExists("/data/profiles/snapshot"));
 }
 
 }  // namespace

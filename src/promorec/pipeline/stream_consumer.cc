@@ -17,7 +17,7 @@ constexpr auto kRetryPause = std::chrono::milliseconds(200);
 
 base::Result<std::unique_ptr<StreamConsumer>> StreamConsumer::Create(
     std::string name, std::shared_ptr<eventlog::Stream> stream, std::vector<std::uint64_t> next,
-    Apply apply) {
+    Apply apply, Between between) {
   PROMOREC_ASSIGN_OR_RETURN(const auto shards, stream->DescribeShards());
   if (next.empty()) {
     for (const eventlog::ShardInfo& info : shards) {
@@ -31,15 +31,16 @@ base::Result<std::unique_ptr<StreamConsumer>> StreamConsumer::Create(
         "consumer " + name + " has positions for " + std::to_string(next.size()) +
         " shards of stream " + stream->name() + ", which has " + std::to_string(shards.size()));
   }
-  return std::unique_ptr<StreamConsumer>(
-      new StreamConsumer(std::move(name), std::move(stream), std::move(next), std::move(apply)));
+  return std::unique_ptr<StreamConsumer>(new StreamConsumer(
+      std::move(name), std::move(stream), std::move(next), std::move(apply), std::move(between)));
 }
 
 StreamConsumer::StreamConsumer(std::string name, std::shared_ptr<eventlog::Stream> stream,
-                               std::vector<std::uint64_t> next, Apply apply)
+                               std::vector<std::uint64_t> next, Apply apply, Between between)
     : name_(std::move(name)),
       stream_(std::move(stream)),
       apply_(std::move(apply)),
+      between_(std::move(between)),
       next_(std::move(next)) {}
 
 StreamConsumer::~StreamConsumer() { Stop(); }
@@ -84,6 +85,7 @@ void StreamConsumer::Run() {
   while (!stopping_) {
     try {
       auto applied = Pass();
+      if (between_) between_();
       if (!applied) {
         spdlog::error("consumer {} of stream {}: {} (retrying)", name_, stream_->name(),
                       applied.error().ToString());

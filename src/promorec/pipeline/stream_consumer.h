@@ -36,9 +36,14 @@ class StreamConsumer {
 
   // `next` is, per shard in shard order, the sequence number to read next;
   // empty starts every shard at the oldest record kept.
+  // Called on the consumer's thread after each round over the shards (at
+  // least every 50 ms), between batches: where a consumer does periodic
+  // work on its state, such as a snapshot.
+  using Between = std::function<void()>;
+
   [[nodiscard]] static base::Result<std::unique_ptr<StreamConsumer>> Create(
       std::string name, std::shared_ptr<eventlog::Stream> stream, std::vector<std::uint64_t> next,
-      Apply apply);
+      Apply apply, Between between = {});
   ~StreamConsumer();
   StreamConsumer(const StreamConsumer&) = delete;
   StreamConsumer& operator=(const StreamConsumer&) = delete;
@@ -63,7 +68,7 @@ class StreamConsumer {
 
  private:
   StreamConsumer(std::string name, std::shared_ptr<eventlog::Stream> stream,
-                 std::vector<std::uint64_t> next, Apply apply);
+                 std::vector<std::uint64_t> next, Apply apply, Between between);
   // One read of every shard; the number of records applied.
   [[nodiscard]] base::Result<std::size_t> Pass();
   void Run();
@@ -72,6 +77,7 @@ class StreamConsumer {
   const std::string name_;
   const std::shared_ptr<eventlog::Stream> stream_;
   const Apply apply_;
+  const Between between_;
   // next_ is written by the applying thread only, under mu_.
   mutable std::mutex mu_;
   mutable std::condition_variable applied_cv_;
