@@ -580,6 +580,26 @@ print(direct["FailedRecordCount"], direct["Records"][1]["ErrorCode"])
         finally:
             self.assertEqual(again.stop(), 0)
 
+    def test_retention_runs_on_a_schedule(self):
+        data = self.dir / "retention"
+        data.mkdir()
+        server = Server("--data-dir", str(data), "--retention-check", "1")
+        try:
+            deadline = time.monotonic() + 30
+            exposition = ""
+            while time.monotonic() < deadline:
+                status, _, body = server.request("GET", "/metrics")
+                self.assertEqual(status, 200)
+                exposition = body.decode()
+                if "promorec_retention_runs_total" in exposition:
+                    break
+                time.sleep(0.1)
+            self.assertIn("promorec_retention_runs_total", exposition)
+            self.assertIn('promorec_retention_segments_deleted_total{stream="clicks"} 0',
+                          exposition)
+        finally:
+            self.assertEqual(server.stop(), 0)
+
     def start_fails(self, data):
         return subprocess.run([BINARY, "serve", "--port", "0", "--data-dir", str(data),
                                "--model", str(self.model)], capture_output=True, text=True,

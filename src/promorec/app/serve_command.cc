@@ -6,6 +6,7 @@
 // /opt/ml/model (--sagemaker-root moves /opt/ml).
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -15,6 +16,7 @@
 #include "promorec/app/commands.h"
 #include "promorec/app/http_metrics.h"
 #include "promorec/app/kinesis_metrics.h"
+#include "promorec/app/retention_job.h"
 #include "promorec/app/serve_config.h"
 #include "promorec/app/serve_promotions.h"
 #include "promorec/app/serve_routes.h"
@@ -31,6 +33,7 @@
 #include "promorec/model/serving_model.h"
 #include "promorec/pipeline/profile_fold.h"
 #include "promorec/sagemaker/sagemaker_api.h"
+#include "promorec/scheduler/scheduler.h"
 
 namespace promorec::app {
 namespace {
@@ -47,6 +50,7 @@ constexpr std::pair<const char*, const char*> kSettingFlags[] = {
     {"--max-header", "max_header_bytes"},
     {"--idle-timeout", "idle_timeout_seconds"},
     {"--profile-snapshot", "profile_snapshot_seconds"},
+    {"--retention-check", "retention_check_seconds"},
     {"--rate-limit", "rate_limit_per_second"},
     {"--rate-burst", "rate_limit_burst"},
     {"--api-keys", "api_keys"},
@@ -164,12 +168,17 @@ int RunServe(ServeOptions o) {
   server_options.observe = [&http_metrics](std::string_view route, int status, double seconds) {
     http_metrics.Observe(route, status, seconds);
   };
+  // Jobs on a schedule: retention over every stream.
+  scheduler::Scheduler jobs(clock);
+  jobs.Add("retention", std::chrono::seconds(config.retention_check_seconds),
+           [&store = **store, &registry] { return EnforceRetentionEverywhere(store, registry); });
   profiles.Start();
   auto server = http::Server::Start(server_options, std::move(router));
   if (!server) {
     profiles.Stop();
     return Fail(server.error().ToString());
   }
+  jobs.Start();
   std::printf("promorec serve: listening on %s://%s:%u (data directory %s, model %s)\n",
               config.tls_cert.empty() ? "http" : "https", config.host.c_str(),
               static_cast<unsigned>((*server)->port()), config.data_dir.c_str(),
@@ -181,6 +190,7 @@ int RunServe(ServeOptions o) {
   // Stop waits for requests in flight; every append they made is durable
   // before their answer, so nothing acknowledged is left to flush.
   (*server)->Stop();
+  jobs.Stop();
   profiles.Stop();
   auto saved = profiles.Save();
   if (!saved) return Fail("cannot write the profile snapshot: " + saved.error().ToString());
@@ -214,6 +224,9 @@ void RegisterServeCommand(CLI::App& app, CommandResult& result) {
       {"--profile-snapshot",
        "seconds between profile snapshots while serving: a restart after a crash replays at "
        "most this much of the clicks stream (default 60)"},
+      {"--retention-check",
+       "seconds between retention runs over every stream, as each stream's settings say "
+       "(default 3600)"},
       {"--rate-limit", "requests/s per client address (default 0 = no limit)"},
       {"--rate-burst", "requests a client may burst (default: one second's worth)"},
       {"--api-keys", "comma-separated keys required on /v1/events and /v1/recommendations"},

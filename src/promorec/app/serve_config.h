@@ -5,7 +5,7 @@
 //
 // Keys: host, port, data_dir, model, threads, workers, max_body_bytes,
 // max_header_bytes, idle_timeout_seconds, profile_snapshot_seconds,
-// rate_limit_per_second,
+// retention_check_seconds, rate_limit_per_second,
 // rate_limit_burst, api_keys (a list, or comma-separated in the
 // environment), admin_token, kinesis_shard_records_per_second,
 // aws_credentials (ACCESS_KEY:SECRET pairs, a list or comma-separated),
@@ -38,6 +38,8 @@ struct ServeConfig {
   // How often the profiles are snapshotted while serving: a restart after a
   // crash replays at most this much of the clicks stream.
   unsigned profile_snapshot_seconds = 60;
+  // How often retention runs on every stream (as each stream's settings say).
+  unsigned retention_check_seconds = 3600;
   // Requests per second per client address; 0 = no limit.
   double rate_limit_per_second = 0;
   double rate_limit_burst = 0;  // 0 = one second's worth
