@@ -51,6 +51,7 @@ constexpr std::pair<const char*, const char*> kSettingFlags[] = {
     {"--idle-timeout", "idle_timeout_seconds"},
     {"--profile-snapshot", "profile_snapshot_seconds"},
     {"--retention-check", "retention_check_seconds"},
+    {"--profile-ttl", "profile_ttl_days"},
     {"--rate-limit", "rate_limit_per_second"},
     {"--rate-burst", "rate_limit_burst"},
     {"--api-keys", "api_keys"},
@@ -111,6 +112,7 @@ int RunServe(ServeOptions o) {
   if (!clicks) return Fail("cannot open stream clicks: " + clicks.error().ToString());
   pipeline::ProfileFoldOptions fold_options;
   fold_options.snapshot_interval_us = std::int64_t{config.profile_snapshot_seconds} * 1'000'000;
+  fold_options.profile_ttl_us = std::int64_t{config.profile_ttl_days} * 24 * 3'600'000'000;
   auto opened_profiles =
       pipeline::ProfileFold::Open(env, base::RealClock(), config.data_dir, *clicks, fold_options);
   if (!opened_profiles) return Fail(opened_profiles.error().ToString());
@@ -227,6 +229,9 @@ void RegisterServeCommand(CLI::App& app, CommandResult& result) {
       {"--retention-check",
        "seconds between retention runs over every stream, as each stream's settings say "
        "(default 3600)"},
+      {"--profile-ttl",
+       "days without an event after which a shopper's profile is dropped (event time; "
+       "default 90, 0 = never)"},
       {"--rate-limit", "requests/s per client address (default 0 = no limit)"},
       {"--rate-burst", "requests a client may burst (default: one second's worth)"},
       {"--api-keys", "comma-separated keys required on /v1/events and /v1/recommendations"},

@@ -22,6 +22,7 @@ constexpr const char* kKeys[] = {"host",
                                  "idle_timeout_seconds",
                                  "profile_snapshot_seconds",
                                  "retention_check_seconds",
+                                 "profile_ttl_days",
                                  "rate_limit_per_second",
                                  "rate_limit_burst",
                                  "api_keys",
@@ -146,6 +147,8 @@ base::Result<ServeConfig> ResolveServeConfig(const std::string& config_file, con
       PROMOREC_RETURN_IF_ERROR(Whole<unsigned>(key, v, 1, 3600, &c.idle_timeout_seconds));
     } else if (key == "profile_snapshot_seconds") {
       PROMOREC_RETURN_IF_ERROR(Whole<unsigned>(key, v, 1, 86400, &c.profile_snapshot_seconds));
+    } else if (key == "profile_ttl_days") {
+      PROMOREC_RETURN_IF_ERROR(Whole<unsigned>(key, v, 0, 36500, &c.profile_ttl_days));
     } else if (key == "retention_check_seconds") {
       PROMOREC_RETURN_IF_ERROR(Whole<unsigned>(key, v, 1, 86400, &c.retention_check_seconds));
     } else if (key == "rate_limit_per_second") {
@@ -215,7 +218,8 @@ std::string ServeConfigJson(const ServeConfig& c) {
          ",\"max_header_bytes\":" + std::to_string(c.max_header_bytes) +
          ",\"idle_timeout_seconds\":" + std::to_string(c.idle_timeout_seconds) +
          ",\"profile_snapshot_seconds\":" + std::to_string(c.profile_snapshot_seconds) +
-         ",\"retention_check_seconds\":" + std::to_string(c.retention_check_seconds) + rates +
+         ",\"retention_check_seconds\":" + std::to_string(c.retention_check_seconds) +
+         ",\"profile_ttl_days\":" + std::to_string(c.profile_ttl_days) + rates +
          ",\"api_keys\":" + std::to_string(c.api_keys.size()) +
          ",\"aws_credentials\":" + std::to_string(c.aws_credentials.size()) +
          ",\"admin_token\":" + (c.admin_token.empty() ? "false" : "true") +

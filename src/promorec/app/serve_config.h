@@ -5,7 +5,7 @@
 //
 // Keys: host, port, data_dir, model, threads, workers, max_body_bytes,
 // max_header_bytes, idle_timeout_seconds, profile_snapshot_seconds,
-// retention_check_seconds, rate_limit_per_second,
+// retention_check_seconds, profile_ttl_days, rate_limit_per_second,
 // rate_limit_burst, api_keys (a list, or comma-separated in the
 // environment), admin_token, kinesis_shard_records_per_second,
 // aws_credentials (ACCESS_KEY:SECRET pairs, a list or comma-separated),
@@ -40,6 +40,9 @@ struct ServeConfig {
   unsigned profile_snapshot_seconds = 60;
   // How often retention runs on every stream (as each stream's settings say).
   unsigned retention_check_seconds = 3600;
+  // Profiles of shoppers with no event for this many days (of event time)
+  // are dropped; 0 = kept forever.
+  unsigned profile_ttl_days = 90;
   // Requests per second per client address; 0 = no limit.
   double rate_limit_per_second = 0;
   double rate_limit_burst = 0;  // 0 = one second's worth

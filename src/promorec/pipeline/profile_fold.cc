@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "promorec/event/binary_record.h"
@@ -52,6 +53,7 @@ void ProfileFold::Apply(const eventlog::ReadBatch& batch) {
     // Only the ingest writer fills the clicks stream, with validated events.
     const bool applied =
         event::DecodeValidatedBinaryRecord(record.data, &event_) && store_.Apply(event_);
+    if (applied) newest_event_us_ = std::max(newest_event_us_, event_.timestamp_us);
     if (!replaying_) continue;
     if (applied) {
       ++startup_.replayed;
@@ -89,6 +91,10 @@ bool ProfileFold::SnapshotIfDue() {
   const std::int64_t now = clock_.MonotonicNanos();
   if (now - last_snapshot_nanos_ < options_.snapshot_interval_us * 1000) return false;
   last_snapshot_nanos_ = now;
+  if (options_.profile_ttl_us > 0 && newest_event_us_ > options_.profile_ttl_us) {
+    expired_.fetch_add(store_.DropLastSeenBefore(newest_event_us_ - options_.profile_ttl_us),
+                       std::memory_order_relaxed);
+  }
   if (auto saved = Save(); !saved) {
     failed_snapshots_.fetch_add(1, std::memory_order_relaxed);
     spdlog::error("profiles: cannot write the snapshot {}: {} (trying again in {} s)",

@@ -48,6 +48,11 @@ inline constexpr std::string_view kProfileConsumer = "profiles";
 struct ProfileFoldOptions {
   // Between snapshots written while serving; 0 = only on Save.
   std::int64_t snapshot_interval_us = 60'000'000;
+  // Profiles of shoppers with no event for this long are dropped before
+  // each periodic snapshot; 0 = kept forever. The time is the events' own:
+  // "for this long" before the newest event the fold has seen, so that a
+  // replay of old events (an import of last year's log) keeps its shoppers.
+  std::int64_t profile_ttl_us = 90LL * 24 * 3'600'000'000;
 };
 
 class ProfileFold {
@@ -85,10 +90,13 @@ class ProfileFold {
   const std::string& snapshot_path() const { return snapshot_path_; }
 
   // Saves when an interval has passed on the clock since the last snapshot
-  // (the consumer calls this between batches); true when it saved. A failed
+  // (the consumer calls this between batches), after dropping the profiles
+  // past profile_ttl_us; true when it saved. A failed
   // snapshot is logged and tried again at the next interval: the previous
   // snapshot stays whole, and the stream still holds what came after it.
   bool SnapshotIfDue();
+  // Profiles dropped for having no event for profile_ttl_us.
+  std::uint64_t expired() const { return expired_.load(std::memory_order_relaxed); }
   // Snapshots written while serving, and those that failed.
   std::uint64_t snapshots() const { return snapshots_.load(std::memory_order_relaxed); }
   std::uint64_t failed_snapshots() const {
@@ -110,6 +118,8 @@ class ProfileFold {
   std::int64_t last_snapshot_nanos_ = 0;  // on the clock's monotonic time
   std::atomic<std::uint64_t> snapshots_{0};
   std::atomic<std::uint64_t> failed_snapshots_{0};
+  std::atomic<std::uint64_t> expired_{0};
+  std::int64_t newest_event_us_ = 0;  // the latest event timestamp applied
   profile::ProfileStore store_;
   ProfileStartup startup_;
   bool replaying_ = true;    // counts into startup_ while true

@@ -164,5 +164,26 @@ TEST_F(ProfileFoldTest, TheConsumerSnapshotsByItself) {
   EXPECT_TRUE(*env_->FileExists("/data/profiles/snapshot"));
 }
 
+// Shoppers with no event for the TTL (before the newest event seen) are
+// dropped at the next snapshot; the others are kept.
+TEST_F(ProfileFoldTest, ProfilesUnseenForTheTtlAreDropped) {
+  constexpr std::int64_t kDay = 24 * 3'600'000'000LL;
+  ProfileFoldOptions options;
+  options.snapshot_interval_us = 1'000'000;
+  options.profile_ttl_us = 10 * kDay;
+  Append({View("old", "de", 1 * kDay), View("recent", "fr", 15 * kDay),
+          View("both", "it", 2 * kDay), View("both", "it", 20 * kDay)});
+  auto fold = Open(options);
+  ASSERT_EQ(fold->store().size(), 3u);
+  clock_.Advance(std::chrono::seconds(1));
+  ASSERT_TRUE(fold->SnapshotIfDue());
+  EXPECT_EQ(fold->expired(), 1u);
+  EXPECT_FALSE(fold->store().Lookup("old").has_value()) << "last seen 19 days before the newest";
+  EXPECT_TRUE(fold->store().Lookup("recent").has_value());
+  EXPECT_TRUE(fold->store().Lookup("both").has_value());
+  auto restarted = Open(options);
+  EXPECT_EQ(restarted->startup().from_snapshot, 2u) << "the snapshot holds what was kept";
+}
+
 }  // namespace
 }  // namespace promorec::pipeline

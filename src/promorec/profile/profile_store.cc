@@ -1,5 +1,7 @@
 #include "promorec/profile/profile_store.h"
 
+#include <algorithm>
+
 #include "promorec/base/hash.h"
 #include "promorec/event/limits.h"
 #include "promorec/profile/snapshot_format.h"
@@ -30,6 +32,17 @@ std::optional<Profile> ProfileStore::Lookup(std::string_view user_id) const {
   const auto it = shard.profiles.find(user_id);
   if (it == shard.profiles.end()) return std::nullopt;
   return it->second;
+}
+
+std::size_t ProfileStore::DropLastSeenBefore(std::int64_t cutoff_us) {
+  std::size_t dropped = 0;
+  for (Shard& shard : shards_) {
+    const std::lock_guard lock(shard.mutex);
+    dropped += std::erase_if(shard.profiles, [cutoff_us](const auto& entry) {
+      return entry.second.last_seen_us < cutoff_us;
+    });
+  }
+  return dropped;
 }
 
 std::size_t ProfileStore::size() const {

@@ -51,6 +51,9 @@ class ProfileStore {
   std::optional<Profile> Lookup(std::string_view user_id) const;
   // How many users have a profile.
   std::size_t size() const;
+  // Drops the profiles whose latest event is before `cutoff_us`; returns
+  // how many.
+  std::size_t DropLastSeenBefore(std::int64_t cutoff_us);
 
   // Writes every profile and `positions` (at most kMaxSnapshotPositions) to
   // `path`: to `path`.tmp first, synced, then renamed over `path` and the

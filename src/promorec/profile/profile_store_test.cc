@@ -145,5 +145,21 @@ TEST(ProfileStoreTest, FailedSyncKeepsTheOldSnapshot) {
   EXPECT_EQ(loaded.Load(env, "/p/missing").error().code(), base::Code::kNotFound);
 }
 
+TEST(ProfileStoreTest, DropsProfilesLastSeenBeforeACutoff) {
+  ProfileStore store;
+  for (int i = 0; i < 100; ++i) {
+    event::ClickEvent e;
+    e.user_id = "u" + std::to_string(i);
+    e.product = "p";
+    e.timestamp_us = i;
+    ASSERT_TRUE(store.Apply(e));
+  }
+  EXPECT_EQ(store.DropLastSeenBefore(40), 40u);
+  EXPECT_EQ(store.size(), 60u);
+  EXPECT_FALSE(store.Lookup("u39").has_value());
+  EXPECT_TRUE(store.Lookup("u40").has_value());
+  EXPECT_EQ(store.DropLastSeenBefore(40), 0u);
+}
+
 }  // namespace
 }  // namespace promorec::profile
