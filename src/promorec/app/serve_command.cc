@@ -95,17 +95,16 @@ int RunServe(ServeOptions o) {
   }
   const ServeConfig config = std::move(*resolved);
   base::Env& env = base::DefaultEnv();
+  base::Clock& clock = base::RealClock();
   model::ServingModelHandle models;
   if (!config.model.empty()) {
     auto loaded = model::ServingModel::Load(env, config.model);
     if (!loaded) return Fail("--model " + config.model + ": " + loaded.error().ToString());
     models.Set(std::move(*loaded));
   }
-  const std::shared_ptr<const model::ServingModel> model = models.Get();
   auto promotions = LoadServePromotions(env, config.data_dir);
   if (!promotions) return Fail(promotions.error().ToString());
-  auto store =
-      eventlog::LocalStreamStore::Open(env, base::RealClock(), config.data_dir + "/streams");
+  auto store = eventlog::LocalStreamStore::Open(env, clock, config.data_dir + "/streams");
   if (!store) return Fail("cannot open the event log: " + store.error().ToString());
   auto clicks = ingest::OpenOrCreateStream(**store, std::string(ingest::kClickStream),
                                            ingest::kClickStreamShards);
@@ -114,15 +113,15 @@ int RunServe(ServeOptions o) {
   fold_options.snapshot_interval_us = std::int64_t{config.profile_snapshot_seconds} * 1'000'000;
   fold_options.profile_ttl_us = std::int64_t{config.profile_ttl_days} * 24 * 3'600'000'000;
   auto opened_profiles =
-      pipeline::ProfileFold::Open(env, base::RealClock(), config.data_dir, *clicks, fold_options);
+      pipeline::ProfileFold::Open(env, clock, config.data_dir, *clicks, fold_options);
   if (!opened_profiles) return Fail(opened_profiles.error().ToString());
   pipeline::ProfileFold& profiles = **opened_profiles;
   const decide::Decider decider(models, promotions->promotions, &profiles.store());
   const http::RecommendApi recommend(decider);
 
   metrics::Registry registry;
-  registry.GetGauge("promorec_model_loaded", "1 when a model is loaded.").Set(model ? 1 : 0);
-  if (model) {
+  // Only while the gauges are set: a request-time reader holds its own.
+  if (const auto model = models.Get(); model) {
     registry
         .GetGauge("promorec_model_info", "The model being served.",
                   {{"dir", config.model},
@@ -130,6 +129,7 @@ int RunServe(ServeOptions o) {
                    {"features", std::to_string(model->params().shape().num_features)}})
         .Set(1);
   }
+  registry.GetGauge("promorec_model_loaded", "1 when a model is loaded.").Set(models.Get() ? 1 : 0);
   ingest::EventWriter writer(*clicks, registry);
   kinesis::KinesisOptions kinesis_options;
   kinesis_options.shard_records_per_second = config.kinesis_shard_records_per_second;
@@ -142,7 +142,6 @@ int RunServe(ServeOptions o) {
     return writer.Append(events, results);
   };
   kinesis_options.click_stream = std::string(ingest::kClickStream);
-  base::Clock& clock = base::RealClock();
   const kinesis::KinesisApi kinesis_api(**store, clock, kinesis_options);
   const sagemaker::SageMakerApi sagemaker(models);
   http::RateLimiter limiter(clock, config.rate_limit_per_second, config.rate_limit_burst);
@@ -184,7 +183,7 @@ int RunServe(ServeOptions o) {
   std::printf("promorec serve: listening on %s://%s:%u (data directory %s, model %s)\n",
               config.tls_cert.empty() ? "http" : "https", config.host.c_str(),
               static_cast<unsigned>((*server)->port()), config.data_dir.c_str(),
-              model ? config.model.c_str() : "none");
+              models.Get() ? config.model.c_str() : "none");
   std::printf("promorec serve: %zu promotions from %s; %s\n", promotions->promotions.size(),
               promotions->source.c_str(), profiles.Summary().c_str());
   std::fflush(stdout);

@@ -1,6 +1,7 @@
 #include "promorec/app/serve_routes.h"
 
 #include <string>
+#include <vector>
 
 #include "promorec/base/json_string.h"
 #include "promorec/http/ingest_api.h"
@@ -76,7 +77,9 @@ http::Handler RecommendationsRoute(const ServeParts& parts) {
       "Recommendations answered before the profiles had folded in every acknowledged event.");
   return [&profiles = parts.profiles, &writer = parts.writer, &recommend = parts.recommend,
           &clock = parts.clock, &stale](const http::Request& r) {
-    if (!profiles.WaitUntilApplied(writer.LastAcknowledged(), kProfileWaitMicros)) stale.Add();
+    thread_local std::vector<std::uint64_t> acknowledged;  // no allocation per request
+    writer.LastAcknowledged(&acknowledged);
+    if (!profiles.WaitUntilApplied(acknowledged, kProfileWaitMicros)) stale.Add();
     return recommend.Handle(r, clock.NowMicros());
   };
 }

@@ -8,33 +8,20 @@
 
 namespace promorec::decide {
 
-struct Decider::Binding {
-  std::shared_ptr<const model::ServingModel> model;
-  // Each promotion's feature index in the model's offer field, if any.
-  std::vector<std::optional<std::uint32_t>> offer_index;
-};
-
 Decider::Decider(const model::ServingModelHandle& models, std::vector<event::Promotion> promotions,
                  const profile::ProfileStore* profiles)
-    : models_(models), promotions_(std::move(promotions)), profiles_(profiles) {}
+    : promotions_(std::move(promotions)),
+      profiles_(profiles),
+      offer_index_(models, [this](const model::ServingModel& model) {
+        std::vector<std::optional<std::uint32_t>> index;
+        index.reserve(promotions_.size());
+        for (const event::Promotion& p : promotions_) {
+          index.push_back(model.dictionary().Find(features::kOffer, p.id));
+        }
+        return index;
+      }) {}
 
 Decider::~Decider() = default;
-
-std::shared_ptr<const Decider::Binding> Decider::BindingFor(
-    std::shared_ptr<const model::ServingModel> model) const {
-  std::shared_ptr<const Binding> binding = binding_.load(std::memory_order_acquire);
-  if (binding && binding->model == model) return binding;
-  // A new model: look the promotions up in its dictionary once. Threads
-  // that race here build the same binding; the last one stored wins.
-  auto fresh = std::make_shared<Binding>();
-  fresh->offer_index.reserve(promotions_.size());
-  for (const event::Promotion& p : promotions_) {
-    fresh->offer_index.push_back(model->dictionary().Find(features::kOffer, p.id));
-  }
-  fresh->model = std::move(model);
-  binding_.store(fresh, std::memory_order_release);
-  return fresh;
-}
 
 base::Status Decider::Decide(const Request& request, Decision* out) const {
   if (request.user_id.empty()) return base::InvalidArgument("user is required");
@@ -44,11 +31,10 @@ base::Status Decider::Decide(const Request& request, Decision* out) const {
   if (request.price && (!std::isfinite(*request.price) || *request.price < 0)) {
     return base::InvalidArgument("price must be a number >= 0");
   }
-  std::shared_ptr<const model::ServingModel> model = models_.Get();
-  if (!model) return base::FailedPrecondition("no model: start with --model DIR");
-  // The binding holds the model for this call.
-  const std::shared_ptr<const Binding> binding = BindingFor(std::move(model));
-  const model::ServingModel& served = *binding->model;
+  // Holds the model for this call.
+  const auto bound = offer_index_.Current();
+  if (!bound) return base::FailedPrecondition("no model: start with --model DIR");
+  const model::ServingModel& served = *bound->model;
 
   const std::optional<profile::Profile> shopper =
       profiles_ != nullptr ? profiles_->Lookup(request.user_id) : std::nullopt;
@@ -100,7 +86,7 @@ base::Status Decider::Decide(const Request& request, Decision* out) const {
     c.removed_by = policy::WhyIneligible(promotions_[i], eligibility);
     if (c.removed_by) continue;
     float logit = scorer.context_logit();
-    if (const auto& index = binding->offer_index[i]; index) {
+    if (const auto& index = bound->value[i]; index) {
       const model::Feature candidate{offer_field, *index, 1.0f};
       logit = scorer.Score(std::span<const model::Feature>(&candidate, 1));
     }

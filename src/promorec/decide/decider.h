@@ -18,7 +18,6 @@
 // a call allocate nothing once warm (beyond `out` growing to the catalogue).
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -28,6 +27,7 @@
 
 #include "promorec/base/status.h"
 #include "promorec/event/catalogue.h"
+#include "promorec/model/per_model.h"
 #include "promorec/model/serving_model.h"
 #include "promorec/policy/eligibility.h"
 #include "promorec/profile/profile_store.h"
@@ -88,14 +88,11 @@ class Decider {
   [[nodiscard]] base::Result<Decision> Decide(const Request& request) const;
 
  private:
-  // What a model needs per promotion, built once per model in service.
-  struct Binding;
-  std::shared_ptr<const Binding> BindingFor(std::shared_ptr<const model::ServingModel> model) const;
-
-  const model::ServingModelHandle& models_;
-  std::vector<event::Promotion> promotions_;
+  const std::vector<event::Promotion> promotions_;
   const profile::ProfileStore* profiles_;
-  mutable std::atomic<std::shared_ptr<const Binding>> binding_;
+  // Each promotion's feature index in the offer field of the model in
+  // service, if it has one.
+  const model::PerModel<std::vector<std::optional<std::uint32_t>>> offer_index_;
 };
 
 }  // namespace promorec::decide

@@ -150,11 +150,10 @@ base::Status LocalStream::AppendInto(std::span<const PutRecord> records,
   routing.starts[0] = 0;
   base::Status status =
       AppendRouted(records, results, routing.indices, routing.starts, routing.involved);
-  // Even a failed append may have made some shards' records visible.
-  {
-    std::lock_guard lock(appended_mu_);
-    ++appends_;
-  }
+  // Even a failed append may have made some shards' records visible. A
+  // waiter checks under the lock, so passing through it before the
+  // notification loses no wake-up.
+  { const std::lock_guard lock(appended_mu_); }
   appended_cv_.notify_all();
   return status;
 }
@@ -183,8 +182,6 @@ base::Result<bool> LocalStream::WaitForRecords(std::span<const std::uint64_t> ne
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::microseconds(std::max<std::int64_t>(0, timeout_us));
   std::unique_lock lock(appended_mu_);
-  // Records are visible before an append counts itself under the lock, so
-  // a check made under it misses no wake-up.
   return appended_cv_.wait_until(lock, deadline, has_records);
 }
 

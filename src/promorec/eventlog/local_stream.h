@@ -78,10 +78,9 @@ class LocalStream final : public Stream {
   mutable std::mutex meta_mu_;  // guards meta_.options.retention_us
   StreamMeta meta_;
   std::vector<std::unique_ptr<Shard>> shards_;
-  // Appends bump appends_ and wake WaitForRecords.
+  // Every append wakes WaitForRecords.
   std::mutex appended_mu_;
   std::condition_variable appended_cv_;
-  std::uint64_t appends_ = 0;
   std::mutex retention_mu_;
   std::once_flag pool_once_;
   std::unique_ptr<CommitPool> pool_;

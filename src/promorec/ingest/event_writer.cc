@@ -72,11 +72,16 @@ void EventWriter::Acknowledged(std::span<const eventlog::PutResult> results) {
 }
 
 std::vector<std::uint64_t> EventWriter::LastAcknowledged() const {
-  std::vector<std::uint64_t> out(shard_count_);
-  for (std::uint32_t i = 0; i < shard_count_; ++i) {
-    out[i] = last_acknowledged_[i].load(std::memory_order_acquire);
-  }
+  std::vector<std::uint64_t> out;
+  LastAcknowledged(&out);
   return out;
+}
+
+void EventWriter::LastAcknowledged(std::vector<std::uint64_t>* out) const {
+  out->resize(shard_count_);
+  for (std::uint32_t i = 0; i < shard_count_; ++i) {
+    (*out)[i] = last_acknowledged_[i].load(std::memory_order_acquire);
+  }
 }
 
 void EventWriter::CountDecoded(const DecodedEvents& decoded) {

@@ -60,8 +60,9 @@ class EventWriter {
   void CountDecoded(const DecodedEvents& decoded);
 
   // The last sequence number this writer has acknowledged in each shard (0
-  // where none), in shard order.
+  // where none), in shard order; the second form reuses `*out`'s storage.
   std::vector<std::uint64_t> LastAcknowledged() const;
+  void LastAcknowledged(std::vector<std::uint64_t>* out) const;
 
   eventlog::Stream& stream() const { return *stream_; }
 

@@ -45,27 +45,13 @@ void AppendFloat(float v, std::string* out) {
 
 }  // namespace
 
-struct SageMakerApi::Binding {
-  Binding(std::shared_ptr<const model::ServingModel> m)
-      : model(std::move(m)), decoder(model->dictionary(), model->params().shape().num_features) {}
-  std::shared_ptr<const model::ServingModel> model;
-  sagemaker::InvocationDecoder decoder;
-};
-
-SageMakerApi::SageMakerApi(const model::ServingModelHandle& models) : models_(models) {}
+SageMakerApi::SageMakerApi(const model::ServingModelHandle& models)
+    : decoder_(models, [](const model::ServingModel& model) {
+        return sagemaker::InvocationDecoder(model.dictionary(),
+                                            model.params().shape().num_features);
+      }) {}
 
 SageMakerApi::~SageMakerApi() = default;
-
-std::shared_ptr<const SageMakerApi::Binding> SageMakerApi::BindingFor(
-    std::shared_ptr<const model::ServingModel> model) const {
-  std::shared_ptr<const Binding> binding = binding_.load(std::memory_order_acquire);
-  if (binding && binding->model == model) return binding;
-  // A new model in service: its decoder is built once, by whichever call
-  // sees it first (racing calls build the same one).
-  binding = std::make_shared<const Binding>(std::move(model));
-  binding_.store(binding, std::memory_order_release);
-  return binding;
-}
 
 std::optional<SageMakerApi::Format> SageMakerApi::ContentFormat(std::string_view content_type) {
   const std::string_view type = MediaType(content_type);
@@ -91,7 +77,7 @@ std::optional<SageMakerApi::Format> SageMakerApi::AcceptFormat(std::string_view 
 }
 
 SageMakerReply SageMakerApi::Ping() const {
-  if (!models_.Get()) return NoModel();
+  if (!decoder_.Current()) return NoModel();
   SageMakerReply reply;
   reply.content_type = "text/plain";
   return reply;
@@ -100,11 +86,10 @@ SageMakerReply SageMakerApi::Ping() const {
 SageMakerReply SageMakerApi::Invoke(std::string_view content_type, std::string_view accept,
                                     std::string_view body) const {
   try {
-    std::shared_ptr<const model::ServingModel> current = models_.Get();
-    if (!current) return NoModel();
-    // The binding holds the model for this call.
-    const std::shared_ptr<const Binding> binding = BindingFor(std::move(current));
-    const model::ServingModel& served = *binding->model;
+    // Holds the model for this call.
+    const auto bound = decoder_.Current();
+    if (!bound) return NoModel();
+    const model::ServingModel& served = *bound->model;
     const auto request = ContentFormat(content_type);
     if (!request) {
       return Error(415, "unsupported_media_type",
@@ -126,8 +111,8 @@ SageMakerReply SageMakerApi::Invoke(std::string_view content_type, std::string_v
                    "ValidationError");
     }
     sagemaker::InvocationRows rows;
-    const auto decoded = *request == Format::kJson ? binding->decoder.DecodeJson(body, &rows)
-                                                   : binding->decoder.DecodeRecordIo(body, &rows);
+    const auto decoded = *request == Format::kJson ? bound->value.DecodeJson(body, &rows)
+                                                   : bound->value.DecodeRecordIo(body, &rows);
     if (!decoded) {
       if (decoded.error().kind == sagemaker::InvocationErrorKind::kModelError) {
         return Error(424, "model_error", decoded.error().message, "ModelError");

@@ -8,7 +8,6 @@
 // threads while the model in service is swapped; each call reads it once.
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -17,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "promorec/model/per_model.h"
 #include "promorec/model/serving_model.h"
 #include "promorec/sagemaker/sagemaker_request.h"
 
@@ -64,12 +64,8 @@ class SageMakerApi {
   static std::optional<Format> ContentFormat(std::string_view content_type);
   static std::optional<Format> AcceptFormat(std::string_view accept, Format request);
 
-  // A model and the request decoder built for it.
-  struct Binding;
-  std::shared_ptr<const Binding> BindingFor(std::shared_ptr<const model::ServingModel> model) const;
-
-  const model::ServingModelHandle& models_;
-  mutable std::atomic<std::shared_ptr<const Binding>> binding_;
+  // The request decoder of the model in service.
+  const model::PerModel<sagemaker::InvocationDecoder> decoder_;
 };
 
 }  // namespace promorec::sagemaker
