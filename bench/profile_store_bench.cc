@@ -28,6 +28,7 @@ const std::vector<event::ClickEvent>& Events() {
       out[i].product = "p" + std::to_string(i % 3000);
       out[i].timestamp_us = static_cast<std::int64_t>(i);
       out[i].rating = i % 10 == 0 ? 1 : 0;
+      out[i].type = promorec::event::EventTypeFromRating(out[i].rating);
     }
     return out;
   }();

@@ -83,6 +83,7 @@ event::ClickEvent Click(std::string user, std::string country, std::uint8_t rati
   e.category = "shoes";
   e.timestamp_us = 100;
   e.rating = rating;
+  e.type = event::EventTypeFromRating(rating);
   return e;
 }
 

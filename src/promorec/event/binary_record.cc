@@ -17,7 +17,9 @@ constexpr std::uint8_t kHasPrice = 1u << 0;
 constexpr std::uint8_t kHasQuantity = 1u << 1;
 constexpr std::uint8_t kHasSession = 1u << 2;
 constexpr std::uint8_t kHasAttributes = 1u << 3;
-constexpr std::uint8_t kKnownFlags = kHasPrice | kHasQuantity | kHasSession | kHasAttributes;
+constexpr std::uint8_t kHasPromotionCode = 1u << 4;  // version 2 on
+constexpr std::uint8_t kKnownFlagsV1 = kHasPrice | kHasQuantity | kHasSession | kHasAttributes;
+constexpr std::uint8_t kKnownFlags = kKnownFlagsV1 | kHasPromotionCode;
 constexpr std::size_t kMaxVarintBytes = 10;
 constexpr std::uint64_t kMaxTimestampMicros =
     static_cast<std::uint64_t>(kMaxTimestampSeconds) * 1'000'000u;
@@ -177,14 +179,16 @@ DecodeStatus ReadBody(Reader* r, ClickEvent* out, std::uint64_t* timestamp,
   }
   std::uint8_t version = 0;
   if (auto s = r->Byte("", &version); !s) return s;
-  if (version != kBinaryRecordVersion) {
+  if (version < kOldestBinaryRecordVersion || version > kBinaryRecordVersion) {
     return Reject(Reason::kUnsupportedVersion, "",
-                  "record version " + std::to_string(version) + "; this build reads version " +
+                  "record version " + std::to_string(version) + "; this build reads versions " +
+                      std::to_string(kOldestBinaryRecordVersion) + " to " +
                       std::to_string(kBinaryRecordVersion));
   }
   std::uint8_t flags = 0;
   if (auto s = r->Byte("flags", &flags); !s) return s;
-  if (const unsigned unknown = flags & (0xFFu ^ kKnownFlags); unknown != 0) {
+  const std::uint8_t known = version == 1 ? kKnownFlagsV1 : kKnownFlags;
+  if (const unsigned unknown = flags & (0xFFu ^ known); unknown != 0) {
     return Reject(Reason::kBadRecord, "flags", "unknown flag bits " + Hex(unknown, 2));
   }
   if (auto s = r->String("event_id", kMaxIdBytes, &out->event_id); !s) return s;
@@ -194,7 +198,18 @@ DecodeStatus ReadBody(Reader* r, ClickEvent* out, std::uint64_t* timestamp,
   if (auto s = r->String("category", kMaxIdBytes, &out->category); !s) return s;
   if (auto s = r->String("product", kMaxIdBytes, &out->product); !s) return s;
   if (auto s = r->Varint("timestamp", timestamp); !s) return s;
-  if (auto s = r->Byte("rating", &out->rating); !s) return s;
+  if (version == 1) {
+    // Version 1 had a rating and no type: 0 = view, 1 = buy.
+    if (auto s = r->Byte("rating", &out->rating); !s) return s;
+    out->type = EventTypeFromRating(out->rating);
+  } else {
+    std::uint8_t type = 0;
+    if (auto s = r->Byte("type", &type); !s) return s;
+    // A number above kMaxEventType is kept as it is for the validator to
+    // reject (with the rating it implies, so that only the type is named).
+    out->type = static_cast<EventType>(type);
+    out->rating = type == 0 ? 0 : 1;
+  }
   if ((flags & kHasPrice) != 0) {
     std::uint64_t bits = 0;
     if (auto s = r->Fixed("price", 8, &bits); !s) return s;
@@ -214,6 +229,12 @@ DecodeStatus ReadBody(Reader* r, ClickEvent* out, std::uint64_t* timestamp,
   if ((flags & kHasAttributes) != 0) {
     if (auto s = ReadAttributes(r, out); !s) return s;
   }
+  if ((flags & kHasPromotionCode) != 0) {
+    if (auto s = r->String("promotion_code", kMaxIdBytes, &out->promotion_code); !s) return s;
+    if (out->promotion_code.empty()) {
+      return Reject(Reason::kBadRecord, "promotion_code", "flag set but the string is empty");
+    }
+  }
   return {};
 }
 
@@ -226,6 +247,7 @@ void AppendBinaryRecord(const ClickEvent& event, std::string* out) {
   if (event.quantity) flags |= kHasQuantity;
   if (!event.session_id.empty()) flags |= kHasSession;
   if (!event.attributes.empty()) flags |= kHasAttributes;
+  if (!event.promotion_code.empty()) flags |= kHasPromotionCode;
   out->push_back(static_cast<char>(kBinaryRecordMagic));
   out->push_back(static_cast<char>(kBinaryRecordVersion));
   out->push_back(static_cast<char>(flags));
@@ -236,7 +258,7 @@ void AppendBinaryRecord(const ClickEvent& event, std::string* out) {
   PutString(event.category, out);
   PutString(event.product, out);
   PutVarint(static_cast<std::uint64_t>(event.timestamp_us), out);
-  out->push_back(static_cast<char>(event.rating));
+  out->push_back(static_cast<char>(event.type));
   if (event.price) PutFixed(std::bit_cast<std::uint64_t>(*event.price), 8, out);
   if (event.quantity) PutVarint(*event.quantity, out);
   if (!event.session_id.empty()) PutString(event.session_id, out);
@@ -247,6 +269,7 @@ void AppendBinaryRecord(const ClickEvent& event, std::string* out) {
       PutString(value, out);
     }
   }
+  if (!event.promotion_code.empty()) PutString(event.promotion_code, out);
   const std::uint32_t crc = base::Crc32c(std::string_view(*out).substr(start));
   PutFixed(base::Crc32cMask(crc), 4, out);
 }

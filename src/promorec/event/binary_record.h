@@ -16,9 +16,12 @@
 namespace promorec::event {
 
 inline constexpr std::uint8_t kBinaryRecordMagic = 0xC1;
-inline constexpr std::uint8_t kBinaryRecordVersion = 1;
-// Magic, version, flags, six empty-or-one-byte strings, timestamp, rating,
-// checksum: no record is shorter.
+// Writers write version 2 (the event type and promotion code); readers read
+// versions 1 and 2.
+inline constexpr std::uint8_t kBinaryRecordVersion = 2;
+inline constexpr std::uint8_t kOldestBinaryRecordVersion = 1;
+// Magic, version, flags, six empty-or-one-byte strings, timestamp, type
+// (rating in version 1), checksum: no record is shorter.
 inline constexpr std::size_t kMinBinaryRecordBytes = 17;
 
 // Appends the record for `event` to `out`. `event` should pass ValidateEvent;

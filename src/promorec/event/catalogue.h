@@ -35,12 +35,30 @@ struct Eligibility {
   friend bool operator==(const Eligibility&, const Eligibility&) = default;
 };
 
+// How often a promotion may be used per UTC day; absent = no limit. The
+// decision policy paces each limit evenly through the day.
+struct Budget {
+  // Decisions that show it.
+  std::optional<std::uint64_t> impressions_per_day;
+  // Clicks or buys attributed to it.
+  std::optional<std::uint64_t> redemptions_per_day;
+
+  bool Limited() const { return impressions_per_day || redemptions_per_day; }
+  friend bool operator==(const Budget&, const Budget&) = default;
+};
+
 struct Promotion {
   std::string id;
   std::string text;
   // The coupon code a shopper types at checkout; the demo shop uses the id.
   std::string code;
   Eligibility eligibility;
+  // The shopper's notification: templates with {product}, {promotion},
+  // {code} and {user}; empty = the defaults ("You have a coupon!" and the
+  // original system's message).
+  std::string subject;
+  std::string message;
+  Budget budget;
   // Validity window in microseconds since the epoch; absent = unbounded.
   std::optional<std::int64_t> valid_from_us;
   std::optional<std::int64_t> valid_until_us;

@@ -2,6 +2,25 @@
 
 namespace promorec::event {
 
+std::string_view EventTypeName(EventType type) {
+  switch (type) {
+    case EventType::kView:
+      return "view";
+    case EventType::kClick:
+      return "click";
+    case EventType::kBuy:
+      return "buy";
+  }
+  return "unknown";
+}
+
+std::optional<EventType> ParseEventType(std::string_view name) {
+  if (name == "view") return EventType::kView;
+  if (name == "click") return EventType::kClick;
+  if (name == "buy") return EventType::kBuy;
+  return std::nullopt;
+}
+
 void ClickEvent::Clear() {
   event_id.clear();
   user_id.clear();
@@ -11,6 +30,8 @@ void ClickEvent::Clear() {
   product.clear();
   timestamp_us = 0;
   rating = 0;
+  type = EventType::kView;
+  promotion_code.clear();
   price.reset();
   quantity.reset();
   session_id.clear();
@@ -26,6 +47,8 @@ void swap(ClickEvent& a, ClickEvent& b) noexcept {
   a.product.swap(b.product);
   std::swap(a.timestamp_us, b.timestamp_us);
   std::swap(a.rating, b.rating);
+  std::swap(a.type, b.type);
+  a.promotion_code.swap(b.promotion_code);
   std::swap(a.price, b.price);
   std::swap(a.quantity, b.quantity);
   a.session_id.swap(b.session_id);

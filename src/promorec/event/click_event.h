@@ -13,6 +13,25 @@
 
 namespace promorec::event {
 
+// What the shopper did. A view is what a promotion is chosen for; a click
+// (on a promotion that was shown) and a buy are the outcomes a shown
+// promotion is judged by.
+enum class EventType : std::uint8_t { kView = 0, kClick = 1, kBuy = 2 };
+inline constexpr std::uint8_t kMaxEventType = 2;
+
+// "view", "click", "buy".
+std::string_view EventTypeName(EventType type);
+// The type named by `name` (exactly as EventTypeName spells it), or none.
+std::optional<EventType> ParseEventType(std::string_view name);
+// The type an event has when its producer gave only a rating, as the
+// classic click line does: 0 = view, 1 = buy (a conversion, with the
+// line's offer as the promotion used).
+inline EventType EventTypeFromRating(std::uint8_t rating) {
+  return rating == 0 ? EventType::kView : EventType::kBuy;
+}
+// The rating a type implies: 0 for a view, 1 for a click or a buy.
+inline std::uint8_t RatingOfType(EventType type) { return type == EventType::kView ? 0 : 1; }
+
 struct ClickEvent {
   // Unique per event. When a producer sends none, codecs derive one from the
   // content (see AssignContentEventId), so a re-sent line gets the same id.
@@ -26,8 +45,14 @@ struct ClickEvent {
   std::string product;
   // Microseconds since the Unix epoch, UTC.
   std::int64_t timestamp_us = 0;
-  // 0 = view, 1 = click or purchase.
+  // 0 = view, 1 = click or purchase; always RatingOfType(type) (the
+  // validator rejects an event where they disagree). Kept because the
+  // model's label and every format before types were explicit use it.
   std::uint8_t rating = 0;
+  EventType type = EventType::kView;
+  // The coupon code the shopper entered or followed, if any (a code is what
+  // a shopper types; offer_id is what the shop's pages know).
+  std::string promotion_code;
   std::optional<double> price;
   std::optional<std::uint32_t> quantity;
   std::string session_id;

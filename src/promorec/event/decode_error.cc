@@ -39,6 +39,8 @@ std::string_view ReasonName(Reason reason) {
       return "unsupported_version";
     case Reason::kChecksumMismatch:
       return "checksum_mismatch";
+    case Reason::kBadType:
+      return "bad_type";
   }
   return "unknown";
 }

@@ -28,9 +28,11 @@ enum class Reason : std::uint8_t {
   kBadRecord,
   kUnsupportedVersion,
   kChecksumMismatch,
+  // An event type other than view, click or buy.
+  kBadType,
 };
 
-inline constexpr int kReasonCount = 16;
+inline constexpr int kReasonCount = 17;
 
 // Stable snake_case name: "wrong_field_count", "bad_rating", ...
 std::string_view ReasonName(Reason reason);

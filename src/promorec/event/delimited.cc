@@ -223,6 +223,9 @@ DecodeStatus ParseDelimitedLine(const ColumnLayout& layout, std::string_view lin
     return s;
   }
   if (auto s = ParseRating(layout.names()[rating_index], rating_text, &out->rating); !s) return s;
+  // The classic line has no type: a rating of 1 is a purchase with the
+  // line's offer as the promotion used.
+  out->type = EventTypeFromRating(out->rating);
   AssignContentEventId(out, scratch);
   return {};
 }

@@ -90,6 +90,7 @@ ClickEvent RandomEvent(std::mt19937_64& rng) {
   e.product = word(64);
   e.timestamp_us = static_cast<std::int64_t>(rng() % 7258118399999999ull);
   e.rating = static_cast<std::uint8_t>(rng() % 2);
+  e.type = EventTypeFromRating(e.rating);
   return e;
 }
 

@@ -33,7 +33,9 @@ class RandomEventGenerator {
     if (Chance(20)) e.user_id = std::string(kMaxIdBytes, 'u');
     e.timestamp_us = static_cast<std::int64_t>(
         Below(static_cast<std::uint64_t>(kMaxTimestampSeconds) * 1'000'000u));
-    e.rating = static_cast<std::uint8_t>(Below(2));
+    e.type = static_cast<EventType>(Below(kMaxEventType + 1));
+    e.rating = RatingOfType(e.type);
+    if (Chance(4)) e.promotion_code = Text(1, 16, false);
     if (Chance(2)) e.price = Price();
     if (Chance(2)) e.quantity = static_cast<std::uint32_t>(Chance(4) ? rng_() : Below(10));
     if (Chance(2)) e.session_id = Text(1, 40, false);

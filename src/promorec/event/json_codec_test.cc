@@ -147,7 +147,9 @@ TEST(JsonDecode, MissingAndEmptyRequiredFields) {
       (FieldError{Reason::kMissingField, "user_id", "is required (also accepted as 'userid')"}));
   EXPECT_EQ(DecodeError(R"({"user_id": "u", "rating": 1})").field, "product");
   EXPECT_EQ(DecodeError(R"({"user_id": "u", "product": "p"})"),
-            (FieldError{Reason::kMissingField, "rating", "is required"}));
+            (FieldError{Reason::kMissingField, "type",
+                        "is required: give \"type\" (view, click or buy) or \"rating\" (0 = "
+                        "view, 1 = buy)"}));
   EXPECT_EQ(DecodeError(R"({"user_id": "u", "merchant": "", "rating": 1})"),
             (FieldError{Reason::kEmptyField, "merchant", "must not be empty"}));
   EXPECT_EQ(DecodeError(R"({"userid": null, "product": "p", "rating": 1})"),
@@ -403,12 +405,13 @@ TEST(JsonEncode, EscapesAndOptionalFields) {
   e.product = "p/é";
   e.timestamp_us = 1518318207844800;
   e.rating = 1;
+  e.type = EventType::kBuy;
   e.attributes = {{"k\n", std::string("\x01\x1f", 2)}};
   std::string out;
   AppendJsonEvent(e, &out);
   EXPECT_EQ(out,
             R"({"event_id":"id","user_id":"u\"\\","product":"p/é","timestamp":1518318207.8448,)"
-            R"("rating":1,"attributes":{"k\n":"\u0001\u001f"}})");
+            R"("rating":1,"type":"buy","attributes":{"k\n":"\u0001\u001f"}})");
   e.price = 0.1;
   e.quantity = 2;
   e.session_id = "s";
@@ -453,6 +456,68 @@ TEST(JsonEncode, RoundTripsRandomEvents) {
   Result r = DecodeAll(ndjson, &decoder);
   EXPECT_TRUE(r.rejections.empty());
   EXPECT_EQ(r.events, all);
+}
+
+}  // namespace
+}  // namespace promorec::event
+
+namespace promorec::event {
+namespace {
+
+TEST(JsonDecode, TypeAndRating) {
+  JsonEventDecoder decoder;
+  ClickEvent e;
+  ASSERT_TRUE(decoder.DecodeOne(
+      R"({"user_id": "u", "product": "p", "type": "click", "promotion_code": "SPRING10",
+          "timestamp": 1})",
+      &e));
+  EXPECT_EQ(e.type, EventType::kClick);
+  EXPECT_EQ(e.rating, 1);
+  EXPECT_EQ(e.promotion_code, "SPRING10");
+  ASSERT_TRUE(decoder.DecodeOne(R"({"user_id": "u", "product": "p", "type": "view",
+                                    "timestamp": 1})",
+                                &e));
+  EXPECT_EQ(e.rating, 0);
+  // A rating alone means what the classic click line means by it.
+  ASSERT_TRUE(
+      decoder.DecodeOne(R"({"user_id": "u", "product": "p", "rating": 1, "timestamp": 1})", &e));
+  EXPECT_EQ(e.type, EventType::kBuy);
+  ASSERT_TRUE(
+      decoder.DecodeOne(R"({"user_id": "u", "product": "p", "rating": 0, "timestamp": 1})", &e));
+  EXPECT_EQ(e.type, EventType::kView);
+  ASSERT_TRUE(decoder.DecodeOne(
+      R"({"user_id": "u", "product": "p", "rating": 1, "type": "buy", "timestamp": 1})", &e));
+  auto bad = decoder.DecodeOne(
+      R"({"user_id": "u", "product": "p", "rating": 0, "type": "buy", "timestamp": 1})", &e);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().reason, Reason::kBadRating);
+  bad =
+      decoder.DecodeOne(R"({"user_id": "u", "product": "p", "type": "VIEW", "timestamp": 1})", &e);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error(), (FieldError{Reason::kBadType, "type",
+                                     "must be \"view\", \"click\" or \"buy\", got \"VIEW\""}));
+}
+
+// Types the rating implies add nothing to the content id, so an event sent
+// before types were explicit keeps its id; a click differs from a buy.
+TEST(JsonDecode, ContentIdOfTypedEvents) {
+  JsonEventDecoder decoder;
+  ClickEvent rating_only;
+  ClickEvent typed;
+  ASSERT_TRUE(decoder.DecodeOne(R"({"user_id": "u", "product": "p", "rating": 1, "timestamp": 1})",
+                                &rating_only));
+  ASSERT_TRUE(decoder.DecodeOne(
+      R"({"user_id": "u", "product": "p", "type": "buy", "timestamp": 1})", &typed));
+  EXPECT_EQ(rating_only.event_id, typed.event_id);
+  ClickEvent click;
+  ASSERT_TRUE(decoder.DecodeOne(
+      R"({"user_id": "u", "product": "p", "type": "click", "timestamp": 1})", &click));
+  EXPECT_NE(click.event_id, typed.event_id);
+  ClickEvent with_code;
+  ASSERT_TRUE(decoder.DecodeOne(
+      R"({"user_id": "u", "product": "p", "type": "buy", "promotion_code": "C", "timestamp": 1})",
+      &with_code));
+  EXPECT_NE(with_code.event_id, typed.event_id);
 }
 
 }  // namespace

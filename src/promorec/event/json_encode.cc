@@ -73,6 +73,8 @@ void AppendJsonEvent(const ClickEvent& event, std::string* out) {
   AppendTimestamp(event.timestamp_us, out);
   writer.Key("rating");
   out->append(std::to_string(event.rating));
+  writer.String("type", EventTypeName(event.type));
+  writer.StringIfSet("promotion_code", event.promotion_code);
   if (event.price) {
     writer.Key("price");
     AppendDouble(*event.price, out);

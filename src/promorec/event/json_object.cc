@@ -29,8 +29,10 @@ enum class Field : std::uint8_t {
   kQuantity,
   kSessionId,
   kAttributes,
+  kType,
+  kPromotionCode,
 };
-constexpr std::size_t kFieldCount = 12;
+constexpr std::size_t kFieldCount = 14;
 
 struct FieldNames {
   std::string_view canonical;
@@ -50,6 +52,8 @@ constexpr std::array<FieldNames, kFieldCount> kFieldNames = {{
     {"quantity", ""},
     {"session_id", ""},
     {"attributes", ""},
+    {"type", ""},
+    {"promotion_code", ""},
 }};
 
 // Unknown fields are walked to check their syntax; this bounds the recursion.
@@ -314,7 +318,8 @@ error_code ObjectReader::ReadField(Field field, std::string_view name, od::value
     case Field::kCountry:
     case Field::kCategory:
     case Field::kProduct:
-    case Field::kSessionId: {
+    case Field::kSessionId:
+    case Field::kPromotionCode: {
       if (auto e = ReadText(name, value, type, "a string", &text, &has_text)) return e;
       if (!has_text) return simdjson::SUCCESS;
       static constexpr std::array<std::string ClickEvent::*, kFieldCount> kTargets = {
@@ -329,7 +334,9 @@ error_code ObjectReader::ReadField(Field field, std::string_view name, od::value
           nullptr,
           nullptr,
           &ClickEvent::session_id,
-          nullptr};
+          nullptr,
+          nullptr,
+          &ClickEvent::promotion_code};
       (event_->*kTargets[Index(field)]).assign(text);
       break;
     }
@@ -343,6 +350,20 @@ error_code ObjectReader::ReadField(Field field, std::string_view name, od::value
       if (!has_text) return simdjson::SUCCESS;
       Fail(ParseRating(name, text, &event_->rating));
       break;
+    case Field::kType: {
+      if (type != od::json_type::string) {
+        return WrongType(name, value, type, "\"view\", \"click\" or \"buy\"");
+      }
+      if (auto e = StringOf(value, &text)) return e;
+      const std::optional<EventType> parsed = ParseEventType(text);
+      if (!parsed) {
+        Fail(Reason::kBadType, name,
+             "must be \"view\", \"click\" or \"buy\", got " + QuoteForError(text));
+        return simdjson::SUCCESS;
+      }
+      event_->type = *parsed;
+      break;
+    }
     case Field::kPrice:
       return ReadPrice(name, value, type);
     case Field::kQuantity:
@@ -455,7 +476,7 @@ error_code ObjectReader::ReadAttributes(std::string_view name, od::value& value,
 }
 
 DecodeStatus CheckRequired(const ObjectReader& reader) {
-  for (const Field field : {Field::kUserId, Field::kProduct, Field::kRating}) {
+  for (const Field field : {Field::kUserId, Field::kProduct}) {
     if (reader.present(field)) continue;
     const FieldNames& names = kFieldNames[Index(field)];
     if (names.alias.empty() || reader.Name(field) != names.canonical) {
@@ -464,7 +485,24 @@ DecodeStatus CheckRequired(const ObjectReader& reader) {
     return Reject(Reason::kMissingField, names.canonical,
                   "is required (also accepted as '" + std::string(names.alias) + "')");
   }
+  if (!reader.present(Field::kRating) && !reader.present(Field::kType)) {
+    return Reject(Reason::kMissingField, "type",
+                  "is required: give \"type\" (view, click or buy) or \"rating\" (0 = view, 1 = "
+                  "buy)");
+  }
   return {};
+}
+
+// The type from the rating when only the rating was sent (0 = view, 1 =
+// buy, as the classic click line means it) and the rating from the type
+// when only the type was; when both were sent the validator checks that
+// they agree.
+void CompleteTypeAndRating(const ObjectReader& reader, ClickEvent* event) {
+  if (!reader.present(Field::kType)) {
+    event->type = EventTypeFromRating(event->rating);
+  } else if (!reader.present(Field::kRating)) {
+    event->rating = RatingOfType(event->type);
+  }
 }
 
 // ValidateEvent names fields canonically; report the name the input used.
@@ -546,6 +584,7 @@ DecodeStatus JsonObjectDecoder::DecodeInPlace(std::string_view record, std::size
   }
   if (reader.error()) return std::unexpected(*reader.error());
   if (auto s = CheckRequired(reader); !s) return s;
+  CompleteTypeAndRating(reader, out);
   const bool sent_timestamp = reader.present(Field::kTimestamp);
   if (!sent_timestamp) {
     if (!default_timestamp_us) {

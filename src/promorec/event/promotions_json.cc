@@ -96,6 +96,9 @@ class PromotionsReader {
   base::Status ReadTimestamp(const std::string& path, const dom::element& e,
                              std::optional<std::int64_t>* out) const;
   base::Status ReadBool(const std::string& path, const dom::element& e, bool* out) const;
+  base::Status ReadBudget(const std::string& path, const dom::element& e, Budget* out) const;
+  base::Status ReadCount(const std::string& path, const dom::element& e,
+                         std::optional<std::uint64_t>* out) const;
 
   std::string_view source_;
   std::vector<Promotion> promotions_;
@@ -162,6 +165,15 @@ base::Status PromotionsReader::ReadPromotion(const dom::element& e, std::size_t 
       if (has_code) {
         PROMOREC_RETURN_IF_ERROR(ReadString(key_path, field.value, kMaxIdBytes, &p.code));
       }
+    } else if (field.key == "subject" || field.key == "message") {
+      if (!field.value.is_null()) {
+        PROMOREC_RETURN_IF_ERROR(
+            ReadString(key_path, field.value,
+                       field.key == "subject" ? kMaxPromotionTextBytes : kMaxPromotionMessageBytes,
+                       field.key == "subject" ? &p.subject : &p.message));
+      }
+    } else if (field.key == "budget") {
+      PROMOREC_RETURN_IF_ERROR(ReadBudget(key_path, field.value, &p.budget));
     } else if (field.key == "eligibility") {
       PROMOREC_RETURN_IF_ERROR(ReadEligibility(key_path, field.value, &p));
     } else {
@@ -294,6 +306,39 @@ base::Status PromotionsReader::ReadTimestamp(const std::string& path, const dom:
   return {};
 }
 
+base::Status PromotionsReader::ReadBudget(const std::string& path, const dom::element& e,
+                                          Budget* out) const {
+  if (e.is_null()) return {};
+  dom::object object;
+  if (e.get(object) != SUCCESS) return Fail(path, "must be an object, got " + TypeName(e));
+  std::vector<std::string_view> seen;
+  for (const dom::key_value_pair field : object) {
+    PROMOREC_RETURN_IF_ERROR(Once(path, field.key, &seen));
+    const std::string key_path = path + "." + std::string(field.key);
+    if (field.key == "impressions_per_day") {
+      PROMOREC_RETURN_IF_ERROR(ReadCount(key_path, field.value, &out->impressions_per_day));
+    } else if (field.key == "redemptions_per_day") {
+      PROMOREC_RETURN_IF_ERROR(ReadCount(key_path, field.value, &out->redemptions_per_day));
+    } else {
+      return Fail(path, "unknown key " + QuoteForError(field.key) +
+                            " (the keys are impressions_per_day and redemptions_per_day)");
+    }
+  }
+  return {};
+}
+
+base::Status PromotionsReader::ReadCount(const std::string& path, const dom::element& e,
+                                         std::optional<std::uint64_t>* out) const {
+  if (e.is_null()) return {};
+  std::uint64_t value = 0;
+  if (e.get(value) != SUCCESS || value == 0) {
+    return Fail(path, "must be a whole number >= 1, got " +
+                          (e.is_number() ? simdjson::minify(e) : TypeName(e)));
+  }
+  *out = value;
+  return {};
+}
+
 base::Status PromotionsReader::ReadBool(const std::string& path, const dom::element& e,
                                         bool* out) const {
   if (e.is_null()) return {};
@@ -349,6 +394,25 @@ void AppendPromotionsJson(std::span<const Promotion> promotions, std::string* ou
     base::AppendJsonString(p.text, out);
     *out += ",\"code\":";
     base::AppendJsonString(p.code, out);
+    if (!p.subject.empty()) {
+      *out += ",\"subject\":";
+      base::AppendJsonString(p.subject, out);
+    }
+    if (!p.message.empty()) {
+      *out += ",\"message\":";
+      base::AppendJsonString(p.message, out);
+    }
+    if (p.budget.Limited()) {
+      *out += ",\"budget\":{";
+      if (p.budget.impressions_per_day) {
+        *out += "\"impressions_per_day\":" + std::to_string(*p.budget.impressions_per_day);
+      }
+      if (p.budget.redemptions_per_day) {
+        if (p.budget.impressions_per_day) *out += ',';
+        *out += "\"redemptions_per_day\":" + std::to_string(*p.budget.redemptions_per_day);
+      }
+      *out += '}';
+    }
     *out += ",\"eligibility\":{\"new_shoppers_only\":";
     const Eligibility& e = p.eligibility;
     *out += e.shoppers == ShopperRule::kNewOnly ? "true" : "false";

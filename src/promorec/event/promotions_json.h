@@ -16,6 +16,7 @@
 namespace promorec::event {
 
 inline constexpr std::size_t kMaxPromotionTextBytes = 1024;
+inline constexpr std::size_t kMaxPromotionMessageBytes = 4096;
 inline constexpr std::size_t kMaxEligibilityListItems = 10000;
 
 // Parses the whole file. `source` names it in errors, which are

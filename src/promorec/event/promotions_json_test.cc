@@ -46,6 +46,27 @@ TEST(PromotionsJsonTest, ReadsEveryRule) {
   EXPECT_EQ((*parsed)[2].code, "C");
 }
 
+TEST(PromotionsJsonTest, MessagesAndBudgets) {
+  auto parsed = ParsePromotionsJson(R"([
+      {"id": "A", "text": "Ten off", "subject": "Hi {user}", "message": "Use {code}",
+       "budget": {"impressions_per_day": 1000, "redemptions_per_day": 50}},
+      {"id": "B", "text": "Plain", "budget": {"redemptions_per_day": 3}}])",
+                                    "p.json");
+  ASSERT_TRUE(parsed) << parsed.error().ToString();
+  const Promotion& a = (*parsed)[0];
+  EXPECT_EQ(a.subject, "Hi {user}");
+  EXPECT_EQ(a.message, "Use {code}");
+  EXPECT_EQ(a.budget.impressions_per_day, 1000u);
+  EXPECT_EQ(a.budget.redemptions_per_day, 50u);
+  EXPECT_FALSE((*parsed)[1].budget.impressions_per_day);
+  EXPECT_TRUE((*parsed)[1].subject.empty());
+  std::string written;
+  AppendPromotionsJson(*parsed, &written);
+  auto again = ParsePromotionsJson(written, "again.json");
+  ASSERT_TRUE(again) << again.error().ToString() << "\n" << written;
+  EXPECT_EQ(*again, *parsed);
+}
+
 TEST(PromotionsJsonTest, ArrayLayoutAndRoundTrip) {
   auto parsed = ParsePromotionsJson(
       R"([{"id": "x", "text": "X \"quoted\"", "eligibility": {"valid_until": "1518318207.8448",

@@ -121,12 +121,26 @@ DecodeStatus Validate(const ClickEvent& event, bool check_utf8) {
   if (auto s = CheckIdField("category", event.category, false, check_utf8); !s) return s;
   if (auto s = CheckIdField("product", event.product, true, check_utf8); !s) return s;
   if (auto s = CheckIdField("session_id", event.session_id, false, check_utf8); !s) return s;
+  if (auto s = CheckIdField("promotion_code", event.promotion_code, false, check_utf8); !s) {
+    return s;
+  }
   if (event.timestamp_us < 0 || event.timestamp_us >= kMaxTimestampSeconds * 1'000'000) {
     return Reject(Reason::kBadTimestamp, "timestamp", "timestamp outside 1970-01-01 .. 2200-01-01");
   }
   if (event.rating > 1) {
     return Reject(Reason::kBadRating, "rating",
                   "must be 0 or 1, got " + std::to_string(event.rating));
+  }
+  if (static_cast<std::uint8_t>(event.type) > kMaxEventType) {
+    return Reject(Reason::kBadType, "type",
+                  "must be view, click or buy, got type number " +
+                      std::to_string(static_cast<unsigned>(event.type)));
+  }
+  if (event.rating != RatingOfType(event.type)) {
+    return Reject(Reason::kBadRating, "rating",
+                  "is " + std::to_string(event.rating) + " but the type is " +
+                      std::string(EventTypeName(event.type)) +
+                      " (a view has rating 0, a click or a buy rating 1)");
   }
   if (event.price && (!std::isfinite(*event.price) || *event.price < 0)) {
     return Reject(Reason::kBadNumber, "price", "must be a finite number >= 0");
@@ -175,7 +189,17 @@ void AssignContentEventId(ClickEvent* event, std::string* scratch) {
   scratch->append(reinterpret_cast<const char*>(&event->timestamp_us), sizeof event->timestamp_us);
   scratch->push_back(static_cast<char>(event->rating));
   // Optional fields add bytes only when present, so that an event without
-  // them hashes the same from every format.
+  // them hashes the same from every format. A type the rating already
+  // implies (view for 0, buy for 1) adds none, so events that carried no
+  // type keep the ids they had before types were explicit.
+  if (event->type != EventTypeFromRating(event->rating)) {
+    scratch->push_back('t');
+    scratch->push_back(static_cast<char>(event->type));
+  }
+  if (!event->promotion_code.empty()) {
+    scratch->push_back('c');
+    AppendField(event->promotion_code, scratch);
+  }
   if (event->price) {
     scratch->push_back('p');
     const auto bits = std::bit_cast<std::uint64_t>(*event->price);

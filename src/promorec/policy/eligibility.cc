@@ -45,6 +45,10 @@ std::string_view IneligibleName(Ineligible reason) {
       return "not_new_shopper";
     case Ineligible::kNotReturningShopper:
       return "not_returning_shopper";
+    case Ineligible::kFrequencyCap:
+      return "frequency_cap";
+    case Ineligible::kBudget:
+      return "budget";
   }
   return "unknown";
 }

@@ -35,6 +35,11 @@ enum class Ineligible : std::uint8_t {
   kBelowMinPrice,
   kNotNewShopper,
   kNotReturningShopper,
+  // Rules of the decision policy rather than of the promotion: shown to
+  // this shopper as often as the frequency cap allows, or over its paced
+  // budget for the day.
+  kFrequencyCap,
+  kBudget,
 };
 
 // Stable snake_case name: "not_yet_valid", "country", ...

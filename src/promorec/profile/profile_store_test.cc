@@ -17,6 +17,7 @@ event::ClickEvent Event(std::string user, std::int64_t t, std::uint8_t rating,
   e.user_id = std::move(user);
   e.timestamp_us = t;
   e.rating = rating;
+  e.type = event::EventTypeFromRating(rating);
   e.country = std::move(country);
   e.category = "c";
   e.product = "p";

@@ -14,6 +14,7 @@ event::ClickEvent Event(std::int64_t t, std::string country, std::string categor
   e.category = std::move(category);
   e.product = std::move(product);
   e.rating = rating;
+  e.type = event::EventTypeFromRating(rating);
   return e;
 }
 

@@ -142,6 +142,7 @@ void RowEncoder::FillEvent(const Row& row) {
   model_.AppendId(kMerchantField, v[kMerchantField], &event_.product);
   event_.timestamp_us = row.timestamp_us;
   event_.rating = row.label;
+  event_.type = event::EventTypeFromRating(row.label);
 }
 
 }  // namespace promorec::sim

@@ -1,0 +1,152 @@
+#include "promorec/policy/frequency_caps.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+namespace promorec::policy {
+
+namespace {
+
+void PutU64(std::uint64_t value, std::string* out) {
+  char bytes[8];
+  std::memcpy(bytes, &value, sizeof bytes);
+  out->append(bytes, sizeof bytes);
+}
+
+void PutString(std::string_view value, std::string* out) {
+  PutU64(value.size(), out);
+  out->append(value);
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string_view data) : data_(data) {}
+  bool U64(std::uint64_t* value) {
+    if (data_.size() < 8) return false;
+    std::memcpy(value, data_.data(), 8);
+    data_.remove_prefix(8);
+    return true;
+  }
+  bool String(std::string* value) {
+    std::uint64_t size = 0;
+    if (!U64(&size) || size > data_.size()) return false;
+    value->assign(data_.substr(0, size));
+    data_.remove_prefix(size);
+    return true;
+  }
+  bool done() const { return data_.empty(); }
+
+ private:
+  std::string_view data_;
+};
+
+}  // namespace
+
+base::Status FrequencyCapOptions::Validate() const {
+  if (per_user_max == 0) return base::InvalidArgument("frequency cap per user must be >= 1");
+  if (per_promotion_max == 0) {
+    return base::InvalidArgument("frequency cap per promotion must be >= 1");
+  }
+  if (per_user_window_us <= 0 || per_promotion_window_us <= 0) {
+    return base::InvalidArgument("frequency cap windows must be longer than 0");
+  }
+  return {};
+}
+
+FrequencyCaps::FrequencyCaps(FrequencyCapOptions options) : options_(options) {}
+
+std::int64_t FrequencyCaps::LongestWindow() const {
+  return std::max(options_.per_user_window_us, options_.per_promotion_window_us);
+}
+
+const FrequencyCaps::History* FrequencyCaps::Find(std::string_view user) const {
+  const auto it = users_.find(std::string(user));
+  return it == users_.end() ? nullptr : &it->second;
+}
+
+bool FrequencyCaps::UserCapped(std::string_view user, std::int64_t now_us) const {
+  const History* history = Find(user);
+  if (history == nullptr) return false;
+  std::uint32_t count = 0;
+  for (const Shown& shown : *history) {
+    if (shown.time_us > now_us - options_.per_user_window_us && shown.time_us <= now_us) ++count;
+  }
+  return count >= options_.per_user_max;
+}
+
+bool FrequencyCaps::PromotionCapped(std::string_view user, std::string_view promotion,
+                                    std::int64_t now_us) const {
+  const History* history = Find(user);
+  if (history == nullptr) return false;
+  std::uint32_t count = 0;
+  for (const Shown& shown : *history) {
+    if (shown.promotion == promotion && shown.time_us > now_us - options_.per_promotion_window_us &&
+        shown.time_us <= now_us) {
+      ++count;
+    }
+  }
+  return count >= options_.per_promotion_max;
+}
+
+void FrequencyCaps::Record(std::string_view user, std::string_view promotion, std::int64_t now_us) {
+  History& history = users_[std::string(user)];
+  // Decisions that left both windows no longer count for anything.
+  const std::int64_t horizon = now_us - LongestWindow();
+  history.erase(std::remove_if(history.begin(), history.end(),
+                               [horizon](const Shown& s) { return s.time_us <= horizon; }),
+                history.end());
+  // Kept in time order; events may arrive slightly out of order.
+  auto at = std::upper_bound(history.begin(), history.end(), now_us,
+                             [](std::int64_t t, const Shown& s) { return t < s.time_us; });
+  history.insert(at, Shown{now_us, std::string(promotion)});
+}
+
+std::size_t FrequencyCaps::Prune(std::int64_t now_us) {
+  const std::int64_t horizon = now_us - LongestWindow();
+  return std::erase_if(users_, [horizon](const auto& entry) {
+    return entry.second.empty() || entry.second.back().time_us <= horizon;
+  });
+}
+
+void FrequencyCaps::Encode(std::string* out) const {
+  PutU64(users_.size(), out);
+  for (const auto& [user, history] : users_) {
+    PutString(user, out);
+    PutU64(history.size(), out);
+    for (const Shown& shown : history) {
+      PutU64(static_cast<std::uint64_t>(shown.time_us), out);
+      PutString(shown.promotion, out);
+    }
+  }
+}
+
+base::Status FrequencyCaps::Decode(std::string_view data) {
+  Reader reader(data);
+  std::unordered_map<std::string, History> users;
+  std::uint64_t count = 0;
+  if (!reader.U64(&count) || count > data.size()) {
+    return base::Corruption("frequency caps: damaged shopper count");
+  }
+  for (std::uint64_t i = 0; i < count; ++i) {
+    std::string user;
+    std::uint64_t shown = 0;
+    if (!reader.String(&user) || !reader.U64(&shown) || shown > data.size()) {
+      return base::Corruption("frequency caps: damaged shopper " + std::to_string(i));
+    }
+    History& history = users[user];
+    history.resize(static_cast<std::size_t>(shown));
+    for (Shown& s : history) {
+      std::uint64_t time = 0;
+      if (!reader.U64(&time) || !reader.String(&s.promotion)) {
+        return base::Corruption("frequency caps: damaged history of shopper " + std::to_string(i));
+      }
+      s.time_us = static_cast<std::int64_t>(time);
+    }
+  }
+  if (!reader.done()) return base::Corruption("frequency caps: bytes after the last shopper");
+  users_ = std::move(users);
+  return {};
+}
+
+}  // namespace promorec::policy
