@@ -17,7 +17,7 @@ import tempfile
 import time
 import unittest
 
-from serve_process import ServeProcess
+from serve_process import ServeProcess, event_record_fields
 
 BINARY = None
 BATCH = 50
@@ -38,27 +38,9 @@ def Server(data_dir):
     return ServeProcess(BINARY, "--data-dir", data_dir)
 
 
-def varint(data, at):
-    value, shift = 0, 0
-    while True:
-        byte = data[at]
-        at += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            return value, at
-
-
 def event_ids(record):
     """(event_id, user_id) of a binary event record (docs/formats/event-record.md)."""
-    assert record[0] == 0xC1 and record[1] == 1, record[:2]
-    at = 3
-    fields = []
-    for _ in range(2):
-        length, at = varint(record, at)
-        fields.append(record[at:at + length].decode())
-        at += length
-    return tuple(fields)
+    return tuple(event_record_fields(record)[:2])
 
 
 def click_line(n):

@@ -16,7 +16,7 @@ import urllib.request
 BINARY = None
 SUBCOMMANDS = ["serve", "demo", "train", "predict", "eval", "generate", "simulate", "import",
                "agent", "log", "lake", "models", "bench"]
-NOT_BUILT = ["simulate", "lake", "models"]
+NOT_BUILT = ["simulate", "models"]
 KASANDR_HEADER = "userid\tofferid\tcountrycode\tcategory\tmerchant\tutcdate\trating\n"
 
 

@@ -16,8 +16,9 @@ UNCHECKED_SIGNATURE = ("AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/kine
 
 def event_record_fields(record):
     """event_id, user_id, offer_id, country, category and product of a binary event
-    record (docs/formats/event-record.md): the strings after its 3-byte header."""
-    assert record[0] == 0xC1 and record[1] == 1, record
+    record (docs/formats/event-record.md, versions 1 and 2): the strings after its
+    3-byte header."""
+    assert record[0] == 0xC1 and record[1] in (1, 2), record
     fields, at = [], 3
     for _ in range(6):
         length, shift = 0, 0

@@ -61,6 +61,8 @@ EXTERNAL_HEADERS = {
     "spdlog/": {"spdlog::spdlog"},
     "fmt/": {"fmt::fmt", "spdlog::spdlog"},
     "openssl/": {"OpenSSL::SSL", "OpenSSL::Crypto"},
+    "zlib.h": {"ZLIB::ZLIB"},
+    "curl/": {"CURL::libcurl"},
     "google/protobuf/": {"protobuf::libprotobuf-lite", "promorec_sagemaker_recordio_proto"},
 }
 TEST_ONLY_HEADERS = ("gtest/", "gmock/")

@@ -26,7 +26,6 @@ struct Planned {
 
 constexpr Planned kPlanned[] = {
     {"simulate", "drive a running system with synthetic shoppers", "the simulator", true},
-    {"lake", "query and maintain the data lake", "the data lake", true},
     {"models", "list, publish and roll back model versions", "the model registry", true},
 };
 

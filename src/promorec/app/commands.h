@@ -28,6 +28,7 @@ void RegisterImportCommand(CLI::App& app, CommandResult& result);
 void RegisterDemoCommand(CLI::App& app, CommandResult& result);
 void RegisterBenchCommand(CLI::App& app, CommandResult& result);
 void RegisterLogCommand(CLI::App& app, CommandResult& result);
+void RegisterLakeCommand(CLI::App& app, CommandResult& result);
 void RegisterTrainCommand(CLI::App& app, CommandResult& result);
 void RegisterScoreCommands(CLI::App& app, CommandResult& result);
 void RegisterGenerateCommand(CLI::App& app, CommandResult& result);

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     app::RegisterImportCommand(cli, result);
     app::RegisterBenchCommand(cli, result);
     app::RegisterLogCommand(cli, result);
+    app::RegisterLakeCommand(cli, result);
     app::RegisterTrainCommand(cli, result);
     app::RegisterScoreCommands(cli, result);
     app::RegisterGenerateCommand(cli, result);

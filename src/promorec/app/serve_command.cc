@@ -18,6 +18,7 @@
 #include "promorec/app/kinesis_metrics.h"
 #include "promorec/app/retention_job.h"
 #include "promorec/app/serve_config.h"
+#include "promorec/app/serve_pipeline.h"
 #include "promorec/app/serve_promotions.h"
 #include "promorec/app/serve_routes.h"
 #include "promorec/app/stop_signals.h"
@@ -25,6 +26,7 @@
 #include "promorec/base/env.h"
 #include "promorec/decide/decider.h"
 #include "promorec/eventlog/local_store.h"
+#include "promorec/http/decisions_api.h"
 #include "promorec/http/recommend_api.h"
 #include "promorec/http/server.h"
 #include "promorec/ingest/event_writer.h"
@@ -52,6 +54,16 @@ constexpr std::pair<const char*, const char*> kSettingFlags[] = {
     {"--profile-snapshot", "profile_snapshot_seconds"},
     {"--retention-check", "retention_check_seconds"},
     {"--profile-ttl", "profile_ttl_days"},
+    {"--qualifying", "qualifying_events"},
+    {"--exploration", "exploration"},
+    {"--epsilon", "epsilon"},
+    {"--temperature", "temperature"},
+    {"--decision-seed", "decision_seed"},
+    {"--dedup-window", "dedup_window_seconds"},
+    {"--webhook-url", "webhook_urls"},
+    {"--webhook-secret", "webhook_secret"},
+    {"--smtp-url", "smtp_url"},
+    {"--smtp-from", "smtp_from"},
     {"--rate-limit", "rate_limit_per_second"},
     {"--rate-burst", "rate_limit_burst"},
     {"--api-keys", "api_keys"},
@@ -109,15 +121,13 @@ int RunServe(ServeOptions o) {
   auto clicks = ingest::OpenOrCreateStream(**store, std::string(ingest::kClickStream),
                                            ingest::kClickStreamShards);
   if (!clicks) return Fail("cannot open stream clicks: " + clicks.error().ToString());
-  pipeline::ProfileFoldOptions fold_options;
-  fold_options.snapshot_interval_us = std::int64_t{config.profile_snapshot_seconds} * 1'000'000;
-  fold_options.profile_ttl_us = std::int64_t{config.profile_ttl_days} * 24 * 3'600'000'000;
-  auto opened_profiles =
-      pipeline::ProfileFold::Open(env, clock, config.data_dir, *clicks, fold_options);
-  if (!opened_profiles) return Fail(opened_profiles.error().ToString());
-  pipeline::ProfileFold& profiles = **opened_profiles;
-  const decide::Decider decider(models, promotions->promotions, &profiles.store());
-  const http::RecommendApi recommend(decider);
+  auto opened =
+      OpenServePipeline(env, clock, config, **store, *clicks, models, promotions->promotions);
+  if (!opened) return Fail(opened.error().ToString());
+  ServePipeline& pipeline = **opened;
+  pipeline::ProfileFold& profiles = *pipeline.fold;
+  const http::RecommendApi recommend(*pipeline.decider);
+  const http::DecisionsApi decisions(*pipeline.stage, pipeline.rewards);
 
   metrics::Registry registry;
   // Only while the gauges are set: a request-time reader holds its own.
@@ -145,8 +155,9 @@ int RunServe(ServeOptions o) {
   const kinesis::KinesisApi kinesis_api(**store, clock, kinesis_options);
   const sagemaker::SageMakerApi sagemaker(models);
   http::RateLimiter limiter(clock, config.rate_limit_per_second, config.rate_limit_burst);
-  http::Router router = ServeRoutes(ServeParts{config, clock, models, writer, profiles, recommend,
-                                               kinesis_api, sagemaker, registry, limiter});
+  http::Router router =
+      ServeRoutes(ServeParts{config, clock, models, writer, profiles, recommend, kinesis_api,
+                             sagemaker, registry, limiter, pipeline, decisions});
 
   StopSignals stop;  // before the server starts its threads
   http::ServerOptions server_options;
@@ -173,10 +184,10 @@ int RunServe(ServeOptions o) {
   scheduler::Scheduler jobs(clock);
   jobs.Add("retention", std::chrono::seconds(config.retention_check_seconds),
            [&store = **store, &registry] { return EnforceRetentionEverywhere(store, registry); });
-  profiles.Start();
+  pipeline.Start();
   auto server = http::Server::Start(server_options, std::move(router));
   if (!server) {
-    profiles.Stop();
+    (void)pipeline.StopAndSave();
     return Fail(server.error().ToString());
   }
   jobs.Start();
@@ -192,8 +203,7 @@ int RunServe(ServeOptions o) {
   // before their answer, so nothing acknowledged is left to flush.
   (*server)->Stop();
   jobs.Stop();
-  profiles.Stop();
-  auto saved = profiles.Save();
+  auto saved = pipeline.StopAndSave();
   if (!saved) return Fail("cannot write the profile snapshot: " + saved.error().ToString());
   std::printf("promorec serve: stopped (signal %d); %llu profiles saved to %s\n", received,
               static_cast<unsigned long long>(*saved), profiles.snapshot_path().c_str());
@@ -225,6 +235,20 @@ void RegisterServeCommand(CLI::App& app, CommandResult& result) {
       {"--profile-snapshot",
        "seconds between profile snapshots while serving: a restart after a crash replays at "
        "most this much of the clicks stream (default 60)"},
+      {"--qualifying",
+       "event types a promotion is chosen for, comma-separated: view, click, buy (default "
+       "view)"},
+      {"--exploration", "epsilon_greedy (default), softmax or greedy"},
+      {"--epsilon", "share of decisions that explore, for epsilon_greedy (default 0.05)"},
+      {"--temperature", "softmax temperature, in units of the served score (default 0.05)"},
+      {"--decision-seed", "seed mixed with each event id for the policy's randomness (default 0)"},
+      {"--dedup-window",
+       "seconds within which a repeated event id has no effect; 0 = off (default 3600)"},
+      {"--webhook-url",
+       "URLs (comma-separated) each decision is POSTed to, signed (docs/api/webhooks.md)"},
+      {"--webhook-secret", "the secret webhook signatures use (at least 16 characters)"},
+      {"--smtp-url", "SMTP server for email to shoppers: smtp://host:port or smtps://"},
+      {"--smtp-from", "From address of the email"},
       {"--retention-check",
        "seconds between retention runs over every stream, as each stream's settings say "
        "(default 3600)"},

@@ -30,7 +30,25 @@ constexpr const char* kKeys[] = {"host",
                                  "kinesis_shard_records_per_second",
                                  "aws_credentials",
                                  "tls_cert",
-                                 "tls_key"};
+                                 "tls_key",
+                                 "qualifying_events",
+                                 "exploration",
+                                 "epsilon",
+                                 "temperature",
+                                 "decision_seed",
+                                 "cap_user_max",
+                                 "cap_user_window_seconds",
+                                 "cap_promotion_max",
+                                 "cap_promotion_window_seconds",
+                                 "dedup_window_seconds",
+                                 "dedup_max_bytes",
+                                 "webhook_urls",
+                                 "webhook_secret",
+                                 "smtp_url",
+                                 "smtp_from",
+                                 "smtp_username",
+                                 "smtp_password",
+                                 "smtp_starttls"};
 
 struct Value {
   std::string text;
@@ -151,6 +169,87 @@ base::Result<ServeConfig> ResolveServeConfig(const std::string& config_file, con
       PROMOREC_RETURN_IF_ERROR(Whole<unsigned>(key, v, 0, 36500, &c.profile_ttl_days));
     } else if (key == "retention_check_seconds") {
       PROMOREC_RETURN_IF_ERROR(Whole<unsigned>(key, v, 1, 86400, &c.retention_check_seconds));
+    } else if (key == "qualifying_events") {
+      c.qualifying_events.clear();
+      std::size_t at = 0;
+      while (at <= v.text.size()) {
+        std::size_t end = v.text.find(',', at);
+        if (end == std::string::npos) end = v.text.size();
+        const std::string type = v.text.substr(at, end - at);
+        if (type != "view" && type != "click" && type != "buy") {
+          return base::InvalidArgument("qualifying_events (from " + v.source +
+                                       ") must list view, click or buy, got '" + type + "'");
+        }
+        c.qualifying_events.push_back(type);
+        at = end + 1;
+      }
+    } else if (key == "webhook_urls") {
+      c.webhook_urls.clear();
+      std::size_t at = 0;
+      while (at < v.text.size()) {
+        std::size_t end = v.text.find(',', at);
+        if (end == std::string::npos) end = v.text.size();
+        const std::string url = v.text.substr(at, end - at);
+        if (!url.starts_with("http://") && !url.starts_with("https://")) {
+          return base::InvalidArgument("webhook_urls (from " + v.source +
+                                       ") must be http:// or https:// URLs, got '" + url + "'");
+        }
+        c.webhook_urls.push_back(url);
+        at = end + 1;
+      }
+    } else if (key == "webhook_secret") {
+      c.webhook_secret = v.text;
+    } else if (key == "smtp_url") {
+      if (!v.text.empty() && !v.text.starts_with("smtp://") && !v.text.starts_with("smtps://")) {
+        return base::InvalidArgument("smtp_url (from " + v.source +
+                                     ") must start with smtp:// or smtps://");
+      }
+      c.smtp_url = v.text;
+    } else if (key == "smtp_from") {
+      c.smtp_from = v.text;
+    } else if (key == "smtp_username") {
+      c.smtp_username = v.text;
+    } else if (key == "smtp_password") {
+      c.smtp_password = v.text;
+    } else if (key == "smtp_starttls") {
+      if (v.text != "true" && v.text != "false") {
+        return base::InvalidArgument("smtp_starttls (from " + v.source + ") must be true or false");
+      }
+      c.smtp_starttls = v.text == "true";
+    } else if (key == "exploration") {
+      if (v.text != "epsilon_greedy" && v.text != "softmax" && v.text != "greedy") {
+        return base::InvalidArgument("exploration (from " + v.source +
+                                     ") must be epsilon_greedy, softmax or greedy, got '" + v.text +
+                                     "'");
+      }
+      c.exploration = v.text;
+    } else if (key == "epsilon") {
+      PROMOREC_RETURN_IF_ERROR(Rate(key, v, &c.epsilon));
+      if (c.epsilon > 1) {
+        return base::InvalidArgument("epsilon (from " + v.source + ") must be in [0, 1]");
+      }
+    } else if (key == "temperature") {
+      PROMOREC_RETURN_IF_ERROR(Rate(key, v, &c.temperature));
+      if (c.temperature <= 0) {
+        return base::InvalidArgument("temperature (from " + v.source + ") must be > 0");
+      }
+    } else if (key == "decision_seed") {
+      PROMOREC_RETURN_IF_ERROR(
+          Whole<std::uint64_t>(key, v, 0, ~std::uint64_t{0}, &c.decision_seed));
+    } else if (key == "cap_user_max") {
+      PROMOREC_RETURN_IF_ERROR(Whole<unsigned>(key, v, 1, 1000000, &c.cap_user_max));
+    } else if (key == "cap_user_window_seconds") {
+      PROMOREC_RETURN_IF_ERROR(Whole<unsigned>(key, v, 1, 31 * 86400, &c.cap_user_window_seconds));
+    } else if (key == "cap_promotion_max") {
+      PROMOREC_RETURN_IF_ERROR(Whole<unsigned>(key, v, 1, 1000000, &c.cap_promotion_max));
+    } else if (key == "cap_promotion_window_seconds") {
+      PROMOREC_RETURN_IF_ERROR(
+          Whole<unsigned>(key, v, 1, 31 * 86400, &c.cap_promotion_window_seconds));
+    } else if (key == "dedup_window_seconds") {
+      PROMOREC_RETURN_IF_ERROR(Whole<unsigned>(key, v, 0, 7 * 86400, &c.dedup_window_seconds));
+    } else if (key == "dedup_max_bytes") {
+      PROMOREC_RETURN_IF_ERROR(Whole<std::uint64_t>(key, v, std::uint64_t{1} << 20,
+                                                    std::uint64_t{1} << 40, &c.dedup_max_bytes));
     } else if (key == "rate_limit_per_second") {
       PROMOREC_RETURN_IF_ERROR(Rate(key, v, &c.rate_limit_per_second));
     } else if (key == "rate_limit_burst") {
@@ -195,6 +294,13 @@ base::Result<ServeConfig> ResolveServeConfig(const std::string& config_file, con
       }
     }
   }
+  if (!c.webhook_urls.empty() && c.webhook_secret.size() < 16) {
+    return base::InvalidArgument(
+        "webhook_secret must be set (at least 16 characters) when webhook_urls are");
+  }
+  if (!c.smtp_url.empty() && c.smtp_from.empty()) {
+    return base::InvalidArgument("smtp_from must be set when smtp_url is");
+  }
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return base::InvalidArgument("tls_cert and tls_key go together: set both for HTTPS");
   }
@@ -223,7 +329,25 @@ std::string ServeConfigJson(const ServeConfig& c) {
          ",\"api_keys\":" + std::to_string(c.api_keys.size()) +
          ",\"aws_credentials\":" + std::to_string(c.aws_credentials.size()) +
          ",\"admin_token\":" + (c.admin_token.empty() ? "false" : "true") +
-         ",\"tls\":" + (c.tls_cert.empty() ? "false" : "true") + "}\n";
+         ",\"tls\":" + (c.tls_cert.empty() ? "false" : "true");
+  out += ",\"qualifying_events\":[";
+  for (std::size_t i = 0; i < c.qualifying_events.size(); ++i) {
+    if (i > 0) out += ',';
+    base::AppendJsonString(c.qualifying_events[i], &out);
+  }
+  char policy[256];
+  std::snprintf(policy, sizeof policy,
+                "],\"exploration\":\"%s\",\"epsilon\":%g,\"temperature\":%g,\"decision_seed\":%llu,"
+                "\"cap_user_max\":%u,\"cap_user_window_seconds\":%u,\"cap_promotion_max\":%u,"
+                "\"cap_promotion_window_seconds\":%u,\"dedup_window_seconds\":%u,"
+                "\"dedup_max_bytes\":%llu",
+                c.exploration.c_str(), c.epsilon, c.temperature,
+                static_cast<unsigned long long>(c.decision_seed), c.cap_user_max,
+                c.cap_user_window_seconds, c.cap_promotion_max, c.cap_promotion_window_seconds,
+                c.dedup_window_seconds, static_cast<unsigned long long>(c.dedup_max_bytes));
+  out += policy;
+  out += ",\"webhook_urls\":" + std::to_string(c.webhook_urls.size()) +
+         ",\"smtp\":" + (c.smtp_url.empty() ? "false" : "true") + "}\n";
   return out;
 }
 

@@ -9,7 +9,12 @@
 // rate_limit_burst, api_keys (a list, or comma-separated in the
 // environment), admin_token, kinesis_shard_records_per_second,
 // aws_credentials (ACCESS_KEY:SECRET pairs, a list or comma-separated),
-// tls_cert and tls_key (PEM files; HTTPS when both are set).
+// tls_cert and tls_key (PEM files; HTTPS when both are set);
+// qualifying_events, exploration, epsilon, temperature, decision_seed,
+// cap_user_max, cap_user_window_seconds, cap_promotion_max,
+// cap_promotion_window_seconds, dedup_window_seconds, dedup_max_bytes;
+// webhook_urls, webhook_secret, smtp_url, smtp_from, smtp_username,
+// smtp_password, smtp_starttls.
 // Thread-safety: functions; a ServeConfig is a value.
 #pragma once
 
@@ -57,6 +62,31 @@ struct ServeConfig {
   std::map<std::string, std::string> aws_credentials;
   std::string tls_cert;  // PEM file paths
   std::string tls_key;
+
+  // The decision pipeline.
+  // Event types a promotion is chosen for ("view", "click", "buy").
+  std::vector<std::string> qualifying_events = {"view"};
+  std::string exploration = "epsilon_greedy";  // or "softmax", "greedy"
+  double epsilon = 0.05;
+  double temperature = 0.05;
+  std::uint64_t decision_seed = 0;
+  unsigned cap_user_max = 3;
+  unsigned cap_user_window_seconds = 3600;
+  unsigned cap_promotion_max = 1;
+  unsigned cap_promotion_window_seconds = 86400;
+  // Repeats of an event id within this window have no effect; 0 = off.
+  unsigned dedup_window_seconds = 3600;
+  std::uint64_t dedup_max_bytes = std::uint64_t{1} << 30;
+  // Outbound notifications (docs/api/webhooks.md): webhook URLs and the
+  // secret their signature uses; an SMTP server (smtp:// or smtps://) and
+  // the From address for email.
+  std::vector<std::string> webhook_urls;
+  std::string webhook_secret;
+  std::string smtp_url;
+  std::string smtp_from;
+  std::string smtp_username;
+  std::string smtp_password;
+  bool smtp_starttls = false;
 };
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;

@@ -5,6 +5,7 @@
 
 #include "promorec/base/json_string.h"
 #include "promorec/http/ingest_api.h"
+#include "promorec/http/notifications_api.h"
 
 namespace promorec::app {
 namespace {
@@ -124,9 +125,33 @@ http::Router ServeRoutes(const ServeParts& parts) {
              http::Execution::kWorker);
   router.Add("GET", "/v1/recommendations",
              http::Guard(RecommendationsRoute(parts), parts.limiter, config.api_keys, true));
-  router.Add("GET", "/metrics", [&registry = parts.registry](const http::Request&) {
-    return http::Response{200, "text/plain; version=0.0.4", registry.Exposition(), {}};
-  });
+  router.Add("GET", "/metrics",
+             [&registry = parts.registry, &pipeline = parts.pipeline](const http::Request&) {
+               pipeline.ExportMetrics(registry);
+               return http::Response{200, "text/plain; version=0.0.4", registry.Exposition(), {}};
+             });
+  // Live push: each shopper's decisions, and every shopper's for operators.
+  http::AddNotificationRoutes(
+      &router, parts.pipeline.hub.get(), http::NotificationsApiOptions{},
+      [&parts, &config](http::Handler h) {
+        return http::Guard(std::move(h), parts.limiter, config.api_keys, true);
+      },
+      [&config](http::Handler h) {
+        return http::RequireAdminToken(std::move(h), config.admin_token);
+      });
+  // Decisions log durably before they answer: on the workers.
+  router.Add(
+      "POST", "/v1/decisions",
+      http::Guard([&decisions = parts.decisions, &clock = parts.clock](
+                      const http::Request& r) { return decisions.Decide(r, clock.NowMicros()); },
+                  parts.limiter, config.api_keys, true),
+      http::Execution::kWorker);
+  router.Add(
+      "POST", "/v1/decisions/{id}/reward",
+      http::Guard([&decisions = parts.decisions, &clock = parts.clock](
+                      const http::Request& r) { return decisions.Reward(r, clock.NowMicros()); },
+                  parts.limiter, config.api_keys, true),
+      http::Execution::kWorker);
   return router;
 }
 

@@ -7,7 +7,9 @@
 #pragma once
 
 #include "promorec/app/serve_config.h"
+#include "promorec/app/serve_pipeline.h"
 #include "promorec/base/clock.h"
+#include "promorec/http/decisions_api.h"
 #include "promorec/http/middleware.h"
 #include "promorec/http/recommend_api.h"
 #include "promorec/http/server.h"
@@ -32,6 +34,8 @@ struct ServeParts {
   const sagemaker::SageMakerApi& sagemaker;
   metrics::Registry& registry;
   http::RateLimiter& limiter;
+  const ServePipeline& pipeline;
+  const http::DecisionsApi& decisions;
 };
 
 // The handlers keep references to what `parts` refers to, not to `parts`.

@@ -33,8 +33,9 @@ base::Status Decider::Decide(const Request& request, Decision* out) const {
   }
   // Holds the model for this call.
   const auto bound = offer_index_.Current();
-  if (!bound) return base::FailedPrecondition("no model: start with --model DIR");
-  const model::ServingModel& served = *bound->model;
+  if (!bound && !request.allow_no_model) {
+    return base::FailedPrecondition("no model: start with --model DIR");
+  }
 
   const std::optional<profile::Profile> shopper =
       profiles_ != nullptr ? profiles_->Lookup(request.user_id) : std::nullopt;
@@ -45,7 +46,34 @@ base::Status Decider::Decide(const Request& request, Decision* out) const {
   out->country = request.country.empty() ? known.country : request.country;
   out->category = request.category.empty() ? known.last_category : request.category;
   out->product = request.product.empty() ? known.last_product : request.product;
+
+  policy::EligibilityContext eligibility;
+  eligibility.country = out->country;
+  eligibility.category = out->category;
+  eligibility.product = out->product;
+  eligibility.price = request.price;
+  eligibility.now_us = request.now_us;
+  if (shopper) eligibility.shopper_clicks = shopper->clicks;
+
+  out->candidates.resize(promotions_.size());
+  out->ranked.clear();
+  if (!bound) {
+    out->model_version.clear();
+    out->has_model = false;
+    for (std::size_t i = 0; i < promotions_.size(); ++i) {
+      Candidate& c = out->candidates[i];
+      c.promotion = static_cast<std::uint32_t>(i);
+      c.score = 0.0f;
+      c.removed_by = policy::WhyIneligible(promotions_[i], eligibility);
+      if (!c.removed_by && out->ranked.size() < request.k) {
+        out->ranked.push_back(static_cast<std::uint32_t>(i));
+      }
+    }
+    return {};
+  }
+  const model::ServingModel& served = *bound->model;
   out->model_version = served.version();
+  out->has_model = true;
 
   // Per-thread scratch, rebound to this call's model: it holds no model
   // between calls.
@@ -69,16 +97,6 @@ base::Status Decider::Decide(const Request& request, Decision* out) const {
   scorer.SetContext(row, std::span<const std::uint32_t>(&offer_field, 1),
                     served.instance_normalisation());
 
-  policy::EligibilityContext eligibility;
-  eligibility.country = out->country;
-  eligibility.category = out->category;
-  eligibility.product = out->product;
-  eligibility.price = request.price;
-  eligibility.now_us = request.now_us;
-  if (shopper) eligibility.shopper_clicks = shopper->clicks;
-
-  out->candidates.resize(promotions_.size());
-  out->ranked.clear();
   for (std::size_t i = 0; i < promotions_.size(); ++i) {
     Candidate& c = out->candidates[i];
     c.promotion = static_cast<std::uint32_t>(i);

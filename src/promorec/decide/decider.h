@@ -46,6 +46,10 @@ struct Request {
   std::optional<double> price;  // for minimum-price rules; >= 0
   std::int64_t now_us = 0;      // validity windows, hour and weekday
   std::size_t k = 5;            // how many to rank, 1..kMaxRanked
+  // With no model in service: false fails the call; true checks
+  // eligibility and leaves every score 0 (the cold start, where the
+  // policy chooses uniformly).
+  bool allow_no_model = false;
 };
 
 struct Candidate {
@@ -61,7 +65,8 @@ struct Decision {
   std::string country;
   std::string category;
   std::string product;
-  std::string model_version;
+  std::string model_version;  // empty without a model
+  bool has_model = false;
   // Every promotion, in catalogue order.
   std::vector<Candidate> candidates;
   // Indices into `candidates` of the best eligible ones, best first (ties
@@ -83,7 +88,8 @@ class Decider {
 
   // Fills `out` (reusing its storage). InvalidArgument for a request
   // without a user, a k outside 1..kMaxRanked or a negative price;
-  // FailedPrecondition when no model is in service.
+  // FailedPrecondition when no model is in service (unless the request
+  // allows it).
   [[nodiscard]] base::Status Decide(const Request& request, Decision* out) const;
   [[nodiscard]] base::Result<Decision> Decide(const Request& request) const;
 

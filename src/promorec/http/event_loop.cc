@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <charconv>
 
+#include "promorec/base/strings.h"
+
 namespace promorec::http {
 namespace {
 
@@ -26,6 +28,13 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // answering its requests, so that a client that sends without reading
 // cannot make the server buffer without bound.
 constexpr std::size_t kMaxPendingOut = 1 << 20;
+// A stream's bytes move to the connection's output only while less than
+// this waits there unsent, so that a client that does not read leaves
+// them in the stream's bounded buffer, where Write sees it is full.
+constexpr std::size_t kStreamLowWater = 64 << 10;
+constexpr std::string_view kLastChunk = "0\r\n\r\n";
+// Rounds of taking from a stream and sending that one event may do.
+constexpr int kStreamPumpPasses = 8;
 
 bool Backlogged(const Connection& c) { return c.out.size() - c.out_sent > kMaxPendingOut; }
 
@@ -95,11 +104,18 @@ void AppendResponseBytes(const Response& response, bool head, bool close, std::s
   out->append(Reason(response.status));
   out->append("\r\nContent-Type: ");
   out->append(response.content_type);
-  out->append("\r\nContent-Length: ");
-  AppendNumber(response.body.size(), out);
+  bool cache_control = false;
   for (const auto& [name, value] : response.headers) {
     out->append("\r\n").append(name).append(": ").append(value);
+    cache_control = cache_control || base::EqualsIgnoreCase(name, "Cache-Control");
   }
+  if (response.stream) {
+    if (!cache_control) out->append("\r\nCache-Control: no-store");
+    out->append("\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+    return;
+  }
+  out->append("\r\nContent-Length: ");
+  AppendNumber(response.body.size(), out);
   if (close) out->append("\r\nConnection: close");
   out->append("\r\n\r\n");
   if (!head) out->append(response.body);
@@ -155,10 +171,17 @@ void WorkerPool::Work() {
     Job job = std::move(jobs_.front());
     jobs_.pop_front();
     lock.unlock();
-    const Response response = Execute(router_, job.route, job.request, options_);
+    Response response = Execute(router_, job.route, job.request, options_);
+    const bool head = job.request.method == "HEAD";
     bytes.clear();
-    AppendResponseBytes(response, job.request.method == "HEAD", !job.keep_alive, &bytes);
-    job.loop->Post(job.fd, job.serial, std::move(bytes), !job.keep_alive);
+    AppendResponseBytes(response, head, !job.keep_alive, &bytes);
+    std::shared_ptr<ResponseStream> stream = std::move(response.stream);
+    if (stream && head) {  // the head is the whole answer
+      stream->End();
+      stream = nullptr;
+      job.keep_alive = false;
+    }
+    job.loop->Post(job.fd, job.serial, std::move(bytes), !job.keep_alive, std::move(stream));
   }
 }
 
@@ -169,6 +192,10 @@ EventLoop::EventLoop(int listener, const TlsContext* tls, const Router& router,
 EventLoop::~EventLoop() {
   for (auto& c : connections_) {
     if (c) ::close(c->fd);
+  }
+  // Answers workers posted after the loop stopped: their streams end here.
+  for (Done& d : posted_) {
+    if (d.stream) d.stream->End();
   }
   if (epoll_ >= 0) ::close(epoll_);
   if (wake_ >= 0) ::close(wake_);
@@ -237,6 +264,14 @@ void EventLoop::BeginStop() {
   }
   epoll_ctl(epoll_, EPOLL_CTL_DEL, listener_, nullptr);
   for (auto& c : connections_) {
+    if (c && c->stream) {
+      // Streams never finish on their own: end each with what the socket
+      // takes now, rather than wait on a client that may not read (it
+      // resumes from the last event it got).
+      c->stream->Close();
+      if (Pump(*c)) Close(*c);
+      continue;
+    }
     if (c && c->in.empty() && !c->waiting && c->out_sent >= c->out.size() && !HasUnread(c->fd)) {
       Close(*c);
     }
@@ -248,32 +283,111 @@ bool EventLoop::HasUnread(int fd) {
   return ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
 }
 
-void EventLoop::Post(int fd, std::uint64_t serial, std::string bytes, bool close) {
+void EventLoop::Post(int fd, std::uint64_t serial, std::string bytes, bool close,
+                     std::shared_ptr<ResponseStream> stream) {
   {
     const std::lock_guard lock(posted_mutex_);
-    posted_.push_back(Done{fd, serial, std::move(bytes), close});
+    posted_.push_back(Done{fd, serial, std::move(bytes), close, std::move(stream)});
   }
   const std::uint64_t one = 1;
   [[maybe_unused]] const ssize_t written = ::write(wake_, &one, sizeof one);
 }
 
+void EventLoop::WakeStream(int fd, std::uint64_t serial) {
+  bool first = false;
+  {
+    const std::lock_guard lock(posted_mutex_);
+    first = posted_.empty() && stream_wakes_.empty();
+    stream_wakes_.push_back(StreamWake{fd, serial});
+  }
+  // One wake-up per batch: the loop drains everything posted when it runs.
+  if (first) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t written = ::write(wake_, &one, sizeof one);
+  }
+}
+
 void EventLoop::DrainPosted() {
   std::vector<Done> done;
+  std::vector<StreamWake> wakes;
   {
     const std::lock_guard lock(posted_mutex_);
     done.swap(posted_);
+    wakes.swap(stream_wakes_);
   }
   for (Done& d : done) {
-    if (d.fd < 0 || static_cast<std::size_t>(d.fd) >= connections_.size()) continue;
-    Connection* c = connections_[static_cast<std::size_t>(d.fd)].get();
-    if (c == nullptr || c->serial != d.serial) continue;
+    Connection* c = nullptr;
+    if (d.fd >= 0 && static_cast<std::size_t>(d.fd) < connections_.size()) {
+      c = connections_[static_cast<std::size_t>(d.fd)].get();
+    }
+    if (c == nullptr || c->serial != d.serial) {
+      if (d.stream) d.stream->End();  // the client left before the answer
+      continue;
+    }
     c->waiting = false;
     c->out.append(d.bytes);
     if (d.close || stopping_) c->closing = true;
+    if (d.stream) {
+      BeginStream(*c, std::move(d.stream), false);
+      Pump(*c);
+      continue;
+    }
     if (!Flush(*c)) continue;
     Watch(*c, c->want_write);
     if (!c->in.empty()) Process(*c, c->in);
   }
+  for (const StreamWake& w : wakes) {
+    if (w.fd < 0 || static_cast<std::size_t>(w.fd) >= connections_.size()) continue;
+    Connection* c = connections_[static_cast<std::size_t>(w.fd)].get();
+    if (c == nullptr || c->serial != w.serial || !c->stream) continue;
+    Pump(*c);
+  }
+}
+
+void EventLoop::BeginStream(Connection& c, std::shared_ptr<ResponseStream> stream, bool head) {
+  c.in.clear();
+  c.closing = true;  // once the stream has ended
+  if (head || stopping_) {
+    if (!head) c.out.append(kLastChunk);
+    stream->End();
+    return;
+  }
+  c.stream = std::move(stream);
+  c.stream->Attach([this, fd = c.fd, serial = c.serial] { WakeStream(fd, serial); });
+  Watch(c, c.want_write);
+}
+
+bool EventLoop::Pump(Connection& c) {
+  // The stream's wake-up is spent once it has been woken: whenever its
+  // bytes are left there, this must come back for them by itself (when the
+  // socket takes c.out, or on the next pass below, or through a wake-up
+  // it posts), or they would wait for the next write.
+  if (!c.stream) return Flush(c);
+  for (int pass = 0; pass < kStreamPumpPasses; ++pass) {
+    const bool room = c.out.size() - c.out_sent < kStreamLowWater;
+    std::size_t took = 0;
+    if (room) {
+      const std::size_t before = c.out.size();
+      if (c.stream->TakeInto(&c.out)) {
+        c.out.append(kLastChunk);
+        EndStream(c);
+      }
+      took = c.out.size() - before;
+    }
+    if (!Flush(c)) return false;
+    // Waiting for the socket (EPOLLOUT comes back here), or ended, or the
+    // stream had nothing more.
+    if (!c.stream || !c.out.empty() || (room && took == 0)) return true;
+  }
+  // A producer as fast as the socket: let the loop serve others first.
+  WakeStream(c.fd, c.serial);
+  return true;
+}
+
+void EventLoop::EndStream(Connection& c) {
+  const std::shared_ptr<ResponseStream> stream = std::move(c.stream);
+  c.stream = nullptr;
+  stream->End();
 }
 
 std::size_t EventLoop::Accept() {
@@ -333,7 +447,7 @@ void EventLoop::OnEvent(int fd, std::uint32_t events) {
     return;
   }
   if ((events & EPOLLOUT) != 0) {
-    if (!Flush(*c)) return;
+    if (!(c->stream ? Pump(*c) : Flush(*c))) return;
     // Requests held back while the client was not reading its answers.
     if (!Backlogged(*c) && !c->waiting && !c->closing && !c->in.empty()) {
       if (!Process(*c, c->in)) return;
@@ -368,6 +482,10 @@ void EventLoop::Read(Connection& c) {
     if (got <= 0) {
       Close(c);
       return;
+    }
+    if (c.stream) {  // nothing follows a stream: drop what the client sends
+      if (!c.tls && static_cast<std::size_t>(got) < kReadBufferBytes) return;
+      continue;
     }
     c.last_active = std::chrono::steady_clock::now();
     const std::string_view fresh(buffer.get(), static_cast<std::size_t>(got));
@@ -416,11 +534,16 @@ bool EventLoop::AnswerSome(Connection& c, std::string_view data) {
       Watch(c, c.want_write);
       break;
     }
-    const Response response = Execute(router_, route, c.request, options_);
-    AppendResponseBytes(response, c.request.method == "HEAD", close, &c.out);
+    Response response = Execute(router_, route, c.request, options_);
+    const bool head = c.request.method == "HEAD";
+    AppendResponseBytes(response, head, close, &c.out);
+    if (response.stream) {
+      BeginStream(c, std::move(response.stream), head);
+      break;
+    }
     if (close) c.closing = true;
   }
-  if (c.closing && !c.waiting) {
+  if ((c.closing && !c.waiting) || c.stream) {
     c.in.clear();
   } else if (from_in) {
     c.in.erase(0, at);
@@ -433,6 +556,7 @@ bool EventLoop::AnswerSome(Connection& c, std::string_view data) {
 bool EventLoop::Process(Connection& c, std::string_view data) {
   while (true) {
     const bool held_back = AnswerSome(c, data);
+    if (c.stream) return Pump(c);
     if (!Flush(c)) return false;
     // The answers went out at once: go on with the requests held back.
     if (!held_back || Backlogged(c)) return true;
@@ -470,7 +594,7 @@ bool EventLoop::Flush(Connection& c) {
   c.out.clear();
   c.out_sent = 0;
   if (c.want_write) Watch(c, false);
-  if (c.closing && !c.waiting) {
+  if (c.closing && !c.waiting && !c.stream) {
     Close(c);
     return false;
   }
@@ -479,7 +603,9 @@ bool EventLoop::Flush(Connection& c) {
 
 void EventLoop::Watch(Connection& c, bool write) {
   epoll_event event{};
-  event.events = (c.waiting || Backlogged(c) ? 0u : static_cast<std::uint32_t>(EPOLLIN)) |
+  // A stream's connection is always read, to notice the client leave.
+  const bool read = c.stream || !(c.waiting || Backlogged(c));
+  event.events = (read ? static_cast<std::uint32_t>(EPOLLIN) : 0u) |
                  (write ? static_cast<std::uint32_t>(EPOLLOUT) : 0u);
   event.data.fd = c.fd;
   epoll_ctl(epoll_, EPOLL_CTL_MOD, c.fd, &event);
@@ -487,6 +613,7 @@ void EventLoop::Watch(Connection& c, bool write) {
 }
 
 void EventLoop::Close(Connection& c) {
+  if (c.stream) EndStream(c);
   const int fd = c.fd;
   ::close(fd);
   connections_[static_cast<std::size_t>(fd)].reset();
@@ -504,6 +631,10 @@ void EventLoop::Sweep(std::chrono::steady_clock::time_point now) {
   const auto idle = std::chrono::seconds(options_.idle_timeout_seconds);
   for (auto& slot : connections_) {
     Connection* c = slot.get();
+    if (c != nullptr && c->stream) {  // a stream is never idle; it may be quiet
+      if (c->stream->Heartbeat(now)) Pump(*c);
+      continue;
+    }
     if (c == nullptr || c->waiting || now - c->last_active < idle) continue;
     if (!c->in.empty() && c->out.empty()) {
       AppendResponseBytes(ErrorResponse(408, "request_timeout",

@@ -25,7 +25,8 @@ namespace promorec::http {
 
 class EventLoop;
 
-// Serialises `response` as HTTP/1.1 onto `out` (no body for HEAD).
+// Serialises `response` as HTTP/1.1 onto `out` (no body for HEAD). For a
+// streamed response, only the head: chunked, and always `close`.
 void AppendResponseBytes(const Response& response, bool head, bool close, std::string* out);
 
 // Runs the route (or the 404/405) with exceptions caught and the observe
@@ -76,6 +77,9 @@ struct Connection {
   bool want_write = false;
   bool tls_wants_write = false;
   std::chrono::steady_clock::time_point last_active;
+  // The streamed answer being sent; the connection serves nothing else
+  // and closes when it ends.
+  std::shared_ptr<ResponseStream> stream;
 
   explicit Connection(ParseLimits limits) : parser(limits) {}
 };
@@ -94,8 +98,9 @@ class EventLoop {
   // close; after `drain` the rest close too.
   void Stop(std::chrono::steady_clock::duration drain);
   // A worker's answer for the connection `fd` (ignored if that connection
-  // has gone since).
-  void Post(int fd, std::uint64_t serial, std::string bytes, bool close);
+  // has gone since; a `stream` then ends at once).
+  void Post(int fd, std::uint64_t serial, std::string bytes, bool close,
+            std::shared_ptr<ResponseStream> stream = nullptr);
 
   void set_workers(WorkerPool* workers) { workers_ = workers; }
 
@@ -105,6 +110,11 @@ class EventLoop {
     std::uint64_t serial;
     std::string bytes;
     bool close;
+    std::shared_ptr<ResponseStream> stream;
+  };
+  struct StreamWake {
+    int fd;
+    std::uint64_t serial;
   };
 
   // Takes up to kAcceptBatch waiting connections; returns how many it tried.
@@ -122,6 +132,17 @@ class EventLoop {
   void Close(Connection& c);
   void Sweep(std::chrono::steady_clock::time_point now);
   void DrainPosted();
+  // Called by a ResponseStream (under its lock) when it has bytes or a
+  // close for the connection; any thread.
+  void WakeStream(int fd, std::uint64_t serial);
+  // The handler answered with a stream, whose head is in c.out: the
+  // connection now sends it.
+  void BeginStream(Connection& c, std::shared_ptr<ResponseStream> stream, bool head);
+  // Moves the stream's bytes to c.out when the client has taken most of
+  // what was there, and sends; false when the connection was closed.
+  bool Pump(Connection& c);
+  // Detaches the stream and ends it (its OnClose callback runs here).
+  static void EndStream(Connection& c);
   void BeginStop();
   // Whether bytes from the client wait in the socket, not yet read.
   static bool HasUnread(int fd);
@@ -139,6 +160,7 @@ class EventLoop {
   std::uint64_t next_serial_ = 1;
   std::mutex posted_mutex_;
   std::vector<Done> posted_;
+  std::vector<StreamWake> stream_wakes_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<std::int64_t> drain_ns_{0};
   bool stopping_ = false;

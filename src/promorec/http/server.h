@@ -5,14 +5,20 @@
 // threads, so that the loop goes on serving other connections meanwhile and
 // waiting requests share the wait. TLS is OpenSSL's. Everything about the
 // transport stays behind this header.
+// A handler may also answer with a stream (Response::stream): the server
+// sends the head, then whatever the producer writes, as it is written,
+// until either side ends it (live push over Server-Sent Events).
 // Thread-safety: handlers run concurrently on the server's threads and must
-// be thread-safe; Router is immutable once the server starts.
+// be thread-safe; Router is immutable once the server starts; a
+// ResponseStream may be written and closed from any thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -42,11 +48,101 @@ struct Request {
   }
 };
 
+class EventLoop;
+class WorkerPool;
+
+// The body of a streamed response, written by a producer on any thread
+// while the server sends it. The server answers with the response's status,
+// Content-Type and headers, `Cache-Control: no-store` (unless the handler
+// set a Cache-Control), `Transfer-Encoding: chunked` and `Connection:
+// close`; each Write becomes one chunk, so a client tells a stream the
+// server ended (the last, empty chunk) from a cut connection, and HTTP/1.1
+// intermediaries need no Content-Length. The connection carries nothing
+// after the stream: bytes the client sends meanwhile are read (to notice a
+// hang-up) and dropped, and the connection closes when the stream ends.
+//
+// Writes never block: each is copied into a bounded buffer that the
+// connection's event loop drains as the client reads. A client that does
+// not read fills it, and then Write refuses (returns false) instead of
+// waiting; the producer decides what that means (live push disconnects the
+// subscriber, whose client resumes). Idle timeouts do not apply to a
+// stream; a heartbeat, when set, is written whenever nothing else was for
+// that long (it keeps proxies from timing the connection out and finds
+// clients that vanished without a FIN).
+//
+// The stream ends when the producer calls Close (after the buffered bytes
+// go out), when the client hangs up, when the server stops (it sends what
+// the socket takes at once, then the last chunk), or when the connection
+// had gone before the handler answered. Then closed() turns true, Write
+// refuses, and the OnClose callback runs once, on a server thread.
+// Thread-safety: every member may be called from any thread.
+class ResponseStream {
+ public:
+  struct Options {
+    // Bytes written and not yet taken by the connection, chunk framing
+    // included, beyond which Write refuses.
+    std::size_t max_buffered_bytes = 256 << 10;
+    // Written (as one chunk) when nothing was for `heartbeat_interval`;
+    // none when empty or the interval is zero. Checked about once a second.
+    std::string heartbeat;
+    std::chrono::milliseconds heartbeat_interval{0};
+  };
+
+  ResponseStream() : ResponseStream(Options{}) {}
+  explicit ResponseStream(Options options);
+  ResponseStream(const ResponseStream&) = delete;
+  ResponseStream& operator=(const ResponseStream&) = delete;
+
+  // Copies `data` as one chunk (an empty `data` is a no-op) and wakes the
+  // connection's loop. False, having written nothing, when the buffer
+  // cannot take it or the stream has ended or is closing.
+  [[nodiscard]] bool Write(std::string_view data);
+  // Ends the stream once the bytes written so far are sent. Idempotent.
+  void Close();
+  // Whether the stream has ended or Close was called: Write refuses.
+  bool closed() const;
+  // `callback` runs once when the stream has ended (any of the ways
+  // above), on a server thread, or at once on this thread when it already
+  // has. Not called from inside Write or Close, so it may take locks that
+  // the caller of those holds. Replaces an earlier callback.
+  void OnClose(std::function<void()> callback);
+
+ private:
+  friend class EventLoop;
+  friend class WorkerPool;
+  using TimePoint = std::chrono::steady_clock::time_point;
+
+  // The event loop's side. Attach: the connection that sends the stream;
+  // `wake` is called (under the stream's lock) when bytes or the close
+  // wait and the loop has not been woken for them yet.
+  void Attach(std::function<void()> wake);
+  // Appends the buffered bytes to `out`; true when the stream is closing
+  // and everything was taken (the caller then ends the response).
+  bool TakeInto(std::string* out);
+  // Writes the heartbeat when it is due at `now`; true if it wrote.
+  bool Heartbeat(TimePoint now);
+  // The stream has ended: refuses writes from now on and runs the
+  // callback (on the calling thread, outside the lock).
+  void End();
+
+  const Options options_;
+  mutable std::mutex mutex_;
+  std::string buffer_;  // chunk-framed bytes not yet taken
+  std::function<void()> wake_;
+  std::function<void()> on_close_;
+  TimePoint last_write_;
+  bool wake_pending_ = false;
+  bool closing_ = false;
+  bool ended_ = false;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers = {};
+  // When set, the answer is this stream and `body` is ignored.
+  std::shared_ptr<ResponseStream> stream = nullptr;
 };
 
 // {"error":{"code":"...","message":"..."}} with the given status.

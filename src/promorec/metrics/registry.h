@@ -23,6 +23,9 @@ using Labels = std::map<std::string, std::string>;
 class Counter {
  public:
   void Add(std::uint64_t n = 1) { value_.fetch_add(n, std::memory_order_relaxed); }
+  // Mirrors a count a module keeps itself (it only grows), read before a
+  // scrape.
+  void Store(std::uint64_t total) { value_.store(total, std::memory_order_relaxed); }
   std::uint64_t value() const { return value_.load(std::memory_order_relaxed); }
 
  private:

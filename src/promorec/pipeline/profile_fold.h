@@ -21,7 +21,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -30,6 +32,10 @@
 #include "promorec/base/status.h"
 #include "promorec/event/click_event.h"
 #include "promorec/eventlog/stream.h"
+#include "promorec/lake/table_writer.h"
+#include "promorec/pipeline/decision_stage.h"
+#include "promorec/pipeline/dedup_filter.h"
+#include "promorec/pipeline/lake_tables.h"
 #include "promorec/pipeline/stream_consumer.h"
 #include "promorec/profile/profile_store.h"
 
@@ -40,6 +46,9 @@ struct ProfileStartup {
   bool had_snapshot = false;
   std::uint64_t replayed = 0;  // events applied from the stream at start
   std::uint64_t skipped = 0;   // stream records that were not events
+  // The pipeline state (dedup, caps, budgets) saved with the snapshot was
+  // missing or damaged, so those started empty.
+  bool state_reset = false;
 };
 
 // The consumer's name, also its checkpoint's in the clicks stream.
@@ -53,7 +62,19 @@ struct ProfileFoldOptions {
   // "for this long" before the newest event the fold has seen, so that a
   // replay of old events (an import of last year's log) keeps its shoppers.
   std::int64_t profile_ttl_us = 90LL * 24 * 3'600'000'000;
+  // Events whose id was seen within the window have no effect (on the
+  // profiles, decisions, or anything after); none = every event counts.
+  std::optional<DedupOptions> dedup;
+  // The lake's clicks table, fed with every event that passes dedup. It is
+  // flushed before each snapshot, so its files always reach at least as far
+  // as the snapshot's positions and a replay from there completes it
+  // (records it already holds are ignored by sequence).
+  std::shared_ptr<lake::TableWriter> clicks_lake;
 };
+
+// Makes the decision stage once the profile store exists (the stage's
+// decider reads it), before the start-up replay; null = no decisions.
+using StageFactory = std::function<base::Result<DecisionStage*>(const profile::ProfileStore&)>;
 
 class ProfileFold {
  public:
@@ -63,7 +84,8 @@ class ProfileFold {
   // `clock` must outlive the fold.
   [[nodiscard]] static base::Result<std::unique_ptr<ProfileFold>> Open(
       base::Env& env, const base::Clock& clock, const std::string& data_dir,
-      std::shared_ptr<eventlog::Stream> clicks, ProfileFoldOptions options = {});
+      std::shared_ptr<eventlog::Stream> clicks, ProfileFoldOptions options = {},
+      const StageFactory& make_stage = {});
 
   // Applies new records as they are appended, until Stop.
   void Start() { consumer_->Start(); }
@@ -95,6 +117,10 @@ class ProfileFold {
   // snapshot is logged and tried again at the next interval: the previous
   // snapshot stays whole, and the stream still holds what came after it.
   bool SnapshotIfDue();
+  // Events skipped as repeats, and the dedup filter's figures (zero
+  // without dedup); read while the consumer runs, so approximate.
+  std::uint64_t duplicates() const { return duplicates_.load(std::memory_order_relaxed); }
+  const DedupFilter* dedup() const { return dedup_.get(); }
   // Profiles dropped for having no event for profile_ttl_us.
   std::uint64_t expired() const { return expired_.load(std::memory_order_relaxed); }
   // Snapshots written while serving, and those that failed.
@@ -105,16 +131,28 @@ class ProfileFold {
 
  private:
   ProfileFold(base::Env& env, const base::Clock& clock, std::string snapshot_path,
-              ProfileFoldOptions options)
-      : env_(env), clock_(clock), snapshot_path_(std::move(snapshot_path)), options_(options) {}
+              std::string state_dir, ProfileFoldOptions options)
+      : env_(env),
+        clock_(clock),
+        snapshot_path_(std::move(snapshot_path)),
+        state_dir_(std::move(state_dir)),
+        options_(std::move(options)) {}
 
   // Runs on one thread at a time (the start-up replay, then the consumer).
-  void Apply(const eventlog::ReadBatch& batch);
+  void Apply(std::uint32_t shard, const eventlog::ReadBatch& batch);
+  // Restores the dedup filter and the decision stage from the state saved
+  // at `positions` (the profile snapshot's).
+  [[nodiscard]] base::Status RestoreState(const std::vector<std::uint64_t>& positions);
 
   base::Env& env_;
   const base::Clock& clock_;
   std::string snapshot_path_;
+  std::string state_dir_;
   ProfileFoldOptions options_;
+  DecisionStage* stage_ = nullptr;
+  std::unique_ptr<DedupFilter> dedup_;
+  std::atomic<std::uint64_t> duplicates_{0};
+  Row lake_row_;
   std::int64_t last_snapshot_nanos_ = 0;  // on the clock's monotonic time
   std::atomic<std::uint64_t> snapshots_{0};
   std::atomic<std::uint64_t> failed_snapshots_{0};

@@ -1,0 +1,86 @@
+#include "promorec/decide/decision_policy.h"
+
+#include <cstring>
+
+namespace promorec::decide {
+
+base::Status PolicyOptions::Validate() const {
+  PROMOREC_RETURN_IF_ERROR(caps.Validate());
+  return exploration.Validate();
+}
+
+std::string_view OutcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kChosen:
+      return "chosen";
+    case Outcome::kUserCapped:
+      return "user_capped";
+    case Outcome::kNoCandidate:
+      return "no_candidate";
+  }
+  return "unknown";
+}
+
+DecisionPolicy::DecisionPolicy(std::span<const event::Promotion> promotions, PolicyOptions options)
+    : options_(options), caps_(options.caps), budgets_(promotions) {
+  ids_.reserve(promotions.size());
+  for (const event::Promotion& p : promotions) ids_.push_back(p.id);
+}
+
+Choice DecisionPolicy::Decide(std::string_view event_id, std::int64_t now_us,
+                              Decision* decision) const {
+  Choice choice;
+  if (caps_.UserCapped(decision->user_id, now_us)) {
+    choice.outcome = Outcome::kUserCapped;
+    return choice;
+  }
+  scores_.clear();
+  left_.clear();
+  for (Candidate& c : decision->candidates) {
+    if (c.removed_by) continue;
+    if (caps_.PromotionCapped(decision->user_id, ids_[c.promotion], now_us)) {
+      c.removed_by = policy::Ineligible::kFrequencyCap;
+    } else if (!budgets_.Allows(c.promotion, now_us)) {
+      c.removed_by = policy::Ineligible::kBudget;
+    } else {
+      scores_.push_back(c.score);
+      left_.push_back(c.promotion);
+    }
+  }
+  choice.considered = static_cast<std::uint32_t>(left_.size());
+  if (left_.empty()) return choice;
+  const policy::Choice picked =
+      policy::Choose(scores_, decision->has_model, options_.exploration,
+                     policy::DecisionSeed(event_id, options_.exploration.seed));
+  choice.outcome = Outcome::kChosen;
+  choice.promotion = left_[picked.index];
+  choice.probability = picked.probability;
+  return choice;
+}
+
+void DecisionPolicy::Commit(const Decision& decision, const Choice& choice, std::int64_t now_us) {
+  if (choice.outcome != Outcome::kChosen) return;
+  caps_.Record(decision.user_id, ids_[choice.promotion], now_us);
+  budgets_.RecordImpression(choice.promotion, now_us);
+}
+
+void DecisionPolicy::Encode(std::string* out) const {
+  std::string caps;
+  caps_.Encode(&caps);
+  const std::uint64_t size = caps.size();
+  out->append(reinterpret_cast<const char*>(&size), sizeof size);
+  out->append(caps);
+  budgets_.Encode(out);
+}
+
+base::Status DecisionPolicy::Decode(std::string_view data) {
+  std::uint64_t size = 0;
+  if (data.size() < sizeof size) return base::Corruption("decision policy state: truncated");
+  std::memcpy(&size, data.data(), sizeof size);
+  data.remove_prefix(sizeof size);
+  if (size > data.size()) return base::Corruption("decision policy state: truncated caps");
+  PROMOREC_RETURN_IF_ERROR(caps_.Decode(data.substr(0, size)));
+  return budgets_.Decode(data.substr(size));
+}
+
+}  // namespace promorec::decide

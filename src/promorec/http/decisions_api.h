@@ -1,0 +1,52 @@
+// The decision routes, for a page that asks which promotion to show in a
+// slot and reports what came of it (as Azure Personalizer's Rank and Reward
+// APIs do). The same policy, caps, budgets and ad log as the decisions the
+// pipeline makes for events.
+//
+//   POST /v1/decisions  {"user_id":"U", "request_id":"R", "country":..,
+//                        "category":.., "product":.., "price":12.5}
+//     200 {"decision_id":..,"promotion_id":..,"promotion_code":..,"text":..,
+//          "probability":..,"model_version":..,"subject":..,"message":..}
+//     200 {"decision_id":null,...,"reason":"..."}  when no promotion may be
+//          shown (frequency cap, nothing eligible)
+//     400 a body that is not such an object
+//   `request_id` is the caller's idempotency key: the decision id derives
+//   from it (a retry is recognisable in the ad log). Without one, each
+//   request is a new decision.
+//
+//   POST /v1/decisions/{id}/reward  {"reward": 1}  (a number in [0, 1])
+//     202 {"decision_id":..,"reward":..}: appended, durable, to the
+//         `rewards` stream, which attribution reads as an explicit outcome.
+//     400 an id that is not a decision id, or a bad reward.
+//
+// Thread-safety: the handlers may run on many threads at once.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "promorec/eventlog/stream.h"
+#include "promorec/http/server.h"
+#include "promorec/pipeline/decision_stage.h"
+
+namespace promorec::http {
+
+inline constexpr std::string_view kRewardsStream = "rewards";
+
+class DecisionsApi {
+ public:
+  // `stage` must outlive the api; `rewards` is the stream rewards go to.
+  DecisionsApi(pipeline::DecisionStage& stage, std::shared_ptr<eventlog::Stream> rewards);
+
+  Response Decide(const Request& request, std::int64_t now_us) const;
+  Response Reward(const Request& request, std::int64_t now_us) const;
+
+ private:
+  pipeline::DecisionStage& stage_;
+  const std::shared_ptr<eventlog::Stream> rewards_;
+  mutable std::atomic<std::uint64_t> anonymous_{0};
+};
+
+}  // namespace promorec::http

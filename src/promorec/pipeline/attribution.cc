@@ -1,0 +1,300 @@
+#include "promorec/pipeline/attribution.h"
+
+#include <simdjson.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "promorec/base/json_string.h"
+
+namespace promorec::pipeline {
+
+namespace {
+
+namespace dom = simdjson::dom;
+
+void Key(const char* key, std::string* out) {
+  *out += out->back() == '{' ? "\"" : ",\"";
+  *out += key;
+  *out += "\":";
+}
+void Str(const char* key, std::string_view value, std::string* out) {
+  Key(key, out);
+  base::AppendJsonString(value, out);
+}
+void Int(const char* key, std::int64_t value, std::string* out) {
+  Key(key, out);
+  *out += std::to_string(value);
+}
+void Double(const char* key, double value, std::string* out) {
+  Key(key, out);
+  char buf[32];
+  *out += std::string_view(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
+}
+
+// Length-prefixed fields for the state bytes.
+void PutU64(std::uint64_t v, std::string* out) {
+  out->append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+void PutStr(std::string_view s, std::string* out) {
+  PutU64(s.size(), out);
+  out->append(s);
+}
+struct Bytes {
+  std::string_view data;
+  bool U64(std::uint64_t* v) {
+    if (data.size() < 8) return false;
+    std::memcpy(v, data.data(), 8);
+    data.remove_prefix(8);
+    return true;
+  }
+  bool I64(std::int64_t* v) {
+    std::uint64_t u = 0;
+    if (!U64(&u)) return false;
+    *v = static_cast<std::int64_t>(u);
+    return true;
+  }
+  bool Str(std::string* s) {
+    std::uint64_t n = 0;
+    if (!U64(&n) || n > data.size()) return false;
+    s->assign(data.substr(0, n));
+    data.remove_prefix(n);
+    return true;
+  }
+};
+
+}  // namespace
+
+void AppendExampleJson(const Example& e, std::string* out) {
+  *out += '{';
+  Int("v", 1, out);
+  Str("example_id", e.example_id, out);
+  Str("user_id", e.user_id, out);
+  Str("country", e.country, out);
+  Str("category", e.category, out);
+  Str("product", e.product, out);
+  Int("time_us", e.time_us, out);
+  Str("promotion_id", e.promotion_id, out);
+  Double("probability", e.probability, out);
+  Str("model_version", e.model_version, out);
+  Str("policy", e.policy, out);
+  Int("label", e.label, out);
+  Str("outcome_event_id", e.outcome_event_id, out);
+  Int("outcome_time_us", e.outcome_time_us, out);
+  Key("correction", out);
+  *out += e.correction ? "true" : "false";
+  *out += '}';
+}
+
+base::Result<Example> ParseExampleJson(std::string_view json) {
+  thread_local dom::parser parser;
+  dom::element root;
+  dom::object o;
+  if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS ||
+      root.get(o) != simdjson::SUCCESS) {
+    return base::InvalidArgument("example: not a JSON object");
+  }
+  Example e;
+  std::int64_t version = 0;
+  std::int64_t label = 0;
+  const auto missing = [](const char* key, const char* what) {
+    return base::InvalidArgument(std::string("example: \"") + key + "\" must be " + what);
+  };
+  if (o["v"].get(version) != simdjson::SUCCESS) return missing("v", "a whole number");
+  if (version != 1) {
+    return base::InvalidArgument("example: version " + std::to_string(version) +
+                                 "; this build reads version 1");
+  }
+  const std::pair<const char*, std::string*> strings[] = {
+      {"example_id", &e.example_id},
+      {"user_id", &e.user_id},
+      {"country", &e.country},
+      {"category", &e.category},
+      {"product", &e.product},
+      {"promotion_id", &e.promotion_id},
+      {"model_version", &e.model_version},
+      {"policy", &e.policy},
+      {"outcome_event_id", &e.outcome_event_id}};
+  for (const auto& [key, out] : strings) {
+    std::string_view v;
+    if (o[key].get(v) != simdjson::SUCCESS) return missing(key, "a string");
+    out->assign(v);
+  }
+  if (o["time_us"].get(e.time_us) != simdjson::SUCCESS) return missing("time_us", "a whole number");
+  if (o["outcome_time_us"].get(e.outcome_time_us) != simdjson::SUCCESS) {
+    return missing("outcome_time_us", "a whole number");
+  }
+  if (o["probability"].get(e.probability) != simdjson::SUCCESS) {
+    return missing("probability", "a number");
+  }
+  if (o["label"].get(label) != simdjson::SUCCESS || (label != 0 && label != 1)) {
+    return missing("label", "0 or 1");
+  }
+  if (o["correction"].get(e.correction) != simdjson::SUCCESS) {
+    return missing("correction", "true or false");
+  }
+  e.label = static_cast<int>(label);
+  return e;
+}
+
+Attribution::Attribution(AttributionOptions options) : options_(options) {}
+
+void Attribution::Shown(const DecisionRecord& d, std::vector<Example>* out) {
+  Pending p;
+  Example& e = p.example;
+  e.example_id = d.decision_id;
+  e.user_id = d.user_id;
+  e.country = d.country;
+  e.category = d.category;
+  e.product = d.product;
+  e.time_us = d.time_us;
+  e.promotion_id = d.promotion_id;
+  e.probability = d.probability;
+  e.model_version = d.model_version;
+  e.policy = d.policy;
+  p.promotion_code = d.promotion_code;
+  if (!pending_.emplace(d.decision_id, std::move(p)).second) return;
+  by_user_.emplace(d.user_id, d.decision_id);
+  open_.push_back(d.decision_id);
+  while (open_.size() > options_.max_pending) {
+    const std::string id = open_.front();
+    open_.pop_front();
+    auto it = pending_.find(id);
+    if (it == pending_.end()) continue;
+    out->push_back(it->second.example);
+    ++negatives_;
+    ++closed_early_;
+    Forget(id);
+  }
+}
+
+void Attribution::Forget(const std::string& id) {
+  const auto it = pending_.find(id);
+  if (it == pending_.end()) return;
+  auto [first, last] = by_user_.equal_range(it->second.example.user_id);
+  for (auto u = first; u != last; ++u) {
+    if (u->second == id) {
+      by_user_.erase(u);
+      break;
+    }
+  }
+  pending_.erase(it);
+}
+
+void Attribution::Observe(const event::ClickEvent& event, std::vector<Example>* out) {
+  if (event.type != event::EventType::kView &&
+      (event.HasPromotion() || !event.promotion_code.empty())) {
+    auto [first, last] = by_user_.equal_range(event.user_id);
+    for (auto u = first; u != last; ++u) {
+      Pending& p = pending_.at(u->second);
+      const bool same = (event.HasPromotion() && p.example.promotion_id == event.offer_id) ||
+                        (!event.promotion_code.empty() && p.promotion_code == event.promotion_code);
+      const std::int64_t t = event.timestamp_us;
+      if (!same || t < p.example.time_us || t > p.example.time_us + options_.window_us) continue;
+      Example e = p.example;
+      e.label = 1;
+      e.outcome_event_id = event.event_id;
+      e.outcome_time_us = t;
+      e.correction = p.closed;
+      ++(p.closed ? corrections_ : positives_);
+      out->push_back(std::move(e));
+      // The id stays in open_ or closed_ until its turn; it is gone from
+      // pending_, which is what those queues check.
+      Forget(std::string(u->second));
+      break;
+    }
+  }
+  Advance(event.timestamp_us, out);
+}
+
+void Attribution::Advance(std::int64_t event_time_us, std::vector<Example>* out) {
+  newest_us_ = std::max(newest_us_, event_time_us);
+  const std::int64_t horizon = newest_us_ - options_.lateness_us - options_.window_us;
+  while (!open_.empty()) {
+    const auto it = pending_.find(open_.front());
+    if (it != pending_.end() && !it->second.closed) {
+      if (it->second.example.time_us >= horizon) break;
+      out->push_back(it->second.example);
+      ++negatives_;
+      it->second.closed = true;
+      closed_.push_back(open_.front());
+    }
+    open_.pop_front();
+  }
+  // Closed ones are kept one more window for corrections.
+  while (!closed_.empty()) {
+    const auto it = pending_.find(closed_.front());
+    if (it != pending_.end()) {
+      if (it->second.example.time_us >= horizon - options_.window_us) break;
+      Forget(closed_.front());
+    }
+    closed_.pop_front();
+  }
+}
+
+AttributionCounters Attribution::counters() const {
+  return {positives_, negatives_, corrections_, closed_early_, pending_.size()};
+}
+
+void Attribution::Encode(std::string* out) const {
+  PutU64(static_cast<std::uint64_t>(newest_us_), out);
+  PutU64(pending_.size(), out);
+  for (const auto* queue : {&open_, &closed_}) {
+    for (const std::string& id : *queue) {
+      const auto it = pending_.find(id);
+      if (it == pending_.end()) continue;
+      const Pending& p = it->second;
+      const Example& e = p.example;
+      for (const std::string* s :
+           {&e.example_id, &e.user_id, &e.country, &e.category, &e.product, &e.promotion_id,
+            &e.model_version, &e.policy, &p.promotion_code}) {
+        PutStr(*s, out);
+      }
+      PutU64(static_cast<std::uint64_t>(e.time_us), out);
+      std::uint64_t bits = 0;
+      std::memcpy(&bits, &e.probability, sizeof bits);
+      PutU64(bits, out);
+      PutU64(p.closed ? 1 : 0, out);
+    }
+  }
+}
+
+base::Status Attribution::Decode(std::string_view data) {
+  Bytes in{data};
+  std::int64_t newest = 0;
+  std::uint64_t count = 0;
+  if (!in.I64(&newest) || !in.U64(&count) || count > data.size()) {
+    return base::Corruption("attribution state: truncated header");
+  }
+  Attribution fresh(options_);
+  fresh.newest_us_ = newest;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    Pending p;
+    Example& e = p.example;
+    std::uint64_t bits = 0;
+    std::uint64_t closed = 0;
+    bool ok = true;
+    for (std::string* s : {&e.example_id, &e.user_id, &e.country, &e.category, &e.product,
+                           &e.promotion_id, &e.model_version, &e.policy, &p.promotion_code}) {
+      ok = ok && in.Str(s);
+    }
+    ok = ok && in.I64(&e.time_us) && in.U64(&bits) && in.U64(&closed);
+    if (!ok) return base::Corruption("attribution state: truncated decision " + std::to_string(i));
+    std::memcpy(&e.probability, &bits, sizeof bits);
+    p.closed = closed != 0;
+    const std::string id = e.example_id;
+    fresh.by_user_.emplace(e.user_id, id);
+    (p.closed ? fresh.closed_ : fresh.open_).push_back(id);
+    fresh.pending_.emplace(id, std::move(p));
+  }
+  if (!in.data.empty()) return base::Corruption("attribution state: bytes after the end");
+  pending_ = std::move(fresh.pending_);
+  by_user_ = std::move(fresh.by_user_);
+  open_ = std::move(fresh.open_);
+  closed_ = std::move(fresh.closed_);
+  newest_us_ = newest;
+  return {};
+}
+
+}  // namespace promorec::pipeline

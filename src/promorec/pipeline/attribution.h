@@ -1,0 +1,113 @@
+// Attribution: which decisions worked. A decision is a success when the
+// same shopper clicks or buys with the shown promotion (its id or its
+// code) within a window after it (default 1 h: a shopper mostly acts
+// within the visit); a decision whose window closes without one is a
+// failure. Each outcome becomes a labelled training example that keeps
+// what the decision saw (the context the features are built from: user,
+// country, category, product, time, promotion) and the probability the
+// policy chose it with, so training can weight it.
+//
+// Time is the events' own. A window closes when the newest event time seen
+// passes its end by `lateness` (default 10 min), so events that arrive a
+// little out of order still count. An event that arrives later still, but
+// happened inside a window already closed as a failure, corrects it: a
+// second example with the same id and label 1, marked as a correction
+// (closed decisions are kept for one more window for this). Readers keep
+// the last example per id.
+//
+// Thread-safety: not thread-safe; the pipeline thread owns it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "promorec/base/status.h"
+#include "promorec/event/click_event.h"
+#include "promorec/pipeline/decision_record.h"
+
+namespace promorec::pipeline {
+
+inline constexpr std::string_view kExamplesStream = "examples";
+
+struct AttributionOptions {
+  std::int64_t window_us = 3'600'000'000LL;
+  std::int64_t lateness_us = 600'000'000LL;
+  // Decisions waiting for their outcome; past it the oldest close early
+  // (as failures, counted).
+  std::size_t max_pending = 10'000'000;
+};
+
+struct Example {
+  std::string example_id;  // the decision's id
+  std::string user_id;
+  std::string country;
+  std::string category;
+  std::string product;
+  std::int64_t time_us = 0;  // of the decision
+  std::string promotion_id;
+  double probability = 0.0;
+  std::string model_version;
+  std::string policy;
+  int label = 0;
+  std::string outcome_event_id;  // the click or buy, for label 1
+  std::int64_t outcome_time_us = 0;
+  bool correction = false;
+
+  friend bool operator==(const Example&, const Example&) = default;
+};
+
+void AppendExampleJson(const Example& example, std::string* out);
+[[nodiscard]] base::Result<Example> ParseExampleJson(std::string_view json);
+
+struct AttributionCounters {
+  std::uint64_t positives = 0;
+  std::uint64_t negatives = 0;
+  std::uint64_t corrections = 0;
+  std::uint64_t closed_early = 0;  // for max_pending
+  std::uint64_t pending = 0;       // gauge
+};
+
+class Attribution {
+ public:
+  explicit Attribution(AttributionOptions options = {});
+
+  // A logged decision starts waiting for its outcome (closing the oldest
+  // early, into `out`, past max_pending).
+  void Shown(const DecisionRecord& decision, std::vector<Example>* out);
+  // A click or buy of the shopper: labels the decision(s) it redeems.
+  // Moves time on (Advance) too; both append finished examples to `out`.
+  void Observe(const event::ClickEvent& event, std::vector<Example>* out);
+  // Closes the windows that ended before `event_time_us - lateness`.
+  void Advance(std::int64_t event_time_us, std::vector<Example>* out);
+
+  AttributionCounters counters() const;
+
+  void Encode(std::string* out) const;
+  [[nodiscard]] base::Status Decode(std::string_view data);
+
+ private:
+  struct Pending {
+    Example example;  // label 0 until redeemed
+    std::string promotion_code;
+    bool closed = false;  // emitted as a failure; kept for corrections
+  };
+  void Forget(const std::string& id);
+
+  AttributionOptions options_;
+  std::int64_t newest_us_ = 0;
+  // By decision id; `order_` holds the ids oldest first.
+  std::unordered_map<std::string, Pending> pending_;
+  std::unordered_multimap<std::string, std::string> by_user_;  // user -> decision id
+  std::deque<std::string> open_;                               // waiting, oldest first
+  std::deque<std::string> closed_;                             // emitted as failures, oldest first
+  std::uint64_t positives_ = 0;
+  std::uint64_t negatives_ = 0;
+  std::uint64_t corrections_ = 0;
+  std::uint64_t closed_early_ = 0;
+};
+
+}  // namespace promorec::pipeline

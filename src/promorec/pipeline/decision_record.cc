@@ -1,0 +1,205 @@
+#include "promorec/pipeline/decision_record.h"
+
+#include <simdjson.h>
+
+#include <charconv>
+#include <cmath>
+#include <string>
+
+#include "promorec/base/hash.h"
+#include "promorec/base/json_string.h"
+
+namespace promorec::pipeline {
+
+namespace {
+
+namespace dom = simdjson::dom;
+
+void Key(std::string_view key, std::string* out) {
+  out->push_back(out->back() == '{' ? '"' : ',');
+  if (out->back() == ',') out->push_back('"');
+  out->append(key);
+  out->append("\":");
+}
+
+void Str(std::string_view key, std::string_view value, std::string* out) {
+  Key(key, out);
+  base::AppendJsonString(value, out);
+}
+
+void Number(std::string_view key, double value, std::string* out) {
+  Key(key, out);
+  if (!std::isfinite(value)) {
+    out->append("null");
+    return;
+  }
+  char buf[32];
+  const auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
+  out->append(buf, end);
+}
+
+void Integer(std::string_view key, std::int64_t value, std::string* out) {
+  Key(key, out);
+  out->append(std::to_string(value));
+}
+
+class Reader {
+ public:
+  explicit Reader(dom::object object) : object_(object) {}
+
+  base::Status Str(const char* key, std::string* out, bool required = true) {
+    dom::element e;
+    if (object_[key].get(e) != simdjson::SUCCESS) return Missing(key, required);
+    std::string_view value;
+    if (e.get(value) != simdjson::SUCCESS) return Wrong(key, "a string");
+    out->assign(value);
+    return {};
+  }
+  base::Status Num(const char* key, double* out, bool required = true) {
+    dom::element e;
+    if (object_[key].get(e) != simdjson::SUCCESS) return Missing(key, required);
+    if (e.is_null()) {
+      *out = 0;
+      return {};
+    }
+    if (e.get(*out) != simdjson::SUCCESS) return Wrong(key, "a number");
+    return {};
+  }
+  base::Status Int(const char* key, std::int64_t* out) {
+    dom::element e;
+    if (object_[key].get(e) != simdjson::SUCCESS) return Missing(key, true);
+    if (e.get(*out) != simdjson::SUCCESS) return Wrong(key, "a whole number");
+    return {};
+  }
+  base::Status Uint(const char* key, std::uint64_t* out) {
+    dom::element e;
+    if (object_[key].get(e) != simdjson::SUCCESS) return Missing(key, true);
+    if (e.get(*out) != simdjson::SUCCESS) return Wrong(key, "a whole number >= 0");
+    return {};
+  }
+
+ private:
+  static base::Status Missing(const char* key, bool required) {
+    if (!required) return {};
+    return base::InvalidArgument(std::string("decision record: \"") + key + "\" is required");
+  }
+  static base::Status Wrong(const char* key, const char* what) {
+    return base::InvalidArgument(std::string("decision record: \"") + key + "\" must be " + what);
+  }
+  dom::object object_;
+};
+
+}  // namespace
+
+std::string DecisionId(std::string_view source, std::string_view event_id) {
+  std::string key(source);
+  key.push_back('\0');
+  key.append(event_id);
+  std::string id(32, '0');
+  base::WriteHex128(base::Hash64(key, 0x64656369646564ull), base::Hash64(key, 0x6164206c6f67ull),
+                    id.data());
+  return id;
+}
+
+void AppendDecisionJson(const DecisionRecord& r, std::string* out) {
+  out->push_back('{');
+  Integer("v", kDecisionRecordVersion, out);
+  Str("decision_id", r.decision_id, out);
+  Str("event_id", r.event_id, out);
+  Str("source", r.source, out);
+  Str("user_id", r.user_id, out);
+  if (!r.email.empty()) Str("email", r.email, out);
+  Integer("time_us", r.time_us, out);
+  Str("country", r.country, out);
+  Str("category", r.category, out);
+  Str("product", r.product, out);
+  Str("promotion_id", r.promotion_id, out);
+  Str("promotion_code", r.promotion_code, out);
+  Str("promotion_text", r.promotion_text, out);
+  Number("probability", r.probability, out);
+  Str("model_version", r.model_version, out);
+  Str("policy", r.policy, out);
+  Number("epsilon", r.epsilon, out);
+  Number("temperature", r.temperature, out);
+  Key("seed", out);
+  out->append(std::to_string(r.seed));
+  Key("candidates", out);
+  out->push_back('[');
+  for (std::size_t i = 0; i < r.candidates.size(); ++i) {
+    const CandidateRecord& c = r.candidates[i];
+    out->append(i == 0 ? "{" : ",{");
+    Str("promotion", c.promotion, out);
+    if (c.removed_by.empty()) {
+      Number("score", static_cast<double>(c.score), out);
+    } else {
+      Str("removed_by", c.removed_by, out);
+    }
+    out->push_back('}');
+  }
+  out->push_back(']');
+  Str("subject", r.subject, out);
+  Str("message", r.message, out);
+  out->push_back('}');
+}
+
+base::Result<DecisionRecord> ParseDecisionJson(std::string_view json) {
+  thread_local dom::parser parser;
+  dom::element root;
+  if (const auto e = parser.parse(json.data(), json.size()).get(root); e != simdjson::SUCCESS) {
+    return base::InvalidArgument(std::string("decision record: not valid JSON: ") +
+                                 simdjson::error_message(e));
+  }
+  dom::object object;
+  if (root.get(object) != simdjson::SUCCESS) {
+    return base::InvalidArgument("decision record: expected a JSON object");
+  }
+  Reader reader(object);
+  std::int64_t version = 0;
+  PROMOREC_RETURN_IF_ERROR(reader.Int("v", &version));
+  if (version != kDecisionRecordVersion) {
+    return base::InvalidArgument("decision record: version " + std::to_string(version) +
+                                 "; this build reads version " +
+                                 std::to_string(kDecisionRecordVersion));
+  }
+  DecisionRecord r;
+  PROMOREC_RETURN_IF_ERROR(reader.Str("decision_id", &r.decision_id));
+  PROMOREC_RETURN_IF_ERROR(reader.Str("event_id", &r.event_id));
+  PROMOREC_RETURN_IF_ERROR(reader.Str("source", &r.source));
+  PROMOREC_RETURN_IF_ERROR(reader.Str("user_id", &r.user_id));
+  PROMOREC_RETURN_IF_ERROR(reader.Str("email", &r.email, false));
+  PROMOREC_RETURN_IF_ERROR(reader.Int("time_us", &r.time_us));
+  PROMOREC_RETURN_IF_ERROR(reader.Str("country", &r.country));
+  PROMOREC_RETURN_IF_ERROR(reader.Str("category", &r.category));
+  PROMOREC_RETURN_IF_ERROR(reader.Str("product", &r.product));
+  PROMOREC_RETURN_IF_ERROR(reader.Str("promotion_id", &r.promotion_id));
+  PROMOREC_RETURN_IF_ERROR(reader.Str("promotion_code", &r.promotion_code));
+  PROMOREC_RETURN_IF_ERROR(reader.Str("promotion_text", &r.promotion_text));
+  PROMOREC_RETURN_IF_ERROR(reader.Num("probability", &r.probability));
+  PROMOREC_RETURN_IF_ERROR(reader.Str("model_version", &r.model_version));
+  PROMOREC_RETURN_IF_ERROR(reader.Str("policy", &r.policy));
+  PROMOREC_RETURN_IF_ERROR(reader.Num("epsilon", &r.epsilon));
+  PROMOREC_RETURN_IF_ERROR(reader.Num("temperature", &r.temperature));
+  PROMOREC_RETURN_IF_ERROR(reader.Uint("seed", &r.seed));
+  PROMOREC_RETURN_IF_ERROR(reader.Str("subject", &r.subject));
+  PROMOREC_RETURN_IF_ERROR(reader.Str("message", &r.message));
+  dom::array candidates;
+  if (object["candidates"].get(candidates) != simdjson::SUCCESS) {
+    return base::InvalidArgument("decision record: \"candidates\" must be an array");
+  }
+  for (const dom::element item : candidates) {
+    dom::object c;
+    if (item.get(c) != simdjson::SUCCESS) {
+      return base::InvalidArgument("decision record: a candidate must be an object");
+    }
+    Reader candidate(c);
+    CandidateRecord& out = r.candidates.emplace_back();
+    PROMOREC_RETURN_IF_ERROR(candidate.Str("promotion", &out.promotion));
+    PROMOREC_RETURN_IF_ERROR(candidate.Str("removed_by", &out.removed_by, false));
+    double score = 0;
+    PROMOREC_RETURN_IF_ERROR(candidate.Num("score", &score, out.removed_by.empty()));
+    out.score = static_cast<float>(score);
+  }
+  return r;
+}
+
+}  // namespace promorec::pipeline

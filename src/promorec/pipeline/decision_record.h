@@ -1,0 +1,71 @@
+// One decision as the ad log (stream `impressions`) keeps it: which event
+// it answered, whom it was for, what was chosen with what probability,
+// every promotion with its score or the rule that removed it, the model
+// version, the policy and its parameters, and the notification it sent.
+// One JSON object per stream record (docs/formats/decision-record.md), so
+// that people, the lake and other programs read it without our code.
+//
+// Thread-safety: plain value types and pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "promorec/base/status.h"
+
+namespace promorec::pipeline {
+
+inline constexpr int kDecisionRecordVersion = 1;
+
+struct CandidateRecord {
+  std::string promotion;
+  float score = 0.0f;      // the served score; 0 when removed
+  std::string removed_by;  // the rule's name (policy::IneligibleName), or empty
+
+  friend bool operator==(const CandidateRecord&, const CandidateRecord&) = default;
+};
+
+struct DecisionRecord {
+  std::string decision_id;
+  std::string event_id;
+  // "event" (a qualifying event in the clicks stream) or "request"
+  // (POST /v1/decisions).
+  std::string source;
+  std::string user_id;
+  // The shopper's address for email, from the event's attribute "email";
+  // left out of the record when empty.
+  std::string email;
+  std::int64_t time_us = 0;  // of the event (or request)
+  std::string country;
+  std::string category;
+  std::string product;
+  std::string promotion_id;
+  std::string promotion_code;
+  std::string promotion_text;
+  double probability = 0.0;
+  std::string model_version;  // empty: no model (uniform choice)
+  std::string policy;         // policy::ExplorationKindName
+  double epsilon = 0.0;
+  double temperature = 0.0;
+  std::uint64_t seed = 0;
+  std::vector<CandidateRecord> candidates;
+  std::string subject;
+  std::string message;
+
+  friend bool operator==(const DecisionRecord&, const DecisionRecord&) = default;
+};
+
+// The decision id for an event: 32 hex digits derived from the event id
+// (and the source), the same every time the event is decided.
+std::string DecisionId(std::string_view source, std::string_view event_id);
+
+// Appends the record as one line of JSON (no newline).
+void AppendDecisionJson(const DecisionRecord& record, std::string* out);
+
+// Parses what AppendDecisionJson wrote. InvalidArgument naming the field
+// and why for anything else.
+[[nodiscard]] base::Result<DecisionRecord> ParseDecisionJson(std::string_view json);
+
+}  // namespace promorec::pipeline

@@ -1,0 +1,386 @@
+#include "promorec/pipeline/decision_stage.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "promorec/notify/live_position.h"
+#include "promorec/policy/eligibility.h"
+
+namespace promorec::pipeline {
+
+namespace {
+
+void Put64(std::uint64_t v, std::string* out) {
+  out->append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+bool Get64(std::string_view* data, std::uint64_t* v) {
+  if (data->size() < sizeof *v) return false;
+  std::memcpy(v, data->data(), sizeof *v);
+  data->remove_prefix(sizeof *v);
+  return true;
+}
+
+}  // namespace
+
+base::Result<std::unique_ptr<DecisionStage>> DecisionStage::Create(
+    std::shared_ptr<eventlog::Stream> impressions, std::shared_ptr<eventlog::Stream> examples,
+    const decide::Decider* decider, notify::LiveHub* hub, DecisionStageOptions options) {
+  PROMOREC_RETURN_IF_ERROR(options.policy.Validate());
+  std::vector<Templates> templates;
+  for (const event::Promotion& p : decider->promotions()) {
+    Templates t{notify::MessageTemplate::DefaultSubject(),
+                notify::MessageTemplate::DefaultMessage()};
+    if (!p.subject.empty()) {
+      auto parsed = notify::MessageTemplate::Parse(p.subject);
+      if (!parsed) {
+        return std::unexpected(
+            std::move(parsed).error().WithContext("promotion " + p.id + ": subject"));
+      }
+      t.subject = *std::move(parsed);
+    }
+    if (!p.message.empty()) {
+      auto parsed = notify::MessageTemplate::Parse(p.message);
+      if (!parsed) {
+        return std::unexpected(
+            std::move(parsed).error().WithContext("promotion " + p.id + ": message"));
+      }
+      t.message = *std::move(parsed);
+    }
+    templates.push_back(std::move(t));
+  }
+  PROMOREC_ASSIGN_OR_RETURN(const auto shards, impressions->DescribeShards());
+  PROMOREC_ASSIGN_OR_RETURN(const auto example_shards, examples->DescribeShards());
+  std::unique_ptr<DecisionStage> stage(new DecisionStage(std::move(impressions),
+                                                         std::move(examples), decider, hub,
+                                                         std::move(options), std::move(templates)));
+  stage->log_end_.assign(shards.size(), 0);
+  stage->examples_end_.assign(example_shards.size(), 0);
+  return stage;
+}
+
+DecisionStage::DecisionStage(std::shared_ptr<eventlog::Stream> impressions,
+                             std::shared_ptr<eventlog::Stream> examples,
+                             const decide::Decider* decider, notify::LiveHub* hub,
+                             DecisionStageOptions options, std::vector<Templates> templates)
+    : impressions_(std::move(impressions)),
+      examples_(std::move(examples)),
+      decider_(decider),
+      hub_(hub),
+      options_(std::move(options)),
+      templates_(std::move(templates)),
+      policy_(decider->promotions(), options_.policy),
+      attribution_(options_.clicks_shards, Attribution(options_.attribution)) {}
+
+DecisionStage::~DecisionStage() = default;
+
+bool DecisionStage::Qualifies(event::EventType type) const {
+  return std::find(options_.qualifying.begin(), options_.qualifying.end(), type) !=
+         options_.qualifying.end();
+}
+
+void DecisionStage::Encode(std::string* out) const {
+  std::lock_guard lock(mu_);
+  Put64(log_end_.size(), out);
+  for (const std::uint64_t p : log_end_) Put64(p, out);
+  std::string policy;
+  policy_.Encode(&policy);
+  Put64(policy.size(), out);
+  out->append(policy);
+  Put64(examples_end_.size(), out);
+  for (const std::uint64_t p : examples_end_) Put64(p, out);
+  Put64(attribution_.size(), out);
+  for (const Attribution& a : attribution_) {
+    std::string attribution;
+    a.Encode(&attribution);
+    Put64(attribution.size(), out);
+    out->append(attribution);
+  }
+}
+
+base::Status DecisionStage::Restore(std::string_view state) {
+  std::vector<std::uint64_t> from(log_end_.size(), 0);
+  std::vector<std::uint64_t> examples_from(examples_end_.size(), 0);
+  std::lock_guard lock(mu_);
+  if (!state.empty()) {
+    const auto positions = [&state](std::vector<std::uint64_t>* out) {
+      std::uint64_t shards = 0;
+      if (!Get64(&state, &shards) || shards != out->size()) return false;
+      for (std::uint64_t& p : *out) {
+        if (!Get64(&state, &p)) return false;
+      }
+      return true;
+    };
+    const auto blob = [&state](std::string_view* out) {
+      std::uint64_t size = 0;
+      if (!Get64(&state, &size) || size > state.size()) return false;
+      *out = state.substr(0, size);
+      state.remove_prefix(size);
+      return true;
+    };
+    std::string_view policy;
+    std::uint64_t attribution_shards = 0;
+    if (!positions(&from) || !blob(&policy) || !positions(&examples_from) ||
+        !Get64(&state, &attribution_shards) || attribution_shards != attribution_.size()) {
+      return base::Corruption(
+          "decision stage state: damaged, or saved with other shard counts of the clicks, "
+          "impressions and examples streams");
+    }
+    PROMOREC_RETURN_IF_ERROR(policy_.Decode(policy));
+    for (Attribution& a : attribution_) {
+      std::string_view attribution;
+      if (!blob(&attribution)) return base::Corruption("decision stage state: truncated");
+      PROMOREC_RETURN_IF_ERROR(a.Decode(attribution));
+    }
+    if (!state.empty()) return base::Corruption("decision stage state: bytes after the end");
+  }
+  logged_.clear();
+  PROMOREC_RETURN_IF_ERROR(ReadTail(*impressions_, &from, [this](std::string_view data) {
+    if (auto record = ParseDecisionJson(data)) logged_.insert(std::move(record->decision_id));
+  }));
+  log_end_ = std::move(from);
+  examples_logged_.clear();
+  PROMOREC_RETURN_IF_ERROR(ReadTail(*examples_, &examples_from, [this](std::string_view data) {
+    if (auto example = ParseExampleJson(data)) examples_logged_.insert(ExampleKey(*example));
+  }));
+  examples_end_ = std::move(examples_from);
+  return {};
+}
+
+std::string DecisionStage::ExampleKey(const Example& e) {
+  return e.example_id + (e.label == 1 ? ":1" : ":0") + (e.correction ? ":c" : "");
+}
+
+base::Status DecisionStage::ReadTail(eventlog::Stream& stream, std::vector<std::uint64_t>* from,
+                                     const std::function<void(std::string_view)>& take) {
+  for (std::uint32_t shard = 0; shard < from->size(); ++shard) {
+    PROMOREC_ASSIGN_OR_RETURN(std::uint64_t next,
+                              stream.Resolve(shard, {eventlog::IteratorType::kTrimHorizon}));
+    next = std::max(next, (*from)[shard]);
+    while (true) {
+      PROMOREC_ASSIGN_OR_RETURN(const eventlog::ReadBatch batch,
+                                stream.Read(shard, next, eventlog::ReadLimits{}));
+      for (const eventlog::RecordView& r : batch.records) take(r.data);
+      if (batch.records.empty() || batch.next_sequence == next) break;
+      next = batch.next_sequence;
+    }
+    (*from)[shard] = next;
+  }
+  return {};
+}
+
+std::optional<DecisionRecord> DecisionStage::DecideLocked(const decide::Request& request,
+                                                          std::string_view source,
+                                                          std::string_view key) {
+  if (auto s = decider_->Decide(request, &scratch_); !s) {
+    spdlog::warn("decision for user {}: {}", request.user_id, s.error().ToString());
+    return std::nullopt;
+  }
+  const decide::Choice choice = policy_.Decide(key, request.now_us, &scratch_);
+  if (choice.outcome == decide::Outcome::kUserCapped) {
+    user_capped_.fetch_add(1, std::memory_order_relaxed);
+    return std::nullopt;
+  }
+  if (choice.outcome == decide::Outcome::kNoCandidate) {
+    no_candidate_.fetch_add(1, std::memory_order_relaxed);
+    return std::nullopt;
+  }
+  policy_.Commit(scratch_, choice, request.now_us);
+  const auto& promotions = decider_->promotions();
+  const event::Promotion& chosen = promotions[choice.promotion];
+  const policy::ExplorationOptions& exploration = policy_.options().exploration;
+  DecisionRecord r;
+  r.decision_id = DecisionId(source, key);
+  r.event_id = std::string(key);
+  r.source = std::string(source);
+  r.user_id = request.user_id;
+  r.time_us = request.now_us;
+  r.country = scratch_.country;
+  r.category = scratch_.category;
+  r.product = scratch_.product;
+  r.promotion_id = chosen.id;
+  r.promotion_code = chosen.code;
+  r.promotion_text = chosen.text;
+  r.probability = choice.probability;
+  r.model_version = scratch_.model_version;
+  r.policy = scratch_.has_model ? std::string(policy::ExplorationKindName(exploration.kind))
+                                : std::string("uniform");
+  r.epsilon = exploration.epsilon;
+  r.temperature = exploration.temperature;
+  r.seed = exploration.seed;
+  r.candidates.reserve(scratch_.candidates.size());
+  for (const decide::Candidate& c : scratch_.candidates) {
+    CandidateRecord& out = r.candidates.emplace_back();
+    out.promotion = promotions[c.promotion].id;
+    out.score = c.score;
+    if (c.removed_by) out.removed_by = policy::IneligibleName(*c.removed_by);
+  }
+  const notify::TemplateValues values{r.product, chosen.text, chosen.code, r.user_id};
+  r.subject = templates_[choice.promotion].subject.Render(values);
+  r.message = templates_[choice.promotion].message.Render(values);
+  return r;
+}
+
+void DecisionStage::OnEvent(std::uint32_t shard, const event::ClickEvent& e) {
+  Attribution& attribution = attribution_.at(shard);
+  {
+    std::lock_guard lock(mu_);
+    attribution.Observe(e, &examples_waiting_);
+  }
+  if (!Qualifies(e.type)) {
+    if (e.type != event::EventType::kView) OnRedemption(e);
+    return;
+  }
+  decide::Request request;
+  request.user_id = e.user_id;
+  request.country = e.country;
+  request.category = e.category;
+  request.product = e.product;
+  request.price = e.price;
+  request.now_us = e.timestamp_us;
+  request.k = 1;
+  request.allow_no_model = true;
+  std::lock_guard lock(mu_);
+  std::optional<DecisionRecord> record = DecideLocked(request, "event", e.event_id);
+  if (!record) return;
+  for (const auto& [key, value] : e.attributes) {
+    if (key == "email") record->email = value;
+  }
+  attribution.Shown(*record, &examples_waiting_);
+  if (logged_.contains(record->decision_id)) {
+    replayed_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  waiting_.push_back(*std::move(record));
+}
+
+void DecisionStage::OnRedemption(const event::ClickEvent& e) {
+  const auto& promotions = decider_->promotions();
+  for (std::uint32_t i = 0; i < promotions.size(); ++i) {
+    const bool used = (e.HasPromotion() && promotions[i].id == e.offer_id) ||
+                      (!e.promotion_code.empty() && promotions[i].code == e.promotion_code);
+    if (used) {
+      std::lock_guard lock(mu_);
+      policy_.Redeemed(i, e.timestamp_us);
+      return;
+    }
+  }
+}
+
+base::Status DecisionStage::FlushExamples() {
+  std::erase_if(examples_waiting_,
+                [this](const Example& e) { return examples_logged_.contains(ExampleKey(e)); });
+  if (examples_waiting_.empty()) return {};
+  std::vector<std::string> encoded(examples_waiting_.size());
+  std::vector<eventlog::PutRecord> puts(examples_waiting_.size());
+  for (std::size_t i = 0; i < examples_waiting_.size(); ++i) {
+    AppendExampleJson(examples_waiting_[i], &encoded[i]);
+    puts[i] = eventlog::PutRecord{examples_waiting_[i].user_id, encoded[i], std::nullopt};
+  }
+  PROMOREC_ASSIGN_OR_RETURN(const auto results, examples_->Append(puts));
+  {
+    std::lock_guard lock(mu_);
+    for (const eventlog::PutResult& where : results) {
+      examples_end_[where.shard] = std::max(examples_end_[where.shard], where.sequence + 1);
+    }
+  }
+  examples_count_.fetch_add(examples_waiting_.size(), std::memory_order_relaxed);
+  examples_waiting_.clear();
+  return {};
+}
+
+base::Status DecisionStage::Flush() {
+  {
+    // Examples are made on the pipeline thread only; DecideNow does not
+    // touch them, so the lock is only for the positions.
+    PROMOREC_RETURN_IF_ERROR(FlushExamples());
+  }
+  if (waiting_.empty()) return {};
+  std::vector<std::string> encoded(waiting_.size());
+  std::vector<eventlog::PutRecord> puts(waiting_.size());
+  for (std::size_t i = 0; i < waiting_.size(); ++i) {
+    AppendDecisionJson(waiting_[i], &encoded[i]);
+    puts[i] = eventlog::PutRecord{waiting_[i].user_id, encoded[i], std::nullopt};
+  }
+  auto results = impressions_->Append(puts);
+  if (!results) {
+    failed_.fetch_add(1, std::memory_order_relaxed);
+    return std::unexpected(std::move(results).error());
+  }
+  {
+    std::lock_guard lock(mu_);
+    for (const eventlog::PutResult& where : *results) {
+      log_end_[where.shard] = std::max(log_end_[where.shard], where.sequence + 1);
+    }
+  }
+  for (std::size_t i = 0; i < waiting_.size(); ++i) Publish(waiting_[i], (*results)[i]);
+  decided_.fetch_add(waiting_.size(), std::memory_order_relaxed);
+  waiting_.clear();
+  return {};
+}
+
+void DecisionStage::Publish(const DecisionRecord& r, const eventlog::PutResult& where) {
+  if (hub_ == nullptr) return;
+  notify::Notification n;
+  n.decision_id = r.decision_id;
+  n.position = notify::FormatLivePosition({where.shard, where.sequence});
+  n.order = where.sequence;
+  n.user_id = r.user_id;
+  n.promotion_id = r.promotion_id;
+  n.promotion_code = r.promotion_code;
+  n.product = r.product;
+  n.time_us = r.time_us;
+  n.subject = r.subject;
+  n.message = r.message;
+  hub_->Publish(n);
+}
+
+base::Result<DecisionRecord> DecisionStage::DecideNow(const decide::Request& request,
+                                                      std::string_view request_id) {
+  std::unique_lock lock(mu_);
+  decide::Request r = request;
+  r.allow_no_model = true;
+  std::optional<DecisionRecord> record = DecideLocked(r, "request", request_id);
+  if (!record) {
+    return base::NotFound(
+        "no promotion may be shown to this shopper now (frequency cap, or "
+        "none eligible)");
+  }
+  lock.unlock();
+  std::string json;
+  AppendDecisionJson(*record, &json);
+  const eventlog::PutRecord put{record->user_id, json, std::nullopt};
+  PROMOREC_ASSIGN_OR_RETURN(const auto results,
+                            impressions_->Append(std::span<const eventlog::PutRecord>(&put, 1)));
+  {
+    std::lock_guard relock(mu_);
+    log_end_[results[0].shard] = std::max(log_end_[results[0].shard], results[0].sequence + 1);
+  }
+  Publish(*record, results[0]);
+  decided_.fetch_add(1, std::memory_order_relaxed);
+  return *std::move(record);
+}
+
+DecisionCounters DecisionStage::counters() const {
+  DecisionCounters c;
+  c.decided = decided_.load(std::memory_order_relaxed);
+  c.replayed = replayed_.load(std::memory_order_relaxed);
+  c.user_capped = user_capped_.load(std::memory_order_relaxed);
+  c.no_candidate = no_candidate_.load(std::memory_order_relaxed);
+  c.failed = failed_.load(std::memory_order_relaxed);
+  c.examples_logged = examples_count_.load(std::memory_order_relaxed);
+  std::lock_guard lock(mu_);
+  for (const Attribution& a : attribution_) {
+    const AttributionCounters one = a.counters();
+    c.attribution.positives += one.positives;
+    c.attribution.negatives += one.negatives;
+    c.attribution.corrections += one.corrections;
+    c.attribution.closed_early += one.closed_early;
+    c.attribution.pending += one.pending;
+  }
+  return c;
+}
+
+}  // namespace promorec::pipeline

@@ -1,0 +1,157 @@
+// The decision stage of the pipeline: for each qualifying event of the
+// clicks stream (a view, by default), after the shopper's profile has
+// taken the event in, Decider scores every eligible promotion, the
+// decision policy (caps, budgets, exploration) chooses one, and the
+// decision is logged to the `impressions` stream (the ad log; partition
+// key = the shopper, so one shopper's decisions are in one shard, in
+// order) and then pushed live to the shopper's open connections.
+//
+// Exactly once in effect: a decision's id derives from the event's id;
+// the stage's state (caps, budgets, and how far the ad log went) is saved
+// with the pipeline's positions, and at start the ad log written after
+// that point is read back, so an event replayed after a crash whose
+// decision was already logged is decided again (the same way: the
+// randomness comes from the event id) to restore the caps and budgets,
+// but not logged or pushed twice.
+//
+// POST /v1/decisions comes in through DecideNow on the server's threads.
+//
+// Thread-safety: OnEvent and Flush run on the pipeline thread; DecideNow
+// on any thread; the policy is shared under a mutex.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "promorec/base/status.h"
+#include "promorec/decide/decider.h"
+#include "promorec/decide/decision_policy.h"
+#include "promorec/event/click_event.h"
+#include "promorec/eventlog/stream.h"
+#include "promorec/notify/live_hub.h"
+#include "promorec/notify/message_template.h"
+#include "promorec/pipeline/attribution.h"
+#include "promorec/pipeline/decision_record.h"
+
+namespace promorec::pipeline {
+
+inline constexpr std::string_view kImpressionsStream = "impressions";
+
+struct DecisionStageOptions {
+  // The event types a decision is made for.
+  std::vector<event::EventType> qualifying = {event::EventType::kView};
+  decide::PolicyOptions policy;
+  AttributionOptions attribution;
+  // Shards of the clicks stream. Attribution keeps time per shard: one
+  // shopper's events are all in one shard, in order, so labels do not
+  // depend on how shards interleave (and a replay labels the same way).
+  std::uint32_t clicks_shards = 4;
+};
+
+struct DecisionCounters {
+  std::uint64_t decided = 0;       // logged decisions
+  std::uint64_t replayed = 0;      // decided again after a restart, already logged
+  std::uint64_t user_capped = 0;   // no decision: the shopper's frequency cap
+  std::uint64_t no_candidate = 0;  // no decision: nothing passed the rules
+  std::uint64_t failed = 0;        // the ad log refused an append (retried)
+  AttributionCounters attribution;
+  std::uint64_t examples_logged = 0;
+};
+
+class DecisionStage {
+ public:
+  // `decider` and `hub` (may be null) must outlive the stage. Fails when a
+  // promotion's subject or message template does not parse.
+  // Labelled examples go to `examples` (stream kExamplesStream).
+  [[nodiscard]] static base::Result<std::unique_ptr<DecisionStage>> Create(
+      std::shared_ptr<eventlog::Stream> impressions, std::shared_ptr<eventlog::Stream> examples,
+      const decide::Decider* decider, notify::LiveHub* hub, DecisionStageOptions options);
+  ~DecisionStage();
+
+  // Restores the state Encode wrote and reads the ad log written after
+  // it; without state (empty bytes) the ad log is read whole.
+  [[nodiscard]] base::Status Restore(std::string_view state);
+  // Caps, budgets and the ad log's end positions, as bytes.
+  void Encode(std::string* out) const;
+
+  bool Qualifies(event::EventType type) const;
+  // Decides for one event of the clicks stream; the decision waits in the
+  // stage until Flush.
+  void OnEvent(std::uint32_t shard, const event::ClickEvent& event);
+  // Counts a click or buy that used a promotion against its redemption
+  // budget.
+  void OnRedemption(const event::ClickEvent& event);
+  // Appends the waiting decisions to the ad log (one durable append), then
+  // pushes them live. On an append error they stay waiting and the error
+  // is returned (the pipeline retries).
+  [[nodiscard]] base::Status Flush();
+
+  // POST /v1/decisions: decides for a request now, logs it durably and
+  // pushes it; `request_id` (the caller's idempotency key) makes the
+  // decision id, so a retried request gets the decision it got before.
+  [[nodiscard]] base::Result<DecisionRecord> DecideNow(const decide::Request& request,
+                                                       std::string_view request_id);
+
+  DecisionCounters counters() const;
+  const std::shared_ptr<eventlog::Stream>& impressions() const { return impressions_; }
+
+ private:
+  struct Templates {
+    notify::MessageTemplate subject;
+    notify::MessageTemplate message;
+  };
+  DecisionStage(std::shared_ptr<eventlog::Stream> impressions,
+                std::shared_ptr<eventlog::Stream> examples, const decide::Decider* decider,
+                notify::LiveHub* hub, DecisionStageOptions options,
+                std::vector<Templates> templates);
+
+  // Decides (under mu_) and fills `record`; nullopt when no decision.
+  std::optional<DecisionRecord> DecideLocked(const decide::Request& request,
+                                             std::string_view source, std::string_view key);
+  void Publish(const DecisionRecord& record, const eventlog::PutResult& where);
+  // Reads `stream` from `from` (per shard) to its end, handing each
+  // record's data to `take`, and moves `from` to the end.
+  [[nodiscard]] base::Status ReadTail(eventlog::Stream& stream, std::vector<std::uint64_t>* from,
+                                      const std::function<void(std::string_view)>& take);
+  [[nodiscard]] base::Status FlushExamples();
+  static std::string ExampleKey(const Example& e);
+
+  const std::shared_ptr<eventlog::Stream> impressions_;
+  const std::shared_ptr<eventlog::Stream> examples_;
+  const decide::Decider* const decider_;
+  notify::LiveHub* const hub_;
+  const DecisionStageOptions options_;
+  const std::vector<Templates> templates_;
+
+  mutable std::mutex mu_;
+  decide::DecisionPolicy policy_;
+  decide::Decision scratch_;
+  // Where the ad log ends (next sequence per shard), as of the last Flush.
+  std::vector<std::uint64_t> log_end_;
+  // Decision ids in the ad log after the restored state: not logged again.
+  std::unordered_set<std::string> logged_;
+  std::vector<DecisionRecord> waiting_;
+  std::vector<Attribution> attribution_;  // per clicks shard
+  std::vector<Example> examples_waiting_;
+  std::vector<std::uint64_t> examples_end_;
+  // Examples in the examples stream after the restored state.
+  std::unordered_set<std::string> examples_logged_;
+  std::atomic<std::uint64_t> examples_count_{0};
+  std::string encoded_;
+
+  std::atomic<std::uint64_t> decided_{0};
+  std::atomic<std::uint64_t> replayed_{0};
+  std::atomic<std::uint64_t> user_capped_{0};
+  std::atomic<std::uint64_t> no_candidate_{0};
+  std::atomic<std::uint64_t> failed_{0};
+};
+
+}  // namespace promorec::pipeline
