@@ -1,7 +1,7 @@
 // The server's inside: an epoll event loop that accepts, reads, parses and
 // answers its connections, and the pool of worker threads that runs
 // Execution::kWorker routes and hands their answers back to the loop that
-// owns the connection. Only server.cc uses this header.
+// owns the connection. Only the server's own files use this header.
 // Thread-safety: each EventLoop runs on its own thread; Post, Stop and the
 // WorkerPool may be called from any thread.
 #pragma once

@@ -100,6 +100,9 @@ class DecisionStage {
   [[nodiscard]] base::Result<DecisionRecord> DecideNow(const decide::Request& request,
                                                        std::string_view request_id);
 
+  // Decisions waiting for Flush.
+  std::size_t waiting() const { return waiting_.size(); }
+
   DecisionCounters counters() const;
   const std::shared_ptr<eventlog::Stream>& impressions() const { return impressions_; }
 

@@ -51,8 +51,12 @@ base::Result<std::unique_ptr<ProfileFold>> ProfileFold::Open(
                            [self](std::uint32_t shard, const eventlog::ReadBatch& batch) {
                              self->Apply(shard, batch);
                            },
-                           [self] { (void)self->SnapshotIfDue(); }));
+                           [self] {
+            self->FlushStage();
+            (void)self->SnapshotIfDue();
+          }));
   PROMOREC_RETURN_IF_ERROR(fold->consumer_->CatchUp());
+  fold->FlushStage();
   // Start's thread creation orders this before the consumer thread's reads.
   fold->replaying_ = false;
   fold->last_snapshot_nanos_ = clock.MonotonicNanos();
@@ -127,12 +131,18 @@ void ProfileFold::Apply(std::uint32_t shard, const eventlog::ReadBatch& batch) {
       ++startup_.skipped;
     }
   }
-  if (stage_ != nullptr) {
-    // A failed append keeps the decisions waiting; the next batch (or the
-    // snapshot, which waits for them) tries again.
-    if (auto s = stage_->Flush(); !s) {
-      spdlog::error("pipeline: cannot log decisions: {}", s.error().ToString());
-    }
+  // Decisions are logged once per round over the shards (FlushStage,
+  // between rounds): one durable append for all of them. A long replay
+  // logs as it goes, so that what waits stays bounded.
+  if (stage_ != nullptr && stage_->waiting() >= kMaxWaitingDecisions) FlushStage();
+}
+
+void ProfileFold::FlushStage() {
+  if (stage_ == nullptr) return;
+  // A failed append keeps the decisions waiting; the next round (or the
+  // snapshot, which waits for them) tries again.
+  if (auto s = stage_->Flush(); !s) {
+    spdlog::error("pipeline: cannot log decisions: {}", s.error().ToString());
   }
 }
 

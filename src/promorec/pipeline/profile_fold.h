@@ -140,6 +140,8 @@ class ProfileFold {
 
   // Runs on one thread at a time (the start-up replay, then the consumer).
   void Apply(std::uint32_t shard, const eventlog::ReadBatch& batch);
+  void FlushStage();
+  static constexpr std::size_t kMaxWaitingDecisions = 4096;
   // Restores the dedup filter and the decision stage from the state saved
   // at `positions` (the profile snapshot's).
   [[nodiscard]] base::Status RestoreState(const std::vector<std::uint64_t>& positions);

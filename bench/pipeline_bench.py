@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""The decision pipeline end to end: view events sent over HTTP at fixed
+rates, each timed from its request to the notification that answers it on a
+live (SSE) connection, next to the ingest-only cost measured in the same run.
+
+Usage: bench/pipeline_bench.py [--seconds S] [--rates 5000,20000]
+                               [--promotions 20,1000] [--repeat R]
+
+Setup (cached under --work): `promorec generate` writes 60,000 click rows
+over 1,000 offers, `promorec train` fits a model on them, and the catalogue
+of each run is the N most frequent offers of the training file, so every
+promotion is one the model knows (every candidate costs a dot product).
+
+For each catalogue size and rate, a fresh `promorec serve` (pinned to core 0;
+this script runs on core 1) gets view events from distinct shoppers in
+batches every 5 ms (one request each); an admin SSE connection receives every
+notification. Reported per run: events/s achieved, latency percentiles
+(p50/p99/p999) from the moment the request was sent (so they include the
+durable append and its fsync) to the notification's arrival, the latency of
+the last 10% of the events (a lag that grows shows up there), how long the
+notifications took to drain after the sender stopped, and the server's CPU
+time per event. The baseline in the same run is the same load with
+decisions off (`--qualifying buy`: views are stored and folded into
+profiles, nothing is decided): its CPU per event is the ingest cost, and
+the difference is what deciding and emitting cost.
+"""
+import argparse
+import collections
+import json
+import os
+import pathlib
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PROMOREC = ROOT / "build" / "promorec"
+ADMIN = "bench-admin-token-0123456789"
+
+
+def setup(work):
+    work.mkdir(parents=True, exist_ok=True)
+    if not (work / "model" / "model.bin").exists():
+        subprocess.run([PROMOREC, "generate", "--rows", "60000", "--users", "5000", "--offers",
+                        "1000", "--format", "click", "--out", work / "gen"], check=True,
+                       capture_output=True)
+        subprocess.run([PROMOREC, "train", "--train", work / "gen" / "train.csv", "--format",
+                        "click", "--epochs", "3", "--out", work / "model"], check=True,
+                       capture_output=True)
+    counts = collections.Counter()
+    products = collections.Counter()
+    with open(work / "gen" / "train.csv") as f:
+        for line in f:
+            fields = line.rstrip("\n").split(",")
+            counts[fields[1]] += 1
+            products[(fields[3], fields[4])] += 1
+    return [o for o, _ in counts.most_common()], [p for p, _ in products.most_common(50)]
+
+
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Server:
+    def __init__(self, work, offers, qualifying):
+        self.dir = tempfile.TemporaryDirectory(dir=work)
+        data = pathlib.Path(self.dir.name)
+        promotions = [{"id": o, "text": f"Deal {i}", "code": f"C{i}"}
+                      for i, o in enumerate(offers)]
+        (data / "promotions.json").write_text(json.dumps({"promotions": promotions}))
+        self.process = subprocess.Popen(
+            ["taskset", "-c", "0", PROMOREC, "--log-level", "warn", "serve", "--port", "0",
+             "--data-dir", data, "--model", work / "model", "--admin-token", ADMIN,
+             "--qualifying", qualifying, "--threads", "1"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        if "listening on" not in line:
+            self.process.kill()
+            sys.exit(f"serve did not start: {line}{self.process.stderr.read()}")
+        self.port = int(line.split()[4].rsplit(":", 1)[1])
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=60)
+        self.dir.cleanup()
+
+
+class Listener(threading.Thread):
+    """The admin SSE stream: arrival time of each shopper's notification."""
+
+    def __init__(self, port):
+        super().__init__(daemon=True)
+        self.arrived = {}
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.sendall(f"GET /v1/admin/notifications HTTP/1.1\r\nHost: b\r\n"
+                          f"Authorization: Bearer {ADMIN}\r\n\r\n".encode())
+        self.done = False
+
+    def run(self):
+        buffer = b""
+        while not self.done:
+            try:
+                chunk = self.sock.recv(1 << 20)
+            except OSError:
+                return
+            if not chunk:
+                return
+            now = time.monotonic()
+            buffer += chunk
+            while True:
+                at = buffer.find(b"\ndata: ")
+                if at < 0:
+                    break
+                end = buffer.find(b"\n", at + 7)
+                if end < 0:
+                    break
+                line = buffer[at + 7:end]
+                buffer = buffer[end:]
+                user_at = line.find(b'"user_id":"')
+                if user_at >= 0:
+                    user_end = line.find(b'"', user_at + 11)
+                    self.arrived[line[user_at + 11:user_end].decode()] = now
+
+
+def send_load(port, rate, seconds, products, tag):
+    """Sends `rate` views/s for `seconds` in 5 ms batches; send time per shopper."""
+    sent = {}
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    per_batch = max(1, round(rate * 0.005))
+    interval = per_batch / rate
+    start = time.monotonic()
+    n = 0
+    reader = sock.makefile("rb")
+    while True:
+        due = start + (n // per_batch) * interval
+        now = time.monotonic()
+        if now - start >= seconds:
+            break
+        if due > now:
+            time.sleep(due - now)
+        lines = []
+        users = []
+        for i in range(per_batch):
+            user = f"{tag}-{n + i}"
+            category, product = products[(n + i) % len(products)]
+            users.append(user)
+            lines.append('{"user_id":"%s","product":"%s","category":"%s","country":"de",'
+                         '"type":"view"}' % (user, product, category))
+        body = "\n".join(lines).encode()
+        t = time.monotonic()
+        for user in users:
+            sent[user] = t
+        sock.sendall(b"POST /v1/events HTTP/1.1\r\nHost: b\r\n"
+                     b"Content-Type: application/x-ndjson\r\nContent-Length: %d\r\n\r\n"
+                     % len(body) + body)
+        # The answer (keep-alive): status line, headers, body.
+        status = reader.readline()
+        if b" 200 " not in status:
+            sys.exit(f"ingest failed: {status}")
+        length = 0
+        while True:
+            header = reader.readline()
+            if header in (b"\r\n", b""):
+                break
+            if header.lower().startswith(b"content-length:"):
+                length = int(header.split(b":")[1])
+        reader.read(length)
+        n += per_batch
+    return sent, time.monotonic() - start
+
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+
+def run(work, offers, products, rate, seconds, qualifying, tag):
+    server = Server(work, offers, qualifying)
+    try:
+        listener = Listener(server.port)
+        listener.start()
+        time.sleep(0.3)
+        cpu0 = cpu_seconds(server.process.pid)
+        sent, elapsed = send_load(server.port, rate, seconds, products, tag)
+        stop_sending = time.monotonic()
+        if qualifying == "view":
+            deadline = stop_sending + 30
+            while len(listener.arrived) < len(sent) and time.monotonic() < deadline:
+                time.sleep(0.01)
+        drain = (max(listener.arrived.values()) - stop_sending) if listener.arrived else 0.0
+        time.sleep(0.2)
+        cpu = cpu_seconds(server.process.pid) - cpu0
+        listener.done = True
+        order = sorted(sent, key=sent.get)
+        latencies = [(listener.arrived[u] - sent[u]) * 1000 for u in order if u in listener.arrived]
+        tail = [(listener.arrived[u] - sent[u]) * 1000 for u in order[int(len(order) * 0.9):]
+                if u in listener.arrived]
+        return {"events": len(sent), "events_per_s": len(sent) / elapsed,
+                "notified": len(listener.arrived),
+                "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99),
+                "p999_ms": percentile(latencies, 0.999),
+                "last10_p99_ms": percentile(tail, 0.99), "drain_ms": drain * 1000,
+                "cpu_us_per_event": cpu / len(sent) * 1e6}
+    finally:
+        server.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--rates", default="5000,20000")
+    parser.add_argument("--promotions", default="20,1000")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--work", default=str(pathlib.Path(tempfile.gettempdir()) /
+                                              "promorec-pipeline-bench"))
+    args = parser.parse_args()
+    os.sched_setaffinity(0, {1})
+    offers, products = setup(pathlib.Path(args.work))
+    print(f"{'promotions':>10} {'rate':>6} {'mode':>9} {'events/s':>9} {'p50 ms':>7} "
+          f"{'p99 ms':>7} {'p999 ms':>8} {'tail p99':>8} {'drain ms':>8} {'cpu us/ev':>9}")
+    for count in (int(c) for c in args.promotions.split(",")):
+        for rate in (int(r) for r in args.rates.split(",")):
+            results = {"ingest": [], "decide": []}
+            for r in range(args.repeat):
+                for mode, qualifying in (("ingest", "buy"), ("decide", "view")):
+                    results[mode].append(run(pathlib.Path(args.work), offers[:count], products,
+                                             rate, args.seconds, qualifying,
+                                             f"{mode}{count}-{rate}-{r}"))
+            for mode in ("ingest", "decide"):
+                med = {k: statistics.median(x[k] for x in results[mode])
+                       for k in results[mode][0]}
+                lat = mode == "decide"
+                print(f"{count:>10} {rate:>6} {mode:>9} {med['events_per_s']:>9.0f} "
+                      + (f"{med['p50_ms']:>7.2f} {med['p99_ms']:>7.2f} {med['p999_ms']:>8.2f} "
+                         f"{med['last10_p99_ms']:>8.2f} {med['drain_ms']:>8.1f} " if lat else
+                         f"{'-':>7} {'-':>7} {'-':>8} {'-':>8} {'-':>8} ")
+                      + f"{med['cpu_us_per_event']:>9.1f}")
+                if lat:
+                    missing = [x["events"] - x["notified"] for x in results[mode]]
+                    if any(missing):
+                        print(f"{'':>10} notifications missing per run: {missing}")
+            ingest = statistics.median(x["cpu_us_per_event"] for x in results["ingest"])
+            decide = statistics.median(x["cpu_us_per_event"] for x in results["decide"])
+            print(f"{'':>10} CPU per event, decide / ingest only: {decide / ingest:.2f}x "
+                  f"(deciding and emitting: {decide - ingest:.1f} us of {decide:.1f} us)")
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
