@@ -18,8 +18,10 @@ notification. Reported per run: events/s achieved, latency percentiles
 (p50/p99/p999) from the moment the request was sent (so they include the
 durable append and its fsync) to the notification's arrival, the latency of
 the last 10% of the events (a lag that grows shows up there), how long the
-notifications took to drain after the sender stopped, and the server's CPU
-time per event. The baseline in the same run is the same load with
+notifications took to drain after the sender stopped, how long until every
+event had its decision logged (the pipeline's lag, read from /metrics, which
+does not depend on this script keeping up with the SSE stream), and the
+server's CPU time per event. The baseline in the same run is the same load with
 decisions off (`--qualifying buy`: views are stored and folded into
 profiles, nothing is decided): its CPU per event is the ingest cost, and
 the difference is what deciding and emitting cost.
@@ -175,6 +177,19 @@ def send_load(port, rate, seconds, products, tag):
     return sent, time.monotonic() - start
 
 
+def decisions_logged(port):
+    """promorec_decisions_total{outcome="logged"} from /metrics."""
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(1 << 16):
+            data += chunk
+    for line in data.decode().splitlines():
+        if line.startswith('promorec_decisions_total{outcome="logged"}'):
+            return int(float(line.split()[-1]))
+    return 0
+
+
 def percentile(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
@@ -189,8 +204,15 @@ def run(work, offers, products, rate, seconds, qualifying, tag):
         cpu0 = cpu_seconds(server.process.pid)
         sent, elapsed = send_load(server.port, rate, seconds, products, tag)
         stop_sending = time.monotonic()
+        logged_lag = 0.0
         if qualifying == "view":
-            deadline = stop_sending + 30
+            # The pipeline's own lag: how long after the last request every
+            # event had its decision logged (independent of the SSE client).
+            deadline = stop_sending + 60
+            while decisions_logged(server.port) < len(sent) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            logged_lag = time.monotonic() - stop_sending
+            deadline = time.monotonic() + 10
             while len(listener.arrived) < len(sent) and time.monotonic() < deadline:
                 time.sleep(0.01)
         drain = (max(listener.arrived.values()) - stop_sending) if listener.arrived else 0.0
@@ -206,6 +228,7 @@ def run(work, offers, products, rate, seconds, qualifying, tag):
                 "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99),
                 "p999_ms": percentile(latencies, 0.999),
                 "last10_p99_ms": percentile(tail, 0.99), "drain_ms": drain * 1000,
+                "logged_lag_ms": logged_lag * 1000,
                 "cpu_us_per_event": cpu / len(sent) * 1e6}
     finally:
         server.stop()
@@ -223,7 +246,8 @@ def main():
     os.sched_setaffinity(0, {1})
     offers, products = setup(pathlib.Path(args.work))
     print(f"{'promotions':>10} {'rate':>6} {'mode':>9} {'events/s':>9} {'p50 ms':>7} "
-          f"{'p99 ms':>7} {'p999 ms':>8} {'tail p99':>8} {'drain ms':>8} {'cpu us/ev':>9}")
+          f"{'p99 ms':>7} {'p999 ms':>8} {'tail p99':>8} {'drain ms':>8} {'lag ms':>7} "
+          f"{'cpu us/ev':>9}")
     for count in (int(c) for c in args.promotions.split(",")):
         for rate in (int(r) for r in args.rates.split(",")):
             results = {"ingest": [], "decide": []}
@@ -238,8 +262,9 @@ def main():
                 lat = mode == "decide"
                 print(f"{count:>10} {rate:>6} {mode:>9} {med['events_per_s']:>9.0f} "
                       + (f"{med['p50_ms']:>7.2f} {med['p99_ms']:>7.2f} {med['p999_ms']:>8.2f} "
-                         f"{med['last10_p99_ms']:>8.2f} {med['drain_ms']:>8.1f} " if lat else
-                         f"{'-':>7} {'-':>7} {'-':>8} {'-':>8} {'-':>8} ")
+                         f"{med['last10_p99_ms']:>8.2f} {med['drain_ms']:>8.1f} "
+                         f"{med['logged_lag_ms']:>7.1f} " if lat else
+                         f"{'-':>7} {'-':>7} {'-':>8} {'-':>8} {'-':>8} {'-':>7} ")
                       + f"{med['cpu_us_per_event']:>9.1f}")
                 if lat:
                     missing = [x["events"] - x["notified"] for x in results[mode]]

@@ -265,7 +265,7 @@ class PipelineTest(unittest.TestCase):
         first = by_event["view-1"]
         self.assertEqual(first["policy"], "uniform")  # no model: the cold start
         self.assertAlmostEqual(first["probability"], 1 / 20)
-        self.assertEqual(len(first["candidates"]), 20)
+        self.assertEqual(len(first["candidates"]["scores"]), 20)
         self.assertEqual(first["subject"], "You have a coupon!")
         self.assertEqual(
             first["message"],

@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "promorec/base/json_string.h"
 #include "promorec/ingest/event_writer.h"
 #include "promorec/notify/email.h"
 #include "promorec/notify/live_position.h"
@@ -47,7 +48,8 @@ base::Status Backfill(eventlog::Stream& impressions, std::string_view user,
     for (const eventlog::RecordView& record : batch.records) {
       // The user id is in every record; skip others' records unparsed.
       if (record.partition_key != user) continue;
-      auto decision = pipeline::ParseDecisionJson(record.data);
+      auto decision =
+          pipeline::ParseDecisionJson(record.data, pipeline::CandidateParsing::kSkipCandidates);
       if (!decision || decision->user_id != user) continue;
       if (!emit(ToNotification(*decision, after.shard, record.sequence))) return {};
     }
@@ -134,6 +136,23 @@ base::Result<std::unique_ptr<ServePipeline>> OpenServePipeline(
                                                              std::move(stage_options)));
             return self->stage.get();
           }));
+  // The promotion ids the decisions' candidate indices refer to, written
+  // once per catalogue (docs/formats/decision-record.md).
+  {
+    const std::string path =
+        config.data_dir + "/catalog/promotions-" + p->stage->catalogue() + ".json";
+    PROMOREC_ASSIGN_OR_RETURN(const bool exists, env.FileExists(path));
+    if (!exists) {
+      std::string ids = "[";
+      for (const event::Promotion& promotion : p->decider->promotions()) {
+        if (ids.size() > 1) ids += ",\n";
+        base::AppendJsonString(promotion.id, &ids);
+      }
+      ids += "]\n";
+      PROMOREC_RETURN_IF_ERROR(env.CreateDirs(config.data_dir + "/catalog"));
+      PROMOREC_RETURN_IF_ERROR(base::WriteFileAtomically(env, path, ids));
+    }
+  }
   notify::DeliveryOptions delivery;
   delivery.dead_letter_dir = config.data_dir + "/deadletter";
   std::vector<notify::DeliveryQueue*> queues;

@@ -1,5 +1,6 @@
 #include "promorec/decide/decision_policy.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace promorec::decide {
@@ -36,9 +37,11 @@ Choice DecisionPolicy::Decide(std::string_view event_id, std::int64_t now_us,
   }
   scores_.clear();
   left_.clear();
+  caps_.CappedPromotions(decision->user_id, now_us, &capped_);
   for (Candidate& c : decision->candidates) {
     if (c.removed_by) continue;
-    if (caps_.PromotionCapped(decision->user_id, ids_[c.promotion], now_us)) {
+    if (!capped_.empty() &&
+        std::find(capped_.begin(), capped_.end(), ids_[c.promotion]) != capped_.end()) {
       c.removed_by = policy::Ineligible::kFrequencyCap;
     } else if (!budgets_.Allows(c.promotion, now_us)) {
       c.removed_by = policy::Ineligible::kBudget;

@@ -86,6 +86,7 @@ class DecisionPolicy {
   // Decide's scratch: scores and candidate indices of what is left.
   mutable std::vector<float> scores_;
   mutable std::vector<std::uint32_t> left_;
+  mutable std::vector<std::string_view> capped_;
 };
 
 }  // namespace promorec::decide

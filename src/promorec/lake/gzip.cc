@@ -11,7 +11,10 @@ namespace promorec::lake {
 namespace {
 constexpr int kGzipWindowBits = 15 + 16;  // 15-bit window, gzip wrapper
 constexpr int kAutoWindowBits = 15 + 32;  // accept gzip or zlib headers
-constexpr int kLevel = 6;
+// Level 1: the lake is written while the pipeline runs, and level 1
+// compresses these CSV files about three times faster than the default 6
+// for files some 15% larger.
+constexpr int kLevel = 1;
 constexpr std::size_t kChunk = 64 * 1024;
 
 Bytef* InputBytes(std::string_view data) {

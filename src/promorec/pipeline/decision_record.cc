@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <string>
@@ -91,6 +92,56 @@ class Reader {
 
 }  // namespace
 
+std::string CatalogueId(const std::vector<std::string>& promotion_ids) {
+  std::string all;
+  for (const std::string& id : promotion_ids) {
+    all += id;
+    all.push_back('\0');
+  }
+  std::string out(32, '0');
+  base::WriteHex128(base::Hash64(all, 1), base::Hash64(all, 2), out.data());
+  out.resize(16);
+  return out;
+}
+
+void AppendCandidatesJson(const DecisionRecord& r, std::string* out) {
+  if (r.candidates.empty() && !r.candidates_json.empty()) {
+    out->append(r.candidates_json);
+    return;
+  }
+  out->append("{\"catalogue\":");
+  base::AppendJsonString(r.catalogue, out);
+  out->append(",\"scores\":[");
+  // Rules in the order they first appear, each with its indices.
+  std::vector<std::pair<std::string_view, std::string>> rules;
+  for (std::size_t i = 0; i < r.candidates.size(); ++i) {
+    const CandidateRecord& c = r.candidates[i];
+    if (i > 0) out->push_back(',');
+    if (!c.removed_by.empty()) {
+      out->append("null");
+      auto it = std::find_if(rules.begin(), rules.end(),
+                             [&c](const auto& rule) { return rule.first == c.removed_by; });
+      if (it == rules.end()) it = rules.insert(rules.end(), {c.removed_by, std::string()});
+      if (!it->second.empty()) it->second.push_back(',');
+      it->second += std::to_string(i);
+      continue;
+    }
+    char buf[32];
+    const auto end =
+        std::to_chars(buf, buf + sizeof buf, c.score, std::chars_format::general, 6).ptr;
+    out->append(buf, end);
+  }
+  out->append("],\"removed_by\":{");
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    base::AppendJsonString(rules[i].first, out);
+    out->append(":[");
+    out->append(rules[i].second);
+    out->push_back(']');
+  }
+  out->append("}}");
+}
+
 std::string DecisionId(std::string_view source, std::string_view event_id) {
   std::string key(source);
   key.push_back('\0');
@@ -124,25 +175,14 @@ void AppendDecisionJson(const DecisionRecord& r, std::string* out) {
   Key("seed", out);
   out->append(std::to_string(r.seed));
   Key("candidates", out);
-  out->push_back('[');
-  for (std::size_t i = 0; i < r.candidates.size(); ++i) {
-    const CandidateRecord& c = r.candidates[i];
-    out->append(i == 0 ? "{" : ",{");
-    Str("promotion", c.promotion, out);
-    if (c.removed_by.empty()) {
-      Number("score", static_cast<double>(c.score), out);
-    } else {
-      Str("removed_by", c.removed_by, out);
-    }
-    out->push_back('}');
-  }
-  out->push_back(']');
+  AppendCandidatesJson(r, out);
   Str("subject", r.subject, out);
   Str("message", r.message, out);
   out->push_back('}');
 }
 
-base::Result<DecisionRecord> ParseDecisionJson(std::string_view json) {
+base::Result<DecisionRecord> ParseDecisionJson(std::string_view json,
+                                               CandidateParsing candidate_parsing) {
   thread_local dom::parser parser;
   dom::element root;
   if (const auto e = parser.parse(json.data(), json.size()).get(root); e != simdjson::SUCCESS) {
@@ -182,22 +222,63 @@ base::Result<DecisionRecord> ParseDecisionJson(std::string_view json) {
   PROMOREC_RETURN_IF_ERROR(reader.Uint("seed", &r.seed));
   PROMOREC_RETURN_IF_ERROR(reader.Str("subject", &r.subject));
   PROMOREC_RETURN_IF_ERROR(reader.Str("message", &r.message));
-  dom::array candidates;
-  if (object["candidates"].get(candidates) != simdjson::SUCCESS) {
-    return base::InvalidArgument("decision record: \"candidates\" must be an array");
-  }
-  for (const dom::element item : candidates) {
-    dom::object c;
-    if (item.get(c) != simdjson::SUCCESS) {
-      return base::InvalidArgument("decision record: a candidate must be an object");
+  dom::object candidates;
+  if (candidate_parsing == CandidateParsing::kSkipCandidates) {
+    // The writer puts the candidates between these two keys, and nothing
+    // inside them contains the second.
+    const std::size_t begin = json.find("\"candidates\":");
+    const std::size_t end = json.find(",\"subject\":", begin);
+    if (begin != std::string_view::npos && end != std::string_view::npos) {
+      r.candidates_json.assign(json.substr(begin + 13, end - begin - 13));
+      return r;
     }
-    Reader candidate(c);
-    CandidateRecord& out = r.candidates.emplace_back();
-    PROMOREC_RETURN_IF_ERROR(candidate.Str("promotion", &out.promotion));
-    PROMOREC_RETURN_IF_ERROR(candidate.Str("removed_by", &out.removed_by, false));
+  }
+  if (object["candidates"].get(candidates) != simdjson::SUCCESS) {
+    return base::InvalidArgument("decision record: \"candidates\" must be an object");
+  }
+  Reader candidate_reader(candidates);
+  PROMOREC_RETURN_IF_ERROR(candidate_reader.Str("catalogue", &r.catalogue));
+  dom::array scores;
+  if (candidates["scores"].get(scores) != simdjson::SUCCESS) {
+    return base::InvalidArgument("decision record: \"candidates.scores\" must be an array");
+  }
+  for (const dom::element item : scores) {
+    CandidateRecord& c = r.candidates.emplace_back();
+    if (item.is_null()) {
+      c.removed_by = "?";  // named below
+      continue;
+    }
     double score = 0;
-    PROMOREC_RETURN_IF_ERROR(candidate.Num("score", &score, out.removed_by.empty()));
-    out.score = static_cast<float>(score);
+    if (item.get(score) != simdjson::SUCCESS) {
+      return base::InvalidArgument("decision record: a score must be a number or null");
+    }
+    c.score = static_cast<float>(score);
+  }
+  dom::object removed;
+  if (candidates["removed_by"].get(removed) != simdjson::SUCCESS) {
+    return base::InvalidArgument("decision record: \"candidates.removed_by\" must be an object");
+  }
+  for (const dom::key_value_pair rule : removed) {
+    dom::array indices;
+    if (rule.value.get(indices) != simdjson::SUCCESS || rule.key.empty()) {
+      return base::InvalidArgument(
+          "decision record: \"candidates.removed_by\" must map rules to lists of indices");
+    }
+    for (const dom::element item : indices) {
+      std::uint64_t index = 0;
+      if (item.get(index) != simdjson::SUCCESS || index >= r.candidates.size() ||
+          r.candidates[index].removed_by != "?") {
+        return base::InvalidArgument(std::string("decision record: rule ") + std::string(rule.key) +
+                                     " names an index that is not a removed candidate");
+      }
+      r.candidates[index].removed_by.assign(rule.key);
+    }
+  }
+  for (const CandidateRecord& c : r.candidates) {
+    if (c.removed_by == "?") {
+      return base::InvalidArgument(
+          "decision record: a candidate without a score has no rule in removed_by");
+    }
   }
   return r;
 }

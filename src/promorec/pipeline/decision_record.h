@@ -19,9 +19,9 @@ namespace promorec::pipeline {
 
 inline constexpr int kDecisionRecordVersion = 1;
 
+// One promotion of the catalogue, at its index.
 struct CandidateRecord {
-  std::string promotion;
-  float score = 0.0f;      // the served score; 0 when removed
+  float score = 0.0f;      // the served score (6 significant digits); 0 when removed
   std::string removed_by;  // the rule's name (policy::IneligibleName), or empty
 
   friend bool operator==(const CandidateRecord&, const CandidateRecord&) = default;
@@ -50,7 +50,15 @@ struct DecisionRecord {
   double epsilon = 0.0;
   double temperature = 0.0;
   std::uint64_t seed = 0;
+  // Every promotion of the catalogue, in catalogue order: its score, or
+  // the rule that removed it. `catalogue` names the list of promotion ids
+  // the indices refer to (DATA_DIR/catalog/promotions-<catalogue>.json),
+  // which keeps a decision over 1,000 promotions a few KB.
+  std::string catalogue;
   std::vector<CandidateRecord> candidates;
+  // The candidates' JSON as read, when parsed with kSkipCandidates (readers
+  // that pass it on, such as the lake, need not parse a thousand scores).
+  std::string candidates_json;
   std::string subject;
   std::string message;
 
@@ -61,11 +69,22 @@ struct DecisionRecord {
 // (and the source), the same every time the event is decided.
 std::string DecisionId(std::string_view source, std::string_view event_id);
 
+// The id of a catalogue: 16 hex digits over its promotion ids in order.
+std::string CatalogueId(const std::vector<std::string>& promotion_ids);
+
+// {"catalogue":"...","scores":[0.0123,null,...],"removed_by":{"rule":[1,...]}}:
+// the candidates as the record and the lake's decisions table hold them.
+void AppendCandidatesJson(const DecisionRecord& record, std::string* out);
+
 // Appends the record as one line of JSON (no newline).
 void AppendDecisionJson(const DecisionRecord& record, std::string* out);
 
+enum class CandidateParsing : std::uint8_t { kParse, kSkipCandidates };
+
 // Parses what AppendDecisionJson wrote. InvalidArgument naming the field
-// and why for anything else.
-[[nodiscard]] base::Result<DecisionRecord> ParseDecisionJson(std::string_view json);
+// and why for anything else. With kSkipCandidates the candidates are left
+// unparsed: `candidates` stays empty and `candidates_json` holds their text.
+[[nodiscard]] base::Result<DecisionRecord> ParseDecisionJson(
+    std::string_view json, CandidateParsing candidates = CandidateParsing::kParse);
 
 }  // namespace promorec::pipeline

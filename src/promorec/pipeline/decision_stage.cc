@@ -12,6 +12,13 @@ namespace promorec::pipeline {
 
 namespace {
 
+std::string CatalogueIdOf(const std::vector<event::Promotion>& promotions) {
+  std::vector<std::string> ids;
+  ids.reserve(promotions.size());
+  for (const event::Promotion& p : promotions) ids.push_back(p.id);
+  return CatalogueId(ids);
+}
+
 void Put64(std::uint64_t v, std::string* out) {
   out->append(reinterpret_cast<const char*>(&v), sizeof v);
 }
@@ -72,6 +79,7 @@ DecisionStage::DecisionStage(std::shared_ptr<eventlog::Stream> impressions,
       options_(std::move(options)),
       templates_(std::move(templates)),
       policy_(decider->promotions(), options_.policy),
+      catalogue_(CatalogueIdOf(decider->promotions())),
       attribution_(options_.clicks_shards, Attribution(options_.attribution)) {}
 
 DecisionStage::~DecisionStage() = default;
@@ -138,7 +146,8 @@ base::Status DecisionStage::Restore(std::string_view state) {
   }
   logged_.clear();
   PROMOREC_RETURN_IF_ERROR(ReadTail(*impressions_, &from, [this](std::string_view data) {
-    if (auto record = ParseDecisionJson(data)) logged_.insert(std::move(record->decision_id));
+    if (auto record = ParseDecisionJson(data, CandidateParsing::kSkipCandidates))
+      logged_.insert(std::move(record->decision_id));
   }));
   log_end_ = std::move(from);
   examples_logged_.clear();
@@ -210,10 +219,11 @@ std::optional<DecisionRecord> DecisionStage::DecideLocked(const decide::Request&
   r.epsilon = exploration.epsilon;
   r.temperature = exploration.temperature;
   r.seed = exploration.seed;
-  r.candidates.reserve(scratch_.candidates.size());
-  for (const decide::Candidate& c : scratch_.candidates) {
-    CandidateRecord& out = r.candidates.emplace_back();
-    out.promotion = promotions[c.promotion].id;
+  r.catalogue = catalogue_;
+  r.candidates.resize(scratch_.candidates.size());
+  for (std::size_t i = 0; i < scratch_.candidates.size(); ++i) {
+    const decide::Candidate& c = scratch_.candidates[i];
+    CandidateRecord& out = r.candidates[i];
     out.score = c.score;
     if (c.removed_by) out.removed_by = policy::IneligibleName(*c.removed_by);
   }

@@ -105,6 +105,8 @@ class DecisionStage {
 
   DecisionCounters counters() const;
   const std::shared_ptr<eventlog::Stream>& impressions() const { return impressions_; }
+  // The id of the catalogue the decisions' candidate indices refer to.
+  const std::string& catalogue() const { return catalogue_; }
 
  private:
   struct Templates {
@@ -136,6 +138,7 @@ class DecisionStage {
 
   mutable std::mutex mu_;
   decide::DecisionPolicy policy_;
+  const std::string catalogue_;
   decide::Decision scratch_;
   // Where the ad log ends (next sequence per shard), as of the last Flush.
   std::vector<std::uint64_t> log_end_;

@@ -284,7 +284,8 @@ TEST(DecisionRecord, JsonRoundTripAndErrors) {
   r.epsilon = 0.05;
   r.temperature = 0.1;
   r.seed = ~0ull;
-  r.candidates = {{"A", 0.25f, ""}, {"B", 0.0f, "country"}, {"C", 1e-7f, ""}};
+  r.catalogue = CatalogueId({"A", "B", "C", "D"});
+  r.candidates = {{0.25f, ""}, {0.0f, "country"}, {1e-7f, ""}, {0.0f, "budget"}};
   r.subject = "You have a coupon!";
   r.message = "line\nbreak";
   std::string json;
@@ -292,6 +293,14 @@ TEST(DecisionRecord, JsonRoundTripAndErrors) {
   auto back = ParseDecisionJson(json);
   ASSERT_TRUE(back) << back.error().ToString();
   EXPECT_EQ(*back, r);
+  // Readers that pass the candidates on keep their text as it was.
+  auto skipped = ParseDecisionJson(json, CandidateParsing::kSkipCandidates);
+  ASSERT_TRUE(skipped) << skipped.error().ToString();
+  EXPECT_TRUE(skipped->candidates.empty());
+  EXPECT_EQ(skipped->decision_id, r.decision_id);
+  std::string again;
+  AppendDecisionJson(*skipped, &again);
+  EXPECT_EQ(again, json);
   EXPECT_EQ(DecisionId("event", "x"), DecisionId("event", "x"));
   EXPECT_NE(DecisionId("event", "x"), DecisionId("request", "x"));
   EXPECT_FALSE(ParseDecisionJson("{"));

@@ -28,7 +28,9 @@ base::Result<std::unique_ptr<LakeConsumer>> LakeConsumer::Open(
                                 [self](std::uint32_t shard, const eventlog::ReadBatch& batch) {
                                   self->Apply(shard, batch);
                                 },
-                                [self] { self->Between(); }));
+                                [self] { self->Between(); },
+                                // Small reads: a stop waits for at most one.
+                                eventlog::ReadLimits{1000, 4u << 20}));
   return c;
 }
 
@@ -105,7 +107,9 @@ base::Result<std::unique_ptr<LakeConsumer>> OpenDecisionsLake(
     std::shared_ptr<eventlog::Stream> impressions, lake::WriterOptions options) {
   return OpenTable(env, clock, data_dir, std::move(impressions), DecisionsTable(), options,
                    [](std::string_view data, Row* row, std::int64_t* time_us) -> base::Status {
-                     PROMOREC_ASSIGN_OR_RETURN(const DecisionRecord d, ParseDecisionJson(data));
+                     PROMOREC_ASSIGN_OR_RETURN(
+                         const DecisionRecord d,
+                         ParseDecisionJson(data, CandidateParsing::kSkipCandidates));
                      DecisionsRow(d, row);
                      *time_us = d.time_us;
                      return {};

@@ -61,7 +61,8 @@ lake::TableSchema DecisionsTable() {
            {"temperature", ColumnType::kDouble, "the policy's softmax temperature"},
            {"seed", ColumnType::kString, "the configured seed of the policy's randomness"},
            {"candidates", ColumnType::kString,
-            "every promotion with its score or the rule that removed it, as JSON"},
+            "every promotion's score or the rule that removed it, as JSON by catalogue index (see "
+            "docs/formats/decision-record.md)"},
            {"subject", ColumnType::kString, "the notification's subject"},
            {"message", ColumnType::kString, "the notification's text"}},
           "one decision of the ad log (stream impressions)"};
@@ -133,20 +134,8 @@ void DecisionsRow(const DecisionRecord& d, Row* row) {
   row->Add(Double(d.epsilon));
   row->Add(Double(d.temperature));
   row->Add(std::to_string(d.seed));
-  std::string candidates = "[";
-  for (const CandidateRecord& c : d.candidates) {
-    if (candidates.size() > 1) candidates += ',';
-    candidates += "{\"promotion\":";
-    base::AppendJsonString(c.promotion, &candidates);
-    if (c.removed_by.empty()) {
-      candidates += ",\"score\":" + Double(static_cast<double>(c.score));
-    } else {
-      candidates += ",\"removed_by\":";
-      base::AppendJsonString(c.removed_by, &candidates);
-    }
-    candidates += '}';
-  }
-  candidates += ']';
+  std::string candidates;
+  AppendCandidatesJson(d, &candidates);
   row->Add(std::move(candidates));
   row->Add(d.subject);
   row->Add(d.message);

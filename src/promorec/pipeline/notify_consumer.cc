@@ -44,7 +44,7 @@ base::Result<std::unique_ptr<NotifyConsumer>> NotifyConsumer::Open(
 
 void NotifyConsumer::Apply(const eventlog::ReadBatch& batch) {
   for (const eventlog::RecordView& record : batch.records) {
-    auto decision = ParseDecisionJson(record.data);
+    auto decision = ParseDecisionJson(record.data, CandidateParsing::kSkipCandidates);
     if (!decision) {
       unreadable_.fetch_add(1, std::memory_order_relaxed);
       continue;

@@ -52,9 +52,9 @@ base::Result<std::unique_ptr<ProfileFold>> ProfileFold::Open(
                              self->Apply(shard, batch);
                            },
                            [self] {
-            self->FlushStage();
-            (void)self->SnapshotIfDue();
-          }));
+                             self->FlushStage();
+                             (void)self->SnapshotIfDue();
+                           }));
   PROMOREC_RETURN_IF_ERROR(fold->consumer_->CatchUp());
   fold->FlushStage();
   // Start's thread creation orders this before the consumer thread's reads.

@@ -17,7 +17,7 @@ constexpr auto kRetryPause = std::chrono::milliseconds(200);
 
 base::Result<std::unique_ptr<StreamConsumer>> StreamConsumer::Create(
     std::string name, std::shared_ptr<eventlog::Stream> stream, std::vector<std::uint64_t> next,
-    Apply apply, Between between) {
+    Apply apply, Between between, eventlog::ReadLimits limits) {
   PROMOREC_ASSIGN_OR_RETURN(const auto shards, stream->DescribeShards());
   if (next.empty()) {
     for (const eventlog::ShardInfo& info : shards) {
@@ -31,16 +31,19 @@ base::Result<std::unique_ptr<StreamConsumer>> StreamConsumer::Create(
         "consumer " + name + " has positions for " + std::to_string(next.size()) +
         " shards of stream " + stream->name() + ", which has " + std::to_string(shards.size()));
   }
-  return std::unique_ptr<StreamConsumer>(new StreamConsumer(
-      std::move(name), std::move(stream), std::move(next), std::move(apply), std::move(between)));
+  return std::unique_ptr<StreamConsumer>(new StreamConsumer(std::move(name), std::move(stream),
+                                                            std::move(next), std::move(apply),
+                                                            std::move(between), limits));
 }
 
 StreamConsumer::StreamConsumer(std::string name, std::shared_ptr<eventlog::Stream> stream,
-                               std::vector<std::uint64_t> next, Apply apply, Between between)
+                               std::vector<std::uint64_t> next, Apply apply, Between between,
+                               eventlog::ReadLimits limits)
     : name_(std::move(name)),
       stream_(std::move(stream)),
       apply_(std::move(apply)),
       between_(std::move(between)),
+      limits_(limits),
       next_(std::move(next)) {}
 
 StreamConsumer::~StreamConsumer() { Stop(); }
@@ -50,7 +53,7 @@ base::Result<std::size_t> StreamConsumer::Pass() {
   for (std::uint32_t shard = 0; shard < next_.size(); ++shard) {
     // Only this thread changes next_, so it reads it without the lock.
     PROMOREC_ASSIGN_OR_RETURN(const eventlog::ReadBatch batch,
-                              stream_->Read(shard, next_[shard], eventlog::ReadLimits{}));
+                              stream_->Read(shard, next_[shard], limits_));
     if (batch.records.empty()) continue;
     apply_(shard, batch);
     applied += batch.records.size();

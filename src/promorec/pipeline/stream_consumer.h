@@ -43,7 +43,7 @@ class StreamConsumer {
 
   [[nodiscard]] static base::Result<std::unique_ptr<StreamConsumer>> Create(
       std::string name, std::shared_ptr<eventlog::Stream> stream, std::vector<std::uint64_t> next,
-      Apply apply, Between between = {});
+      Apply apply, Between between = {}, eventlog::ReadLimits limits = {});
   ~StreamConsumer();
   StreamConsumer(const StreamConsumer&) = delete;
   StreamConsumer& operator=(const StreamConsumer&) = delete;
@@ -68,7 +68,8 @@ class StreamConsumer {
 
  private:
   StreamConsumer(std::string name, std::shared_ptr<eventlog::Stream> stream,
-                 std::vector<std::uint64_t> next, Apply apply, Between between);
+                 std::vector<std::uint64_t> next, Apply apply, Between between,
+                 eventlog::ReadLimits limits);
   // One read of every shard; the number of records applied.
   [[nodiscard]] base::Result<std::size_t> Pass();
   void Run();
@@ -78,6 +79,8 @@ class StreamConsumer {
   const std::shared_ptr<eventlog::Stream> stream_;
   const Apply apply_;
   const Between between_;
+  // One read's bound: also how much Stop may wait for.
+  const eventlog::ReadLimits limits_;
   // next_ is written by the applying thread only, under mu_.
   mutable std::mutex mu_;
   mutable std::condition_variable applied_cv_;

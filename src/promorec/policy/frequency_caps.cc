@@ -89,6 +89,25 @@ bool FrequencyCaps::PromotionCapped(std::string_view user, std::string_view prom
   return count >= options_.per_promotion_max;
 }
 
+void FrequencyCaps::CappedPromotions(std::string_view user, std::int64_t now_us,
+                                     std::vector<std::string_view>* out) const {
+  out->clear();
+  const History* history = Find(user);
+  if (history == nullptr) return;
+  for (const Shown& shown : *history) {
+    if (shown.time_us <= now_us - options_.per_promotion_window_us || shown.time_us > now_us) {
+      continue;
+    }
+    if (std::find(out->begin(), out->end(), shown.promotion) != out->end()) continue;
+    std::uint32_t count = 0;
+    for (const Shown& other : *history) {
+      count += other.promotion == shown.promotion &&
+               other.time_us > now_us - options_.per_promotion_window_us && other.time_us <= now_us;
+    }
+    if (count >= options_.per_promotion_max) out->push_back(shown.promotion);
+  }
+}
+
 void FrequencyCaps::Record(std::string_view user, std::string_view promotion, std::int64_t now_us) {
   History& history = users_[std::string(user)];
   // Decisions that left both windows no longer count for anything.

@@ -47,6 +47,10 @@ class FrequencyCaps {
   // times in the window ending at `now_us`.
   bool PromotionCapped(std::string_view user, std::string_view promotion,
                        std::int64_t now_us) const;
+  // The promotions `user` may not be shown again at `now_us` (capped),
+  // into `out` (cleared first): one lookup for a whole decision.
+  void CappedPromotions(std::string_view user, std::int64_t now_us,
+                        std::vector<std::string_view>* out) const;
   // Counts a decision that showed `promotion` at `now_us`.
   void Record(std::string_view user, std::string_view promotion, std::int64_t now_us);
 
