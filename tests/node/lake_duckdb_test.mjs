@@ -10,26 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
 
-function arg(name) {
-  const i = process.argv.indexOf(name);
-  if (i < 0 || i + 1 >= process.argv.length) {
-    console.error(`lake_duckdb_test: missing ${name}`);
-    process.exit(2);
-  }
-  return process.argv[i + 1];
-}
+import { arg, openLake } from './lake_duckdb.mjs';
 
-let duckdb;
-try {
-  duckdb = await import('@duckdb/node-api');
-} catch (e) {
-  console.error('lake_duckdb_test: the npm package @duckdb/node-api is not installed in ' +
-                'tests/node; run scripts/setup (it runs npm ci there). ' + e.message);
-  process.exit(1);
-}
-
-const binary = arg('--binary');
-const fixture = arg('--fixture');
+const binary = arg('lake_duckdb_test', '--binary');
+const fixture = arg('lake_duckdb_test', '--fixture');
 const dataDir = mkdtempSync(join(tmpdir(), 'promorec-lake-duckdb-'));
 let failures = 0;
 function check(ok, message) {
@@ -48,17 +32,10 @@ try {
   const expected = JSON.parse(execFileSync(fixture, [dataDir], { encoding: 'utf8' }));
   check(expected.renames_redone >= 1, 'the fixture crash left a committed flush to recover');
 
-  const ddl = execFileSync(binary, ['lake', 'ddl', '--duckdb', '--data-dir', dataDir],
-                           { encoding: 'utf8' });
   const ls = JSON.parse(execFileSync(binary, ['lake', 'ls', '--json', '--data-dir', dataDir],
                                      { encoding: 'utf8' }));
 
-  const instance = await duckdb.DuckDBInstance.create(':memory:');
-  const db = await instance.connect();
-  await db.run(ddl);
-  async function rows(sql) {
-    return (await db.runAndReadAll(sql)).getRowObjectsJson();
-  }
+  const { rows } = await openLake('lake_duckdb_test', binary, dataDir);
 
   for (const [table, want] of Object.entries(expected.tables)) {
     const total = await rows(`SELECT count(*) AS n, count(DISTINCT ${

@@ -2,10 +2,12 @@
 
 #include <simdjson.h>
 
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 
+#include "promorec/base/byte_io.h"
 #include "promorec/base/json_string.h"
 
 namespace promorec::pipeline {
@@ -32,37 +34,6 @@ void Double(const char* key, double value, std::string* out) {
   char buf[32];
   *out += std::string_view(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
 }
-
-// Length-prefixed fields for the state bytes.
-void PutU64(std::uint64_t v, std::string* out) {
-  out->append(reinterpret_cast<const char*>(&v), sizeof v);
-}
-void PutStr(std::string_view s, std::string* out) {
-  PutU64(s.size(), out);
-  out->append(s);
-}
-struct Bytes {
-  std::string_view data;
-  bool U64(std::uint64_t* v) {
-    if (data.size() < 8) return false;
-    std::memcpy(v, data.data(), 8);
-    data.remove_prefix(8);
-    return true;
-  }
-  bool I64(std::int64_t* v) {
-    std::uint64_t u = 0;
-    if (!U64(&u)) return false;
-    *v = static_cast<std::int64_t>(u);
-    return true;
-  }
-  bool Str(std::string* s) {
-    std::uint64_t n = 0;
-    if (!U64(&n) || n > data.size()) return false;
-    s->assign(data.substr(0, n));
-    data.remove_prefix(n);
-    return true;
-  }
-};
 
 }  // namespace
 
@@ -238,8 +209,8 @@ AttributionCounters Attribution::counters() const {
 }
 
 void Attribution::Encode(std::string* out) const {
-  PutU64(static_cast<std::uint64_t>(newest_us_), out);
-  PutU64(pending_.size(), out);
+  base::PutFixed64(out, static_cast<std::uint64_t>(newest_us_));
+  base::PutFixed64(out, pending_.size());
   for (const auto* queue : {&open_, &closed_}) {
     for (const std::string& id : *queue) {
       const auto it = pending_.find(id);
@@ -249,22 +220,20 @@ void Attribution::Encode(std::string* out) const {
       for (const std::string* s :
            {&e.example_id, &e.user_id, &e.country, &e.category, &e.product, &e.promotion_id,
             &e.model_version, &e.policy, &p.promotion_code}) {
-        PutStr(*s, out);
+        base::PutLengthPrefixed(out, *s);
       }
-      PutU64(static_cast<std::uint64_t>(e.time_us), out);
-      std::uint64_t bits = 0;
-      std::memcpy(&bits, &e.probability, sizeof bits);
-      PutU64(bits, out);
-      PutU64(p.closed ? 1 : 0, out);
+      base::PutFixed64(out, static_cast<std::uint64_t>(e.time_us));
+      base::PutFixed64(out, std::bit_cast<std::uint64_t>(e.probability));
+      base::PutFixed64(out, p.closed ? 1 : 0);
     }
   }
 }
 
 base::Status Attribution::Decode(std::string_view data) {
-  Bytes in{data};
+  base::ByteReader in(data);
   std::int64_t newest = 0;
   std::uint64_t count = 0;
-  if (!in.I64(&newest) || !in.U64(&count) || count > data.size()) {
+  if (!in.Signed64(&newest) || !in.Fixed64(&count) || count > data.size()) {
     return base::Corruption("attribution state: truncated header");
   }
   Attribution fresh(options_);
@@ -277,18 +246,18 @@ base::Status Attribution::Decode(std::string_view data) {
     bool ok = true;
     for (std::string* s : {&e.example_id, &e.user_id, &e.country, &e.category, &e.product,
                            &e.promotion_id, &e.model_version, &e.policy, &p.promotion_code}) {
-      ok = ok && in.Str(s);
+      ok = ok && in.LengthPrefixed(s);
     }
-    ok = ok && in.I64(&e.time_us) && in.U64(&bits) && in.U64(&closed);
+    ok = ok && in.Signed64(&e.time_us) && in.Fixed64(&bits) && in.Fixed64(&closed);
     if (!ok) return base::Corruption("attribution state: truncated decision " + std::to_string(i));
-    std::memcpy(&e.probability, &bits, sizeof bits);
+    e.probability = std::bit_cast<double>(bits);
     p.closed = closed != 0;
     const std::string id = e.example_id;
     fresh.by_user_.emplace(e.user_id, id);
     (p.closed ? fresh.closed_ : fresh.open_).push_back(id);
     fresh.pending_.emplace(id, std::move(p));
   }
-  if (!in.data.empty()) return base::Corruption("attribution state: bytes after the end");
+  if (!in.done()) return base::Corruption("attribution state: bytes after the end");
   pending_ = std::move(fresh.pending_);
   by_user_ = std::move(fresh.by_user_);
   open_ = std::move(fresh.open_);

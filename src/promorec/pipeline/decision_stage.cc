@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "promorec/base/byte_io.h"
 #include "promorec/notify/live_position.h"
 #include "promorec/policy/eligibility.h"
 
@@ -19,14 +20,12 @@ std::string CatalogueIdOf(const std::vector<event::Promotion>& promotions) {
   return CatalogueId(ids);
 }
 
-void Put64(std::uint64_t v, std::string* out) {
-  out->append(reinterpret_cast<const char*>(&v), sizeof v);
-}
+void Put64(std::uint64_t v, std::string* out) { base::PutFixed64(out, v); }
 
 bool Get64(std::string_view* data, std::uint64_t* v) {
-  if (data->size() < sizeof *v) return false;
-  std::memcpy(v, data->data(), sizeof *v);
-  data->remove_prefix(sizeof *v);
+  base::ByteReader reader(*data);
+  if (!reader.Fixed64(v)) return false;
+  *data = reader.rest();
   return true;
 }
 

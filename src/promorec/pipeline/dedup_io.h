@@ -11,30 +11,15 @@
 #include <string_view>
 #include <utility>
 
+#include "promorec/base/byte_io.h"
 #include "promorec/base/status.h"
 
 namespace promorec::pipeline::dedup_io {
 
-inline void PutU32(std::string* out, std::uint32_t v) {
-  char b[4];
-  std::memcpy(b, &v, 4);
-  out->append(b, 4);
-}
-inline void PutU64(std::string* out, std::uint64_t v) {
-  char b[8];
-  std::memcpy(b, &v, 8);
-  out->append(b, 8);
-}
-inline std::uint32_t GetU32(const char* p) {
-  std::uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-inline std::uint64_t GetU64(const char* p) {
-  std::uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
+inline void PutU32(std::string* out, std::uint32_t v) { base::PutFixed32(out, v); }
+inline void PutU64(std::string* out, std::uint64_t v) { base::PutFixed64(out, v); }
+inline std::uint32_t GetU32(const char* p) { return base::GetFixed32(p); }
+inline std::uint64_t GetU64(const char* p) { return base::GetFixed64(p); }
 inline std::string Hex32(std::uint32_t v) {
   char b[9];
   std::snprintf(b, sizeof b, "%08" PRIx32, v);

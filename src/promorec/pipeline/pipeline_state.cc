@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "promorec/base/byte_io.h"
 #include "promorec/base/crc32c.h"
 
 namespace promorec::pipeline {
@@ -12,51 +13,17 @@ constexpr std::string_view kMagic = "PRPIPEST";
 constexpr std::uint32_t kVersion = 1;
 constexpr std::uint32_t kMaxShards = 1024;
 
-void Put32(std::uint32_t v, std::string* out) {
-  out->append(reinterpret_cast<const char*>(&v), sizeof v);
-}
-void Put64(std::uint64_t v, std::string* out) {
-  out->append(reinterpret_cast<const char*>(&v), sizeof v);
-}
-
-class Reader {
- public:
-  explicit Reader(std::string_view data) : data_(data) {}
-  bool U32(std::uint32_t* v) { return Fixed(v, sizeof *v); }
-  bool U64(std::uint64_t* v) { return Fixed(v, sizeof *v); }
-  bool Bytes(std::string* out) {
-    std::uint64_t size = 0;
-    if (!U64(&size) || size > data_.size()) return false;
-    out->assign(data_.substr(0, size));
-    data_.remove_prefix(size);
-    return true;
-  }
-  std::size_t left() const { return data_.size(); }
-
- private:
-  template <typename T>
-  bool Fixed(T* v, std::size_t n) {
-    if (data_.size() < n) return false;
-    std::memcpy(v, data_.data(), n);
-    data_.remove_prefix(n);
-    return true;
-  }
-  std::string_view data_;
-};
-
 }  // namespace
 
 void EncodePipelineState(const PipelineState& state, std::string* out) {
   const std::size_t start = out->size();
   out->append(kMagic);
-  Put32(kVersion, out);
-  Put32(static_cast<std::uint32_t>(state.positions.size()), out);
-  for (const std::uint64_t p : state.positions) Put64(p, out);
-  Put64(state.dedup_manifest.size(), out);
-  out->append(state.dedup_manifest);
-  Put64(state.stage.size(), out);
-  out->append(state.stage);
-  Put32(base::Crc32cMask(base::Crc32c(std::string_view(*out).substr(start))), out);
+  base::PutFixed32(out, kVersion);
+  base::PutFixed32(out, static_cast<std::uint32_t>(state.positions.size()));
+  for (const std::uint64_t p : state.positions) base::PutFixed64(out, p);
+  base::PutLengthPrefixed(out, state.dedup_manifest);
+  base::PutLengthPrefixed(out, state.stage);
+  base::PutFixed32(out, base::Crc32cMask(base::Crc32c(std::string_view(*out).substr(start))));
 }
 
 base::Result<PipelineState> DecodePipelineState(std::string_view data, std::string_view source) {
@@ -73,23 +40,23 @@ base::Result<PipelineState> DecodePipelineState(std::string_view data, std::stri
     return bad("checksum mismatch (stored " + std::to_string(stored) + ", computed " +
                std::to_string(computed) + ")");
   }
-  Reader r(body.substr(kMagic.size()));
+  base::ByteReader r(body.substr(kMagic.size()));
   std::uint32_t version = 0;
   std::uint32_t shards = 0;
-  if (!r.U32(&version)) return bad("truncated version");
+  if (!r.Fixed32(&version)) return bad("truncated version");
   if (version != kVersion) {
     return bad("version " + std::to_string(version) + "; this build reads version " +
                std::to_string(kVersion));
   }
-  if (!r.U32(&shards) || shards > kMaxShards) return bad("bad shard count");
+  if (!r.Fixed32(&shards) || shards > kMaxShards) return bad("bad shard count");
   PipelineState state;
   state.positions.resize(shards);
   for (std::uint64_t& p : state.positions) {
-    if (!r.U64(&p)) return bad("truncated positions");
+    if (!r.Fixed64(&p)) return bad("truncated positions");
   }
-  if (!r.Bytes(&state.dedup_manifest)) return bad("truncated dedup manifest");
-  if (!r.Bytes(&state.stage)) return bad("truncated decision stage state");
-  if (r.left() != 0) return bad(std::to_string(r.left()) + " bytes after the last field");
+  if (!r.LengthPrefixed(&state.dedup_manifest)) return bad("truncated dedup manifest");
+  if (!r.LengthPrefixed(&state.stage)) return bad("truncated decision stage state");
+  if (!r.done()) return bad(std::to_string(r.rest().size()) + " bytes after the last field");
   return state;
 }
 

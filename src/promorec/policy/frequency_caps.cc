@@ -4,44 +4,9 @@
 #include <cstring>
 #include <string>
 
+#include "promorec/base/byte_io.h"
+
 namespace promorec::policy {
-
-namespace {
-
-void PutU64(std::uint64_t value, std::string* out) {
-  char bytes[8];
-  std::memcpy(bytes, &value, sizeof bytes);
-  out->append(bytes, sizeof bytes);
-}
-
-void PutString(std::string_view value, std::string* out) {
-  PutU64(value.size(), out);
-  out->append(value);
-}
-
-class Reader {
- public:
-  explicit Reader(std::string_view data) : data_(data) {}
-  bool U64(std::uint64_t* value) {
-    if (data_.size() < 8) return false;
-    std::memcpy(value, data_.data(), 8);
-    data_.remove_prefix(8);
-    return true;
-  }
-  bool String(std::string* value) {
-    std::uint64_t size = 0;
-    if (!U64(&size) || size > data_.size()) return false;
-    value->assign(data_.substr(0, size));
-    data_.remove_prefix(size);
-    return true;
-  }
-  bool done() const { return data_.empty(); }
-
- private:
-  std::string_view data_;
-};
-
-}  // namespace
 
 base::Status FrequencyCapOptions::Validate() const {
   if (per_user_max == 0) return base::InvalidArgument("frequency cap per user must be >= 1");
@@ -129,38 +94,36 @@ std::size_t FrequencyCaps::Prune(std::int64_t now_us) {
 }
 
 void FrequencyCaps::Encode(std::string* out) const {
-  PutU64(users_.size(), out);
+  base::PutFixed64(out, users_.size());
   for (const auto& [user, history] : users_) {
-    PutString(user, out);
-    PutU64(history.size(), out);
+    base::PutLengthPrefixed(out, user);
+    base::PutFixed64(out, history.size());
     for (const Shown& shown : history) {
-      PutU64(static_cast<std::uint64_t>(shown.time_us), out);
-      PutString(shown.promotion, out);
+      base::PutFixed64(out, static_cast<std::uint64_t>(shown.time_us));
+      base::PutLengthPrefixed(out, shown.promotion);
     }
   }
 }
 
 base::Status FrequencyCaps::Decode(std::string_view data) {
-  Reader reader(data);
+  base::ByteReader reader(data);
   std::unordered_map<std::string, History> users;
   std::uint64_t count = 0;
-  if (!reader.U64(&count) || count > data.size()) {
+  if (!reader.Fixed64(&count) || count > data.size()) {
     return base::Corruption("frequency caps: damaged shopper count");
   }
   for (std::uint64_t i = 0; i < count; ++i) {
     std::string user;
     std::uint64_t shown = 0;
-    if (!reader.String(&user) || !reader.U64(&shown) || shown > data.size()) {
+    if (!reader.LengthPrefixed(&user) || !reader.Fixed64(&shown) || shown > data.size()) {
       return base::Corruption("frequency caps: damaged shopper " + std::to_string(i));
     }
     History& history = users[user];
     history.resize(static_cast<std::size_t>(shown));
     for (Shown& s : history) {
-      std::uint64_t time = 0;
-      if (!reader.U64(&time) || !reader.String(&s.promotion)) {
+      if (!reader.Signed64(&s.time_us) || !reader.LengthPrefixed(&s.promotion)) {
         return base::Corruption("frequency caps: damaged history of shopper " + std::to_string(i));
       }
-      s.time_us = static_cast<std::int64_t>(time);
     }
   }
   if (!reader.done()) return base::Corruption("frequency caps: bytes after the last shopper");
