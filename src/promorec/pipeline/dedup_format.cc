@@ -32,7 +32,13 @@ std::uint64_t SealedHomeSlots(std::uint64_t count) {
 bool ValidOpenHomeSlots(std::uint64_t count, std::uint64_t home_slots) {
   if (home_slots < kOpenInitialHomeSlots || home_slots % kOpenInitialHomeSlots != 0) return false;
   if (!IsPowerOfTwo(home_slots / kOpenInitialHomeSlots)) return false;
-  return count * 100 <= home_slots * kOpenMaxLoadPercent;
+  if (count * 100 > home_slots * kOpenMaxLoadPercent) return false;
+  // A table doubles only when the next id would overfill it, so one past
+  // its first size was once too full at half this size: a header that
+  // claims more (a huge table for a few ids) is damage, and restoring it
+  // would allocate the claim.
+  return home_slots == kOpenInitialHomeSlots ||
+         (count + 1) * 100 > (home_slots / 2) * kOpenMaxLoadPercent;
 }
 
 std::uint64_t SegmentFileBytes(std::uint64_t count) {
@@ -108,7 +114,8 @@ base::Result<SegmentHeader> DecodeSegmentHeader(std::string_view bytes, std::str
     return Bad(source, kWhere,
                "home slots " + std::to_string(header.home_slots) +
                    " do not fit an open segment of " + std::to_string(header.count) +
-                   " fingerprints (1024 times a power of two, at most 70% full)");
+                   " fingerprints (1024 times a power of two, at most 70% full, and more than 35%"
+                   " full at half the size unless 1024)");
   }
   if (GetU32(p + 56) != 0) return Bad(source, kWhere, "bytes [56, 60) are not zero");
   return header;

@@ -89,6 +89,8 @@ def main():
         "sealed-homes.dds": segment(fps, homes=64),
         "open-homes.dds": segment(fps, kind=2, homes=1000),
         "open-too-full.dds": segment([0x10 * (i + 1) for i in range(800)], kind=2, homes=1024),
+        # A huge table for ten ids: restoring it would allocate the claim.
+        "open-homes-too-many.dds": segment(fps, kind=2, homes=1 << 36),
         "nonzero-pad.dds": segment(fps, pad=1),
         "cut-off.dds": good[:-5],
         "trailing-bytes.dds": good + b"\0",
