@@ -20,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include "promorec/testing/loopback.h"
+
 namespace promorec::agent {
 
 class HttpTestServer {
@@ -31,15 +33,9 @@ class HttpTestServer {
   };
 
   HttpTestServer() {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    ::listen(listen_fd_, 16);
-    socklen_t length = sizeof address;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
+    const testing::LoopbackListener listener = testing::ListenOnLoopback(16);
+    listen_fd_ = listener.fd;
+    port_ = listener.port;
     thread_ = std::thread([this] { Serve(); });
   }
   ~HttpTestServer() {

@@ -27,6 +27,8 @@
 #include <thread>
 #include <vector>
 
+#include "promorec/testing/loopback.h"
+
 namespace promorec::notify {
 
 class WebhookReceiver {
@@ -40,15 +42,9 @@ class WebhookReceiver {
   };
 
   explicit WebhookReceiver(std::string secret) : secret_(std::move(secret)) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    ::listen(listen_fd_, 64);
-    socklen_t length = sizeof address;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
+    const testing::LoopbackListener listener = testing::ListenOnLoopback(64);
+    listen_fd_ = listener.fd;
+    port_ = listener.port;
     acceptor_ = std::thread([this] { Accept(); });
   }
   ~WebhookReceiver() {
