@@ -301,33 +301,32 @@ base::Status DecisionStage::FlushExamples() {
 }
 
 base::Status DecisionStage::Flush() {
-  {
-    // Examples are made on the pipeline thread only; DecideNow does not
-    // touch them, so the lock is only for the positions.
-    PROMOREC_RETURN_IF_ERROR(FlushExamples());
-  }
-  if (waiting_.empty()) return {};
-  std::vector<std::string> encoded(waiting_.size());
-  std::vector<eventlog::PutRecord> puts(waiting_.size());
-  for (std::size_t i = 0; i < waiting_.size(); ++i) {
-    AppendDecisionJson(waiting_[i], &encoded[i]);
-    puts[i] = eventlog::PutRecord{waiting_[i].user_id, encoded[i], std::nullopt};
-  }
-  auto results = impressions_->Append(puts);
-  if (!results) {
-    failed_.fetch_add(1, std::memory_order_relaxed);
-    return std::unexpected(std::move(results).error());
-  }
-  {
-    std::lock_guard lock(mu_);
-    for (const eventlog::PutResult& where : *results) {
-      log_end_[where.shard] = std::max(log_end_[where.shard], where.sequence + 1);
+  if (!waiting_.empty()) {
+    std::vector<std::string> encoded(waiting_.size());
+    std::vector<eventlog::PutRecord> puts(waiting_.size());
+    for (std::size_t i = 0; i < waiting_.size(); ++i) {
+      AppendDecisionJson(waiting_[i], &encoded[i]);
+      puts[i] = eventlog::PutRecord{waiting_[i].user_id, encoded[i], std::nullopt};
     }
+    auto results = impressions_->Append(puts);
+    if (!results) {
+      failed_.fetch_add(1, std::memory_order_relaxed);
+      return std::unexpected(std::move(results).error());
+    }
+    {
+      std::lock_guard lock(mu_);
+      for (const eventlog::PutResult& where : *results) {
+        log_end_[where.shard] = std::max(log_end_[where.shard], where.sequence + 1);
+      }
+    }
+    for (std::size_t i = 0; i < waiting_.size(); ++i) Publish(waiting_[i], (*results)[i]);
+    decided_.fetch_add(waiting_.size(), std::memory_order_relaxed);
+    waiting_.clear();
   }
-  for (std::size_t i = 0; i < waiting_.size(); ++i) Publish(waiting_[i], (*results)[i]);
-  decided_.fetch_add(waiting_.size(), std::memory_order_relaxed);
-  waiting_.clear();
-  return {};
+  // After the decisions are out: the shoppers do not wait for the labels.
+  // Examples are made on the pipeline thread only (DecideNow does not
+  // touch them).
+  return FlushExamples();
 }
 
 void DecisionStage::Publish(const DecisionRecord& r, const eventlog::PutResult& where) {
