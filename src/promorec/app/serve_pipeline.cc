@@ -18,22 +18,6 @@ namespace {
 constexpr std::uint32_t kImpressionsShards = 4;
 constexpr std::uint32_t kRewardsShards = 1;
 
-notify::Notification ToNotification(const pipeline::DecisionRecord& r, std::uint32_t shard,
-                                    std::uint64_t sequence) {
-  notify::Notification n;
-  n.decision_id = r.decision_id;
-  n.position = notify::FormatLivePosition({shard, sequence});
-  n.order = sequence;
-  n.user_id = r.user_id;
-  n.promotion_id = r.promotion_id;
-  n.promotion_code = r.promotion_code;
-  n.product = r.product;
-  n.time_us = r.time_us;
-  n.subject = r.subject;
-  n.message = r.message;
-  return n;
-}
-
 // A shopper's notifications after `after`, read back from the ad log: one
 // shopper's decisions are all in one shard (the partition key is the
 // shopper), so resuming reads that shard from the client's position on.
@@ -51,7 +35,7 @@ base::Status Backfill(eventlog::Stream& impressions, std::string_view user,
       auto decision =
           pipeline::ParseDecisionJson(record.data, pipeline::CandidateParsing::kSkipCandidates);
       if (!decision || decision->user_id != user) continue;
-      if (!emit(ToNotification(*decision, after.shard, record.sequence))) return {};
+      if (!emit(pipeline::NotificationOf(*decision, after.shard, record.sequence))) return {};
     }
     if (batch.records.empty() || batch.next_sequence == next) return {};
     next = batch.next_sequence;

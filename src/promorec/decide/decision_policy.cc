@@ -1,7 +1,8 @@
 #include "promorec/decide/decision_policy.h"
 
 #include <algorithm>
-#include <cstring>
+
+#include "promorec/base/byte_io.h"
 
 namespace promorec::decide {
 
@@ -70,20 +71,16 @@ void DecisionPolicy::Commit(const Decision& decision, const Choice& choice, std:
 void DecisionPolicy::Encode(std::string* out) const {
   std::string caps;
   caps_.Encode(&caps);
-  const std::uint64_t size = caps.size();
-  out->append(reinterpret_cast<const char*>(&size), sizeof size);
-  out->append(caps);
+  base::PutLengthPrefixed(out, caps);
   budgets_.Encode(out);
 }
 
 base::Status DecisionPolicy::Decode(std::string_view data) {
-  std::uint64_t size = 0;
-  if (data.size() < sizeof size) return base::Corruption("decision policy state: truncated");
-  std::memcpy(&size, data.data(), sizeof size);
-  data.remove_prefix(sizeof size);
-  if (size > data.size()) return base::Corruption("decision policy state: truncated caps");
-  PROMOREC_RETURN_IF_ERROR(caps_.Decode(data.substr(0, size)));
-  return budgets_.Decode(data.substr(size));
+  base::ByteReader in(data);
+  std::string_view caps;
+  if (!in.LengthPrefixed(&caps)) return base::Corruption("decision policy state: truncated caps");
+  PROMOREC_RETURN_IF_ERROR(caps_.Decode(caps));
+  return budgets_.Decode(in.rest());
 }
 
 }  // namespace promorec::decide

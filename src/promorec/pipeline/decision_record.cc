@@ -9,6 +9,7 @@
 
 #include "promorec/base/hash.h"
 #include "promorec/base/json_string.h"
+#include "promorec/notify/live_position.h"
 
 namespace promorec::pipeline {
 
@@ -140,6 +141,23 @@ void AppendCandidatesJson(const DecisionRecord& r, std::string* out) {
     out->push_back(']');
   }
   out->append("}}");
+}
+
+notify::Notification NotificationOf(const DecisionRecord& r, std::uint32_t shard,
+                                    std::uint64_t sequence) {
+  notify::Notification n;
+  n.decision_id = r.decision_id;
+  n.position = notify::FormatLivePosition({shard, sequence});
+  n.order = sequence;
+  n.user_id = r.user_id;
+  n.email = r.email;
+  n.promotion_id = r.promotion_id;
+  n.promotion_code = r.promotion_code;
+  n.product = r.product;
+  n.time_us = r.time_us;
+  n.subject = r.subject;
+  n.message = r.message;
+  return n;
 }
 
 std::string DecisionId(std::string_view source, std::string_view event_id) {

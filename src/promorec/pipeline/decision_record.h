@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "promorec/base/status.h"
+#include "promorec/notify/notification.h"
 
 namespace promorec::pipeline {
 
@@ -75,6 +76,12 @@ std::string CatalogueId(const std::vector<std::string>& promotion_ids);
 // {"catalogue":"...","scores":[0.0123,null,...],"removed_by":{"rule":[1,...]}}:
 // the candidates as the record and the lake's decisions table hold them.
 void AppendCandidatesJson(const DecisionRecord& record, std::string* out);
+
+// The shopper's notification of a decision, as every channel delivers it,
+// for the record at `sequence` of `shard` of the impressions stream (its
+// position: the live stream's event id, from which a client resumes).
+notify::Notification NotificationOf(const DecisionRecord& record, std::uint32_t shard,
+                                    std::uint64_t sequence);
 
 // Appends the record as one line of JSON (no newline).
 void AppendDecisionJson(const DecisionRecord& record, std::string* out);

@@ -3,10 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "promorec/base/byte_io.h"
-#include "promorec/notify/live_position.h"
 #include "promorec/policy/eligibility.h"
 
 namespace promorec::pipeline {
@@ -20,12 +18,18 @@ std::string CatalogueIdOf(const std::vector<event::Promotion>& promotions) {
   return CatalogueId(ids);
 }
 
-void Put64(std::uint64_t v, std::string* out) { base::PutFixed64(out, v); }
+void PutPositions(const std::vector<std::uint64_t>& positions, std::string* out) {
+  base::PutFixed64(out, positions.size());
+  for (const std::uint64_t p : positions) base::PutFixed64(out, p);
+}
 
-bool Get64(std::string_view* data, std::uint64_t* v) {
-  base::ByteReader reader(*data);
-  if (!reader.Fixed64(v)) return false;
-  *data = reader.rest();
+// Positions saved for as many shards as `out` has.
+bool GetPositions(base::ByteReader* in, std::vector<std::uint64_t>* out) {
+  std::uint64_t shards = 0;
+  if (!in->Fixed64(&shards) || shards != out->size()) return false;
+  for (std::uint64_t& p : *out) {
+    if (!in->Fixed64(&p)) return false;
+  }
   return true;
 }
 
@@ -79,7 +83,13 @@ DecisionStage::DecisionStage(std::shared_ptr<eventlog::Stream> impressions,
       templates_(std::move(templates)),
       policy_(decider->promotions(), options_.policy),
       catalogue_(CatalogueIdOf(decider->promotions())),
-      attribution_(options_.clicks_shards, Attribution(options_.attribution)) {}
+      attribution_(options_.clicks_shards, Attribution(options_.attribution)) {
+  const auto& promotions = decider->promotions();
+  for (std::uint32_t i = 0; i < promotions.size(); ++i) {
+    by_id_.emplace(promotions[i].id, i);
+    by_code_.emplace(promotions[i].code, i);
+  }
+}
 
 DecisionStage::~DecisionStage() = default;
 
@@ -90,20 +100,16 @@ bool DecisionStage::Qualifies(event::EventType type) const {
 
 void DecisionStage::Encode(std::string* out) const {
   std::lock_guard lock(mu_);
-  Put64(log_end_.size(), out);
-  for (const std::uint64_t p : log_end_) Put64(p, out);
+  PutPositions(log_end_, out);
   std::string policy;
   policy_.Encode(&policy);
-  Put64(policy.size(), out);
-  out->append(policy);
-  Put64(examples_end_.size(), out);
-  for (const std::uint64_t p : examples_end_) Put64(p, out);
-  Put64(attribution_.size(), out);
+  base::PutLengthPrefixed(out, policy);
+  PutPositions(examples_end_, out);
+  base::PutFixed64(out, attribution_.size());
   for (const Attribution& a : attribution_) {
     std::string attribution;
     a.Encode(&attribution);
-    Put64(attribution.size(), out);
-    out->append(attribution);
+    base::PutLengthPrefixed(out, attribution);
   }
 }
 
@@ -112,25 +118,12 @@ base::Status DecisionStage::Restore(std::string_view state) {
   std::vector<std::uint64_t> examples_from(examples_end_.size(), 0);
   std::lock_guard lock(mu_);
   if (!state.empty()) {
-    const auto positions = [&state](std::vector<std::uint64_t>* out) {
-      std::uint64_t shards = 0;
-      if (!Get64(&state, &shards) || shards != out->size()) return false;
-      for (std::uint64_t& p : *out) {
-        if (!Get64(&state, &p)) return false;
-      }
-      return true;
-    };
-    const auto blob = [&state](std::string_view* out) {
-      std::uint64_t size = 0;
-      if (!Get64(&state, &size) || size > state.size()) return false;
-      *out = state.substr(0, size);
-      state.remove_prefix(size);
-      return true;
-    };
+    base::ByteReader in(state);
     std::string_view policy;
     std::uint64_t attribution_shards = 0;
-    if (!positions(&from) || !blob(&policy) || !positions(&examples_from) ||
-        !Get64(&state, &attribution_shards) || attribution_shards != attribution_.size()) {
+    if (!GetPositions(&in, &from) || !in.LengthPrefixed(&policy) ||
+        !GetPositions(&in, &examples_from) || !in.Fixed64(&attribution_shards) ||
+        attribution_shards != attribution_.size()) {
       return base::Corruption(
           "decision stage state: damaged, or saved with other shard counts of the clicks, "
           "impressions and examples streams");
@@ -138,10 +131,12 @@ base::Status DecisionStage::Restore(std::string_view state) {
     PROMOREC_RETURN_IF_ERROR(policy_.Decode(policy));
     for (Attribution& a : attribution_) {
       std::string_view attribution;
-      if (!blob(&attribution)) return base::Corruption("decision stage state: truncated");
+      if (!in.LengthPrefixed(&attribution)) {
+        return base::Corruption("decision stage state: truncated");
+      }
       PROMOREC_RETURN_IF_ERROR(a.Decode(attribution));
     }
-    if (!state.empty()) return base::Corruption("decision stage state: bytes after the end");
+    if (!in.done()) return base::Corruption("decision stage state: bytes after the end");
   }
   logged_.clear();
   PROMOREC_RETURN_IF_ERROR(ReadTail(*impressions_, &from, [this](std::string_view data) {
@@ -266,16 +261,19 @@ void DecisionStage::OnEvent(std::uint32_t shard, const event::ClickEvent& e) {
 }
 
 void DecisionStage::OnRedemption(const event::ClickEvent& e) {
-  const auto& promotions = decider_->promotions();
-  for (std::uint32_t i = 0; i < promotions.size(); ++i) {
-    const bool used = (e.HasPromotion() && promotions[i].id == e.offer_id) ||
-                      (!e.promotion_code.empty() && promotions[i].code == e.promotion_code);
-    if (used) {
-      std::lock_guard lock(mu_);
-      policy_.Redeemed(i, e.timestamp_us);
-      return;
+  // The first promotion in catalogue order that the id or the code names.
+  std::optional<std::uint32_t> index;
+  if (e.HasPromotion()) {
+    if (const auto it = by_id_.find(e.offer_id); it != by_id_.end()) index = it->second;
+  }
+  if (!e.promotion_code.empty()) {
+    if (const auto it = by_code_.find(e.promotion_code); it != by_code_.end()) {
+      index = index ? std::min(*index, it->second) : it->second;
     }
   }
+  if (!index) return;
+  std::lock_guard lock(mu_);
+  policy_.Redeemed(*index, e.timestamp_us);
 }
 
 base::Status DecisionStage::FlushExamples() {
@@ -331,18 +329,7 @@ base::Status DecisionStage::Flush() {
 
 void DecisionStage::Publish(const DecisionRecord& r, const eventlog::PutResult& where) {
   if (hub_ == nullptr) return;
-  notify::Notification n;
-  n.decision_id = r.decision_id;
-  n.position = notify::FormatLivePosition({where.shard, where.sequence});
-  n.order = where.sequence;
-  n.user_id = r.user_id;
-  n.promotion_id = r.promotion_id;
-  n.promotion_code = r.promotion_code;
-  n.product = r.product;
-  n.time_us = r.time_us;
-  n.subject = r.subject;
-  n.message = r.message;
-  hub_->Publish(n);
+  hub_->Publish(NotificationOf(r, where.shard, where.sequence));
 }
 
 base::Result<DecisionRecord> DecisionStage::DecideNow(const decide::Request& request,

@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -135,6 +136,9 @@ class DecisionStage {
   notify::LiveHub* const hub_;
   const DecisionStageOptions options_;
   const std::vector<Templates> templates_;
+  // Catalogue index by promotion id and by code, for redemptions.
+  std::unordered_map<std::string, std::uint32_t> by_id_;
+  std::unordered_map<std::string, std::uint32_t> by_code_;
 
   mutable std::mutex mu_;
   decide::DecisionPolicy policy_;

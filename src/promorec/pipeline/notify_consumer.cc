@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "promorec/notify/live_position.h"
 #include "promorec/pipeline/decision_record.h"
 
 namespace promorec::pipeline {
@@ -30,36 +29,28 @@ base::Result<std::unique_ptr<NotifyConsumer>> NotifyConsumer::Open(
   c->saved_ = next;
   NotifyConsumer* self = c.get();
   PROMOREC_ASSIGN_OR_RETURN(
-      c->consumer_,
-      StreamConsumer::Create(
-          std::string(kNotifyConsumer), std::move(impressions), std::move(next),
-          [self](std::uint32_t, const eventlog::ReadBatch& batch) { self->Apply(batch); },
-          [self] {
-            if (auto saved = self->SaveIfIdle(); !saved) {
-              spdlog::warn("notify: cannot save the checkpoint: {}", saved.error().ToString());
-            }
-          }));
+      c->consumer_, StreamConsumer::Create(
+                        std::string(kNotifyConsumer), std::move(impressions), std::move(next),
+                        [self](std::uint32_t shard, const eventlog::ReadBatch& batch) {
+                          self->Apply(shard, batch);
+                        },
+                        [self] {
+                          if (auto saved = self->SaveIfIdle(); !saved) {
+                            spdlog::warn("notify: cannot save the checkpoint: {}",
+                                         saved.error().ToString());
+                          }
+                        }));
   return c;
 }
 
-void NotifyConsumer::Apply(const eventlog::ReadBatch& batch) {
+void NotifyConsumer::Apply(std::uint32_t shard, const eventlog::ReadBatch& batch) {
   for (const eventlog::RecordView& record : batch.records) {
     auto decision = ParseDecisionJson(record.data, CandidateParsing::kSkipCandidates);
     if (!decision) {
       unreadable_.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
-    notify::Notification n;
-    n.decision_id = decision->decision_id;
-    n.order = record.sequence;
-    n.user_id = decision->user_id;
-    n.email = decision->email;
-    n.promotion_id = decision->promotion_id;
-    n.promotion_code = decision->promotion_code;
-    n.product = decision->product;
-    n.time_us = decision->time_us;
-    n.subject = decision->subject;
-    n.message = decision->message;
+    const notify::Notification n = NotificationOf(*decision, shard, record.sequence);
     for (notify::DeliveryQueue* q : queues_) q->Enqueue(n);
     sent_.fetch_add(1, std::memory_order_relaxed);
   }

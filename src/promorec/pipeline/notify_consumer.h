@@ -46,7 +46,7 @@ class NotifyConsumer {
 
  private:
   NotifyConsumer() = default;
-  void Apply(const eventlog::ReadBatch& batch);
+  void Apply(std::uint32_t shard, const eventlog::ReadBatch& batch);
 
   std::vector<notify::DeliveryQueue*> queues_;
   std::unique_ptr<StreamConsumer> consumer_;

@@ -1,7 +1,8 @@
 #include "promorec/policy/budget_pacer.h"
 
 #include <algorithm>
-#include <cstring>
+
+#include "promorec/base/byte_io.h"
 
 namespace promorec::policy {
 
@@ -71,46 +72,34 @@ void BudgetPacer::RecordRedemption(std::uint32_t index, std::int64_t now_us) {
 }
 
 void BudgetPacer::Encode(std::string* out) const {
-  const auto put = [out](std::uint64_t value) {
-    out->append(reinterpret_cast<const char*>(&value), sizeof value);
-  };
-  put(state_.size());
+  base::PutFixed64(out, state_.size());
   for (std::size_t i = 0; i < state_.size(); ++i) {
-    put(ids_[i].size());
-    out->append(ids_[i]);
-    put(static_cast<std::uint64_t>(state_[i].day));
-    put(state_[i].impressions);
-    put(state_[i].redemptions);
+    base::PutLengthPrefixed(out, ids_[i]);
+    base::PutFixed64(out, static_cast<std::uint64_t>(state_[i].day));
+    base::PutFixed64(out, state_[i].impressions);
+    base::PutFixed64(out, state_[i].redemptions);
   }
 }
 
 base::Status BudgetPacer::Decode(std::string_view data) {
-  const auto get = [&data](std::uint64_t* value) {
-    if (data.size() < sizeof *value) return false;
-    std::memcpy(value, data.data(), sizeof *value);
-    data.remove_prefix(sizeof *value);
-    return true;
-  };
+  base::ByteReader in(data);
   std::uint64_t count = 0;
-  if (!get(&count)) return base::Corruption("budgets: truncated");
+  if (!in.Fixed64(&count)) return base::Corruption("budgets: truncated");
   std::vector<Counts> state(state_.size());
   for (std::uint64_t i = 0; i < count; ++i) {
-    std::uint64_t size = 0;
-    if (!get(&size) || size > data.size()) return base::Corruption("budgets: damaged promotion id");
-    const std::string_view id = data.substr(0, size);
-    data.remove_prefix(size);
-    std::uint64_t day = 0;
+    std::string_view id;
+    if (!in.LengthPrefixed(&id)) return base::Corruption("budgets: damaged promotion id");
     Counts counts;
-    if (!get(&day) || !get(&counts.impressions) || !get(&counts.redemptions)) {
+    if (!in.Signed64(&counts.day) || !in.Fixed64(&counts.impressions) ||
+        !in.Fixed64(&counts.redemptions)) {
       return base::Corruption("budgets: truncated counts");
     }
-    counts.day = static_cast<std::int64_t>(day);
     // A promotion no longer in the catalogue is forgotten; a new one starts
     // at zero.
     const auto it = std::find(ids_.begin(), ids_.end(), id);
     if (it != ids_.end()) state[static_cast<std::size_t>(it - ids_.begin())] = counts;
   }
-  if (!data.empty()) return base::Corruption("budgets: bytes after the last promotion");
+  if (!in.done()) return base::Corruption("budgets: bytes after the last promotion");
   state_ = std::move(state);
   return {};
 }
