@@ -81,6 +81,9 @@ Response DecisionsApi::Decide(const Request& request, std::int64_t now_us) const
   auto decided = stage_.DecideNow(ask, request_id);
   Response response;
   if (!decided) {
+    if (decided.error().code() == base::Code::kAlreadyExists) {
+      return ErrorResponse(409, "decision_exists", decided.error().message());
+    }
     if (decided.error().code() != base::Code::kNotFound) {
       return ErrorResponse(503, "unavailable", decided.error().message());
     }

@@ -10,9 +10,11 @@
 //     200 {"decision_id":null,...,"reason":"..."}  when no promotion may be
 //          shown (frequency cap, nothing eligible)
 //     400 a body that is not such an object
+//     409 a decision for this request_id was made long ago or before a restart
+//     503 the first decision for this request_id is still being logged
 //   `request_id` is the caller's idempotency key: the decision id derives
-//   from it (a retry is recognisable in the ad log). Without one, each
-//   request is a new decision.
+//   from it, a retry gets the answer the first request got, and the ad log
+//   holds the decision once. Without one, each request is a new decision.
 //
 //   POST /v1/decisions/{id}/reward  {"reward": 1}  (a number in [0, 1])
 //     202 {"decision_id":..,"reward":..}: appended, durable, to the

@@ -335,10 +335,25 @@ void DecisionStage::Publish(const DecisionRecord& r, const eventlog::PutResult& 
 base::Result<DecisionRecord> DecisionStage::DecideNow(const decide::Request& request,
                                                       std::string_view request_id) {
   std::unique_lock lock(mu_);
+  const std::string id = DecisionId("request", request_id);
+  if (const auto it = recent_requests_.find(id); it != recent_requests_.end()) {
+    return it->second;
+  }
+  if (logged_.contains(id)) {
+    return base::MakeError(base::Code::kAlreadyExists,
+                           "a decision for request_id '" + std::string(request_id) +
+                               "' was made earlier (decision " + id + ")");
+  }
+  if (!requests_in_flight_.insert(id).second) {
+    return base::MakeError(
+        base::Code::kUnavailable,
+        "the decision for request_id '" + std::string(request_id) + "' is being made; retry");
+  }
   decide::Request r = request;
   r.allow_no_model = true;
   std::optional<DecisionRecord> record = DecideLocked(r, "request", request_id);
   if (!record) {
+    requests_in_flight_.erase(id);
     return base::NotFound(
         "no promotion may be shown to this shopper now (frequency cap, or "
         "none eligible)");
@@ -347,13 +362,21 @@ base::Result<DecisionRecord> DecisionStage::DecideNow(const decide::Request& req
   std::string json;
   AppendDecisionJson(*record, &json);
   const eventlog::PutRecord put{record->user_id, json, std::nullopt};
-  PROMOREC_ASSIGN_OR_RETURN(const auto results,
-                            impressions_->Append(std::span<const eventlog::PutRecord>(&put, 1)));
-  {
-    std::lock_guard relock(mu_);
-    log_end_[results[0].shard] = std::max(log_end_[results[0].shard], results[0].sequence + 1);
+  auto results = impressions_->Append(std::span<const eventlog::PutRecord>(&put, 1));
+  lock.lock();
+  requests_in_flight_.erase(id);
+  if (!results) return std::unexpected(std::move(results).error());
+  const eventlog::PutResult where = (*results)[0];
+  log_end_[where.shard] = std::max(log_end_[where.shard], where.sequence + 1);
+  recent_requests_.emplace(id, *record);
+  recent_order_.push_back(id);
+  if (recent_order_.size() > kRecentRequests) {
+    logged_.insert(recent_order_.front());
+    recent_requests_.erase(recent_order_.front());
+    recent_order_.pop_front();
   }
-  Publish(*record, results[0]);
+  lock.unlock();
+  Publish(*record, where);
   decided_.fetch_add(1, std::memory_order_relaxed);
   return *std::move(record);
 }

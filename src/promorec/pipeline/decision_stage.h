@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -97,7 +98,10 @@ class DecisionStage {
 
   // POST /v1/decisions: decides for a request now, logs it durably and
   // pushes it; `request_id` (the caller's idempotency key) makes the
-  // decision id, so a retried request gets the decision it got before.
+  // decision id. A retry gets the decision it got before (the newest
+  // kRecentRequests are kept), and the ad log holds it once: a retry of an
+  // older one, or of one made before a restart, is AlreadyExists; one that
+  // comes while the first is still being logged is Unavailable.
   [[nodiscard]] base::Result<DecisionRecord> DecideNow(const decide::Request& request,
                                                        std::string_view request_id);
 
@@ -149,6 +153,12 @@ class DecisionStage {
   // Decision ids in the ad log after the restored state: not logged again.
   std::unordered_set<std::string> logged_;
   std::vector<DecisionRecord> waiting_;
+  // DecideNow's decisions, newest kRecentRequests, by decision id; and
+  // those being logged now.
+  static constexpr std::size_t kRecentRequests = 10'000;
+  std::unordered_map<std::string, DecisionRecord> recent_requests_;
+  std::deque<std::string> recent_order_;
+  std::unordered_set<std::string> requests_in_flight_;
   std::vector<Attribution> attribution_;  // per clicks shard
   std::vector<Example> examples_waiting_;
   std::vector<std::uint64_t> examples_end_;

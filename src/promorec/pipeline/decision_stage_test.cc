@@ -262,6 +262,10 @@ TEST_F(DecisionStageTest, DecideNowLogsARequest) {
   ASSERT_TRUE(decided) << decided.error().ToString();
   EXPECT_EQ(decided->decision_id, DecisionId("request", "slot-1"));
   EXPECT_EQ(decided->source, "request");
+  // A retry gets the same answer, and the ad log holds the decision once.
+  auto retried = p->stage().DecideNow(request, "slot-1");
+  ASSERT_TRUE(retried) << retried.error().ToString();
+  EXPECT_EQ(*retried, *decided);
   const auto logged = p->Logged();
   ASSERT_EQ(logged.size(), 1u);
   EXPECT_EQ(logged.begin()->second, *decided);
