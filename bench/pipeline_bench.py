@@ -11,10 +11,12 @@ over 1,000 offers, `promorec train` fits a model on them, and the catalogue
 of each run is the N most frequent offers of the training file, so every
 promotion is one the model knows (every candidate costs a dot product).
 
-For each catalogue size and rate, a fresh `promorec serve` (pinned to core 0;
-this script runs on core 1) gets view events from distinct shoppers in
+For each catalogue size and rate, a fresh `promorec serve` (sharing the
+machine with this script, or on one core of its own with --pin-server) gets view events from distinct shoppers in
 batches every 5 ms (one request each); an admin SSE connection receives every
-notification. Reported per run: events/s achieved, latency percentiles
+notification. Reported per run: events/s achieved, the request's own
+latency (send to acknowledgement, which waits for the fsync: ack p50/p99),
+latency percentiles
 (p50/p99/p999) from the moment the request was sent (so they include the
 durable append and its fsync) to the notification's arrival, the latency of
 the last 10% of the events (a lag that grows shows up there), how long the
@@ -41,6 +43,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PROMOREC = ROOT / "build" / "promorec"
+LOAD = ROOT / "build" / "bench" / "pipeline_load"
 ADMIN = "bench-admin-token-0123456789"
 
 
@@ -69,14 +72,15 @@ def cpu_seconds(pid):
 
 
 class Server:
-    def __init__(self, work, offers, qualifying):
+    def __init__(self, work, offers, qualifying, pin_core):
         self.dir = tempfile.TemporaryDirectory(dir=work)
         data = pathlib.Path(self.dir.name)
         promotions = [{"id": o, "text": f"Deal {i}", "code": f"C{i}"}
                       for i, o in enumerate(offers)]
         (data / "promotions.json").write_text(json.dumps({"promotions": promotions}))
+        pin = ["taskset", "-c", str(pin_core)] if pin_core is not None else []
         self.process = subprocess.Popen(
-            ["taskset", "-c", "0", PROMOREC, "--log-level", "warn", "serve", "--port", "0",
+            pin + [PROMOREC, "--log-level", "warn", "serve", "--port", "0",
              "--data-dir", data, "--model", work / "model", "--admin-token", ADMIN,
              "--qualifying", qualifying, "--threads", "1"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -90,91 +94,6 @@ class Server:
         self.process.terminate()
         self.process.wait(timeout=60)
         self.dir.cleanup()
-
-
-class Listener(threading.Thread):
-    """The admin SSE stream: arrival time of each shopper's notification."""
-
-    def __init__(self, port):
-        super().__init__(daemon=True)
-        self.arrived = {}
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.sock.sendall(f"GET /v1/admin/notifications HTTP/1.1\r\nHost: b\r\n"
-                          f"Authorization: Bearer {ADMIN}\r\n\r\n".encode())
-        self.done = False
-
-    def run(self):
-        buffer = b""
-        while not self.done:
-            try:
-                chunk = self.sock.recv(1 << 20)
-            except OSError:
-                return
-            if not chunk:
-                return
-            now = time.monotonic()
-            buffer += chunk
-            while True:
-                at = buffer.find(b"\ndata: ")
-                if at < 0:
-                    break
-                end = buffer.find(b"\n", at + 7)
-                if end < 0:
-                    break
-                line = buffer[at + 7:end]
-                buffer = buffer[end:]
-                user_at = line.find(b'"user_id":"')
-                if user_at >= 0:
-                    user_end = line.find(b'"', user_at + 11)
-                    self.arrived[line[user_at + 11:user_end].decode()] = now
-
-
-def send_load(port, rate, seconds, products, tag):
-    """Sends `rate` views/s for `seconds` in 5 ms batches; send time per shopper."""
-    sent = {}
-    sock = socket.create_connection(("127.0.0.1", port))
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    per_batch = max(1, round(rate * 0.005))
-    interval = per_batch / rate
-    start = time.monotonic()
-    n = 0
-    reader = sock.makefile("rb")
-    while True:
-        due = start + (n // per_batch) * interval
-        now = time.monotonic()
-        if now - start >= seconds:
-            break
-        if due > now:
-            time.sleep(due - now)
-        lines = []
-        users = []
-        for i in range(per_batch):
-            user = f"{tag}-{n + i}"
-            category, product = products[(n + i) % len(products)]
-            users.append(user)
-            lines.append('{"user_id":"%s","product":"%s","category":"%s","country":"de",'
-                         '"type":"view"}' % (user, product, category))
-        body = "\n".join(lines).encode()
-        t = time.monotonic()
-        for user in users:
-            sent[user] = t
-        sock.sendall(b"POST /v1/events HTTP/1.1\r\nHost: b\r\n"
-                     b"Content-Type: application/x-ndjson\r\nContent-Length: %d\r\n\r\n"
-                     % len(body) + body)
-        # The answer (keep-alive): status line, headers, body.
-        status = reader.readline()
-        if b" 200 " not in status:
-            sys.exit(f"ingest failed: {status}")
-        length = 0
-        while True:
-            header = reader.readline()
-            if header in (b"\r\n", b""):
-                break
-            if header.lower().startswith(b"content-length:"):
-                length = int(header.split(b":")[1])
-        reader.read(length)
-        n += per_batch
-    return sent, time.monotonic() - start
 
 
 def decisions_logged(port):
@@ -195,41 +114,35 @@ def percentile(values, q):
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
-def run(work, offers, products, rate, seconds, qualifying, tag):
-    server = Server(work, offers, qualifying)
+def run(work, offers, products, rate, seconds, qualifying, tag, pin_core):
+    server = Server(work, offers, qualifying, pin_core)
     try:
-        listener = Listener(server.port)
-        listener.start()
-        time.sleep(0.3)
         cpu0 = cpu_seconds(server.process.pid)
-        sent, elapsed = send_load(server.port, rate, seconds, products, tag)
+        load = subprocess.Popen(
+            [LOAD, "--port", str(server.port), "--admin-token", ADMIN, "--rate", str(rate),
+             "--seconds", str(seconds), "--products", str(work / "products.csv"), "--tag", tag,
+             "--drain-s", "10" if qualifying == "view" else "0"],
+            stdout=subprocess.PIPE, text=True)
+        line = load.stdout.readline()
+        if not line.startswith("sent "):
+            sys.exit(f"pipeline_load failed: {line}")
+        sent = int(line.split()[1])
         stop_sending = time.monotonic()
         logged_lag = 0.0
         if qualifying == "view":
             # The pipeline's own lag: how long after the last request every
             # event had its decision logged (independent of the SSE client).
             deadline = stop_sending + 60
-            while decisions_logged(server.port) < len(sent) and time.monotonic() < deadline:
+            while decisions_logged(server.port) < sent and time.monotonic() < deadline:
                 time.sleep(0.01)
             logged_lag = time.monotonic() - stop_sending
-            deadline = time.monotonic() + 10
-            while len(listener.arrived) < len(sent) and time.monotonic() < deadline:
-                time.sleep(0.01)
-        drain = (max(listener.arrived.values()) - stop_sending) if listener.arrived else 0.0
+        result = json.loads(load.stdout.readline())
+        load.wait()
         time.sleep(0.2)
         cpu = cpu_seconds(server.process.pid) - cpu0
-        listener.done = True
-        order = sorted(sent, key=sent.get)
-        latencies = [(listener.arrived[u] - sent[u]) * 1000 for u in order if u in listener.arrived]
-        tail = [(listener.arrived[u] - sent[u]) * 1000 for u in order[int(len(order) * 0.9):]
-                if u in listener.arrived]
-        return {"events": len(sent), "events_per_s": len(sent) / elapsed,
-                "notified": len(listener.arrived),
-                "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99),
-                "p999_ms": percentile(latencies, 0.999),
-                "last10_p99_ms": percentile(tail, 0.99), "drain_ms": drain * 1000,
-                "logged_lag_ms": logged_lag * 1000,
-                "cpu_us_per_event": cpu / len(sent) * 1e6}
+        result["logged_lag_ms"] = logged_lag * 1000
+        result["cpu_us_per_event"] = cpu / sent * 1e6
+        return result
     finally:
         server.stop()
 
@@ -240,12 +153,19 @@ def main():
     parser.add_argument("--rates", default="5000,20000")
     parser.add_argument("--promotions", default="20,1000")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pin-server", type=int, default=None, metavar="CORE",
+                        help="run the server on this core only and the load on the others "
+                             "(default: both share the machine)")
     parser.add_argument("--work", default=str(pathlib.Path(tempfile.gettempdir()) /
                                               "promorec-pipeline-bench"))
     args = parser.parse_args()
-    os.sched_setaffinity(0, {1})
+    if args.pin_server is not None:
+        os.sched_setaffinity(0, set(range(os.cpu_count())) - {args.pin_server})
     offers, products = setup(pathlib.Path(args.work))
-    print(f"{'promotions':>10} {'rate':>6} {'mode':>9} {'events/s':>9} {'p50 ms':>7} "
+    (pathlib.Path(args.work) / "products.csv").write_text(
+        "".join(f"{category},{product}\n" for category, product in products))
+    print(f"{'promotions':>10} {'rate':>6} {'mode':>9} {'events/s':>9} {'ack p50':>7} "
+          f"{'ack p99':>7} {'p50 ms':>7} "
           f"{'p99 ms':>7} {'p999 ms':>8} {'tail p99':>8} {'drain ms':>8} {'lag ms':>7} "
           f"{'cpu us/ev':>9}")
     for count in (int(c) for c in args.promotions.split(",")):
@@ -255,12 +175,13 @@ def main():
                 for mode, qualifying in (("ingest", "buy"), ("decide", "view")):
                     results[mode].append(run(pathlib.Path(args.work), offers[:count], products,
                                              rate, args.seconds, qualifying,
-                                             f"{mode}{count}-{rate}-{r}"))
+                                             f"{mode}{count}-{rate}-{r}", args.pin_server))
             for mode in ("ingest", "decide"):
                 med = {k: statistics.median(x[k] for x in results[mode])
                        for k in results[mode][0]}
                 lat = mode == "decide"
                 print(f"{count:>10} {rate:>6} {mode:>9} {med['events_per_s']:>9.0f} "
+                      f"{med['ack_p50_ms']:>7.2f} {med['ack_p99_ms']:>7.2f} "
                       + (f"{med['p50_ms']:>7.2f} {med['p99_ms']:>7.2f} {med['p999_ms']:>8.2f} "
                          f"{med['last10_p99_ms']:>8.2f} {med['drain_ms']:>8.1f} "
                          f"{med['logged_lag_ms']:>7.1f} " if lat else

@@ -106,6 +106,9 @@ int RunServe(ServeOptions o) {
     return kExitUnavailable;
   }
   const ServeConfig config = std::move(*resolved);
+  // Before any thread starts (the event log's sync threads, the pipeline,
+  // the server): every thread inherits the blocked signals.
+  StopSignals stop;
   base::Env& env = base::DefaultEnv();
   base::Clock& clock = base::RealClock();
   model::ServingModelHandle models;
@@ -159,7 +162,6 @@ int RunServe(ServeOptions o) {
       ServeRoutes(ServeParts{config, clock, models, writer, profiles, recommend, kinesis_api,
                              sagemaker, registry, limiter, pipeline, decisions});
 
-  StopSignals stop;  // before the server starts its threads
   http::ServerOptions server_options;
   server_options.host = config.host;
   server_options.port = config.port;

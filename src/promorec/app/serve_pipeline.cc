@@ -49,12 +49,18 @@ base::Result<std::unique_ptr<ServePipeline>> OpenServePipeline(
     std::shared_ptr<eventlog::Stream> clicks, const model::ServingModelHandle& models,
     std::vector<event::Promotion> promotions) {
   auto p = std::make_unique<ServePipeline>();
+  // The ad log and the examples are derived from the clicks stream, which
+  // is synced before each acknowledgement: after a power loss the decision
+  // stage replays clicks from its snapshot and logs again, identically,
+  // whatever the interval sync had not reached. Their consumers sync them
+  // before saving a position in them (docs/formats/pipeline-state.md).
   PROMOREC_ASSIGN_OR_RETURN(
-      p->impressions, ingest::OpenOrCreateStream(store, std::string(pipeline::kImpressionsStream),
-                                                 kImpressionsShards));
+      p->impressions,
+      ingest::OpenOrCreateStream(store, std::string(pipeline::kImpressionsStream),
+                                 kImpressionsShards, eventlog::Durability::kInterval));
   PROMOREC_ASSIGN_OR_RETURN(
       p->examples, ingest::OpenOrCreateStream(store, std::string(pipeline::kExamplesStream),
-                                              kImpressionsShards));
+                                              kImpressionsShards, eventlog::Durability::kInterval));
   PROMOREC_ASSIGN_OR_RETURN(p->rewards,
                             ingest::OpenOrCreateStream(store, "rewards", kRewardsShards));
   p->hub = std::make_unique<notify::LiveHub>(

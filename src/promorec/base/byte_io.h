@@ -41,6 +41,19 @@ inline void PutLengthPrefixed(std::string* out, std::string_view bytes) {
   out->append(bytes);
 }
 
+// PutLengthPrefixed for bytes written straight into `out` (no copy):
+// Begin leaves room for the length and returns where; End fills it in
+// with the bytes written since.
+inline std::size_t BeginLengthPrefixed(std::string* out) {
+  const std::size_t at = out->size();
+  PutFixed64(out, 0);
+  return at;
+}
+inline void EndLengthPrefixed(std::string* out, std::size_t at) {
+  const std::uint64_t length = out->size() - at - 8;
+  std::memcpy(out->data() + at, &length, 8);
+}
+
 // Reads what the Put functions wrote; each call is false (and reads
 // nothing) when the data ends first.
 class ByteReader {

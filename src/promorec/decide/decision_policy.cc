@@ -69,9 +69,9 @@ void DecisionPolicy::Commit(const Decision& decision, const Choice& choice, std:
 }
 
 void DecisionPolicy::Encode(std::string* out) const {
-  std::string caps;
-  caps_.Encode(&caps);
-  base::PutLengthPrefixed(out, caps);
+  const std::size_t caps = base::BeginLengthPrefixed(out);
+  caps_.Encode(out);
+  base::EndLengthPrefixed(out, caps);
   budgets_.Encode(out);
 }
 

@@ -1,10 +1,16 @@
 #include "promorec/eventlog/commit_pool.h"
 
+#include "promorec/base/thread_name.h"
+
 namespace promorec::eventlog {
 
 CommitPool::CommitPool(std::size_t threads) {
   threads_.reserve(threads);
-  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
+  for (std::size_t i = 0; i < threads; ++i)
+    threads_.emplace_back([this] {
+      base::SetThreadName("log-commit");
+      Work();
+    });
 }
 
 CommitPool::~CommitPool() {

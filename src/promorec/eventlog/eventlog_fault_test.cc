@@ -225,6 +225,43 @@ TEST_P(EventLogFaultTest, PowerCutInFsyncModeKeepsEveryAcknowledgedRecord) {
   ExpectCheckClean();
 }
 
+TEST_P(EventLogFaultTest, ExplicitSyncMakesEverythingWrittenSurviveAPowerCut) {
+  for (const Durability mode : {Durability::kInterval, Durability::kNone}) {
+    SCOPED_TRACE(std::string(DurabilityName(mode)));
+    UseFreshStore(std::string(DurabilityName(mode)));
+    StreamOptions options = Options(2, mode);
+    options.sync_interval_ms = 60'000;  // the interval never passes here
+    Create(options);
+    for (std::size_t i = 0; i < 40; ++i) PutOk({{0, 300 + i}, {1, 500 + i}});
+    const std::uint64_t syncs = env_.syncs();
+    ASSERT_TRUE(stream_->Sync());
+    EXPECT_EQ(env_.syncs(), syncs + 2) << "one sync per shard written to";
+    ASSERT_TRUE(stream_->Sync());
+    EXPECT_EQ(env_.syncs(), syncs + 2) << "nothing new: no sync";
+    // Written after the sync: may be lost.
+    PutOk({{0, 100}, {1, 100}});
+    ASSERT_TRUE(env_.DropUnsyncedData());
+    Close();
+    Reopen();
+    const auto read = ReadAndVerify(/*all_acknowledged=*/false);
+    for (std::uint32_t shard = 0; shard < 2; ++shard) {
+      EXPECT_GE(read[shard].size(), 40u) << "everything before the sync survived";
+      EXPECT_LE(read[shard].size(), 41u);
+    }
+    // A failed explicit sync fences the shard, as a failed interval sync does.
+    env_.ClearFaults();
+    PutOk({{0, 100}});
+    env_.FailSyncs(true);
+    const auto failed = stream_->Sync();
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().code(), base::Code::kIoError);
+    env_.FailSyncs(false);
+    PutFails(Records(0, 1, 100), base::Code::kFailedPrecondition, "reopen");
+    EXPECT_FALSE(stream_->Sync()) << "a fenced shard reports its failure";
+    Close();
+  }
+}
+
 TEST_P(EventLogFaultTest, PowerCutInNoneModeLosesOnlyTheUnsyncedTail) {
   Create(Options(2, Durability::kNone, 64 << 10));
   for (std::size_t i = 0; i < 120; ++i) {

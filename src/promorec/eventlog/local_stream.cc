@@ -158,6 +158,11 @@ base::Status LocalStream::AppendInto(std::span<const PutRecord> records,
   return status;
 }
 
+base::Status LocalStream::Sync() {
+  for (const auto& shard : shards_) PROMOREC_RETURN_IF_ERROR(shard->Sync());
+  return {};
+}
+
 void LocalStream::SyncDueShards() {
   for (const auto& shard : shards_) {
     if (shard->durability() == Durability::kInterval) (void)shard->SyncIfDue();

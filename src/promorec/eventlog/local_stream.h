@@ -36,6 +36,7 @@ class LocalStream final : public Stream {
       std::span<const PutRecord> records) override;
   base::Status AppendInto(std::span<const PutRecord> records,
                           std::span<PutResult> results) override;
+  [[nodiscard]] base::Status Sync() override;
   [[nodiscard]] base::Result<std::uint64_t> Resolve(std::uint32_t shard,
                                                     const IteratorSpec& spec) override;
   base::Result<ReadBatch> Read(std::uint32_t shard, std::uint64_t from_sequence,

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "promorec/base/logging.h"
+#include "promorec/base/thread_name.h"
 #include "promorec/eventlog/segment_format.h"
 #include "promorec/eventlog/shard_segment.h"
 
@@ -81,7 +82,10 @@ base::Status Shard::Start(ShardState state) {
   }
   if (config_.durability == Durability::kInterval) {
     last_sync_nanos_ = clock_.MonotonicNanos();
-    syncer_ = std::thread([this] { SyncLoop(); });
+    syncer_ = std::thread([this] {
+      base::SetThreadName("sync-" + config_.stream_name);
+      SyncLoop();
+    });
   }
   return {};
 }
@@ -292,21 +296,42 @@ std::int64_t Shard::SyncIfDue() {
       last_sync_nanos_ = now;
       return interval_nanos;
     }
-    status = active_file_->Sync();
-    last_sync_nanos_ = now;
-    if (status) dirty_ = false;
+    status = SyncDirtyLocked(now);
   }
-  if (!status) {
-    // Records acknowledged since the last sync may be lost; refuse more.
-    std::lock_guard lock(mu_);
-    if (!failed_) {
-      failed_ = status.error().WithContext("interval sync of " + config_.dir);
-      failed_flag_ = true;
-      spdlog::error("stream {} shard {}: {}", config_.stream_name, config_.shard,
-                    failed_->ToString());
-    }
-  }
+  if (!status) Fence(status.error(), "interval sync of ");
   return interval_nanos;
+}
+
+base::Status Shard::Sync() {
+  base::Status status;
+  {
+    std::lock_guard file_lock(file_mu_);
+    if (!failed_flag_ && !dirty_) return {};
+    if (!failed_flag_) status = SyncDirtyLocked(clock_.MonotonicNanos());
+  }
+  if (status) {
+    std::lock_guard lock(mu_);
+    if (failed_) return std::unexpected(FailedError());
+    return {};
+  }
+  Fence(status.error(), "sync of ");
+  return status;
+}
+
+base::Status Shard::SyncDirtyLocked(std::int64_t now_nanos) {
+  base::Status status = active_file_->Sync();
+  last_sync_nanos_ = now_nanos;
+  if (status) dirty_ = false;
+  return status;
+}
+
+void Shard::Fence(const base::Error& error, std::string_view what) {
+  // Records acknowledged since the last sync may be lost; refuse more.
+  std::lock_guard lock(mu_);
+  if (failed_) return;
+  failed_ = error.WithContext(std::string(what) + config_.dir);
+  failed_flag_ = true;
+  spdlog::error("stream {} shard {}: {}", config_.stream_name, config_.shard, failed_->ToString());
 }
 
 void Shard::SyncLoop() {

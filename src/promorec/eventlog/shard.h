@@ -87,6 +87,10 @@ class Shard {
   // the nanoseconds until the next sync may be due. The shard's own thread
   // calls this; tests call it after moving a fake clock.
   std::int64_t SyncIfDue();
+  // Makes every record written so far durable now, whatever the mode (a
+  // no-op when nothing was written since the last sync). A failed sync
+  // fences the shard, as in SyncIfDue.
+  [[nodiscard]] base::Status Sync();
 
   std::vector<SealedSegment> SealedSegments();
   // Deletes the oldest segment if it is sealed and starts at
@@ -115,6 +119,10 @@ class Shard {
   void Publish();
   base::Error FailedError() const;
   void SyncLoop();
+  // Under file_mu_: fdatasync of the active segment, clears dirty_.
+  [[nodiscard]] base::Status SyncDirtyLocked(std::int64_t now_nanos);
+  // Records the failure that stops appends (once).
+  void Fence(const base::Error& error, std::string_view what);
   // Under meta_mu_: the segment holding `sequence` (or the first after it).
   std::size_t SegmentFor(std::uint64_t sequence) const;
 

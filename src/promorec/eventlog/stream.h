@@ -145,6 +145,13 @@ class Stream {
   [[nodiscard]] virtual base::Status AppendInto(std::span<const PutRecord> records,
                                                 std::span<PutResult> results);
 
+  // Makes every acknowledged record durable now. In `fsync` mode they
+  // already are; in `interval` and `none` modes this syncs what was written
+  // since the last sync. A consumer of a stream written in a weaker mode
+  // calls it before it persists anything that depends on the records it
+  // read, so that a power loss cannot leave it past the stream's end.
+  [[nodiscard]] virtual base::Status Sync() = 0;
+
   // The sequence number a read at this position starts from.
   [[nodiscard]] virtual base::Result<std::uint64_t> Resolve(std::uint32_t shard,
                                                             const IteratorSpec& spec) = 0;

@@ -14,6 +14,7 @@
 #include <charconv>
 
 #include "promorec/base/strings.h"
+#include "promorec/base/thread_name.h"
 
 namespace promorec::http {
 namespace {
@@ -135,7 +136,11 @@ Response Execute(const Router& router, const Route* route, const Request& reques
 
 WorkerPool::WorkerPool(const Router& router, const ServerOptions& options, unsigned threads)
     : router_(router), options_(options) {
-  for (unsigned i = 0; i < std::max(1u, threads); ++i) threads_.emplace_back([this] { Work(); });
+  for (unsigned i = 0; i < std::max(1u, threads); ++i)
+    threads_.emplace_back([this] {
+      base::SetThreadName("http-worker");
+      Work();
+    });
 }
 
 WorkerPool::~WorkerPool() {

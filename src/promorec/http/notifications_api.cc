@@ -17,6 +17,8 @@ class StreamSink final : public notify::LiveSink {
  public:
   explicit StreamSink(std::shared_ptr<ResponseStream> stream) : stream_(std::move(stream)) {}
   bool Write(std::string_view frame) override { return stream_->Write(frame); }
+  bool WriteDeferred(std::string_view frame) override { return stream_->WriteDeferred(frame); }
+  void Wake() override { stream_->Wake(); }
   void Close() override { stream_->Close(); }
   bool closed() const override { return stream_->closed(); }
 
@@ -65,7 +67,8 @@ Response NotificationsApi::Everyone(const Request& request) const {
 
 Response NotificationsApi::Open(notify::LiveSubscription subscription) const {
   ResponseStream::Options stream_options;
-  stream_options.max_buffered_bytes = options_.stream_buffer_bytes;
+  stream_options.max_buffered_bytes =
+      subscription.user_id.empty() ? options_.everyone_buffer_bytes : options_.stream_buffer_bytes;
   stream_options.heartbeat = kHeartbeat;
   stream_options.heartbeat_interval = options_.heartbeat_interval;
   auto stream = std::make_shared<ResponseStream>(std::move(stream_options));

@@ -37,6 +37,11 @@ struct NotificationsApiOptions {
   // Bytes a stream holds for a client that reads slower than it is written
   // to (the hub's per-subscriber buffer, resume backlog included).
   std::size_t stream_buffer_bytes = 256 << 10;
+  // The same for an operator's stream of every shopper's notifications,
+  // which carries all the traffic (at 20,000 decisions/s, about 8 MB/s):
+  // enough for a second of it, so that a busy moment on the server's side
+  // does not cut the operator off.
+  std::size_t everyone_buffer_bytes = 8 << 20;
   // Retry-After of a 503, in seconds.
   unsigned retry_after_seconds = 5;
 };

@@ -27,26 +27,42 @@ ResponseStream::ResponseStream(Options options)
 
 bool ResponseStream::Write(std::string_view data) {
   const std::lock_guard lock(mutex_);
+  if (!WriteLocked(data)) return false;
+  WakeLocked();
+  return true;
+}
+
+bool ResponseStream::WriteDeferred(std::string_view data) {
+  const std::lock_guard lock(mutex_);
+  return WriteLocked(data);
+}
+
+void ResponseStream::Wake() {
+  const std::lock_guard lock(mutex_);
+  if (!buffer_.empty()) WakeLocked();
+}
+
+bool ResponseStream::WriteLocked(std::string_view data) {
   if (closing_ || ended_) return false;
   if (data.empty()) return true;  // an empty chunk would end the response
   if (buffer_.size() + ChunkBytes(data) > options_.max_buffered_bytes) return false;
   AppendChunk(data, &buffer_);
   last_write_ = std::chrono::steady_clock::now();
+  return true;
+}
+
+void ResponseStream::WakeLocked() {
   if (wake_ && !wake_pending_) {
     wake_pending_ = true;
     wake_();
   }
-  return true;
 }
 
 void ResponseStream::Close() {
   const std::lock_guard lock(mutex_);
   if (closing_ || ended_) return;
   closing_ = true;
-  if (wake_ && !wake_pending_) {
-    wake_pending_ = true;
-    wake_();
-  }
+  WakeLocked();
 }
 
 bool ResponseStream::closed() const {

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <thread>
 
+#include "promorec/base/thread_name.h"
 #include "promorec/http/event_loop.h"
 
 namespace promorec::http {
@@ -96,7 +97,10 @@ base::Result<std::unique_ptr<Server>> Server::Start(const ServerOptions& options
   impl->workers = std::make_unique<WorkerPool>(impl->router, impl->options, options.workers);
   for (auto& loop : impl->loops) {
     loop->set_workers(impl->workers.get());
-    impl->threads.emplace_back([loop = loop.get()] { loop->Run(); });
+    impl->threads.emplace_back([loop = loop.get()] {
+      base::SetThreadName("http-loop");
+      loop->Run();
+    });
   }
   return std::unique_ptr<Server>(new Server(std::move(impl), ntohs(bound.sin_port)));
 }

@@ -97,6 +97,11 @@ class ResponseStream {
   // connection's loop. False, having written nothing, when the buffer
   // cannot take it or the stream has ended or is closing.
   [[nodiscard]] bool Write(std::string_view data);
+  // Write that leaves the wake-up to a later Wake (or Write): a producer
+  // with a batch wakes the connection's loop once for all of it.
+  [[nodiscard]] bool WriteDeferred(std::string_view data);
+  // Wakes the connection's loop for bytes written with WriteDeferred.
+  void Wake();
   // Ends the stream once the bytes written so far are sent. Idempotent.
   void Close();
   // Whether the stream has ended or Close was called: Write refuses.
@@ -124,6 +129,8 @@ class ResponseStream {
   // The stream has ended: refuses writes from now on and runs the
   // callback (on the calling thread, outside the lock).
   void End();
+  bool WriteLocked(std::string_view data);
+  void WakeLocked();
 
   const Options options_;
   mutable std::mutex mutex_;

@@ -183,6 +183,29 @@ TEST_P(StreamWritesTest, LargeWritesToAReadingClientAllArrive) {
 INSTANTIATE_TEST_SUITE_P(LoopAndWorkerRoutes, StreamWritesTest,
                          ::testing::Values("/stream", "/stream-worker"));
 
+TEST(StreamServerTest, DeferredWritesGoOutWithTheWake) {
+  Opened opened;
+  auto server = StartStreamServer(opened);
+  StreamClient client(server->port());
+  client.Get("/stream");
+  EXPECT_TRUE(client.Head().starts_with("HTTP/1.1 200 OK\r\n"));
+  const std::shared_ptr<ResponseStream> stream = opened.Wait(0);
+  std::string expected;
+  for (int i = 0; i < 100; ++i) {
+    const std::string frame = "data: " + std::to_string(i) + "\n\n";
+    EXPECT_TRUE(stream->WriteDeferred(frame));
+    expected += frame;
+  }
+  stream->Wake();
+  EXPECT_EQ(client.ReadUntil([&](const std::string& b) { return b.size() >= expected.size(); }),
+            expected);
+  stream->Wake();  // nothing waits: nothing happens
+  EXPECT_TRUE(stream->Write("data: end\n\n"));
+  stream->Close();
+  EXPECT_FALSE(stream->WriteDeferred("late"));
+  EXPECT_EQ(client.ReadToEnd(), expected + "data: end\n\n");
+}
+
 TEST(StreamServerTest, AClientThatHangsUpEndsItsStream) {
   Opened opened;
   auto server = StartStreamServer(opened);

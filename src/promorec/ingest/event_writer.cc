@@ -4,13 +4,14 @@
 
 namespace promorec::ingest {
 
-base::Result<std::shared_ptr<eventlog::Stream>> OpenOrCreateStream(eventlog::StreamStore& store,
-                                                                   const std::string& name,
-                                                                   std::uint32_t shard_count) {
+base::Result<std::shared_ptr<eventlog::Stream>> OpenOrCreateStream(
+    eventlog::StreamStore& store, const std::string& name, std::uint32_t shard_count,
+    eventlog::Durability durability) {
   auto opened = store.OpenStream(name);
   if (opened || opened.error().code() != base::Code::kNotFound) return opened;
   eventlog::StreamOptions options;
   options.shard_count = shard_count;
+  options.durability = durability;
   auto created = store.CreateStream(name, options);
   // Another process may have created it in between.
   if (!created && created.error().code() == base::Code::kAlreadyExists) {

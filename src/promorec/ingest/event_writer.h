@@ -36,10 +36,12 @@ namespace promorec::ingest {
 inline constexpr std::string_view kClickStream = "clicks";
 inline constexpr std::uint32_t kClickStreamShards = 4;
 
-// Opens the stream `name`, creating it with `shard_count` shards (and
-// default options) when it does not exist.
+// Opens the stream `name`, creating it with `shard_count` shards, the
+// given durability and otherwise default options when it does not exist
+// (an existing stream keeps the options it was created with).
 [[nodiscard]] base::Result<std::shared_ptr<eventlog::Stream>> OpenOrCreateStream(
-    eventlog::StreamStore& store, const std::string& name, std::uint32_t shard_count);
+    eventlog::StreamStore& store, const std::string& name, std::uint32_t shard_count,
+    eventlog::Durability durability = eventlog::Durability::kFsync);
 
 class EventWriter {
  public:

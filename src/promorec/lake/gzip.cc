@@ -1,20 +1,19 @@
 #include "promorec/lake/gzip.h"
 
+#include <isa-l/igzip_lib.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
+#include <limits>
 #include <string>
+#include <vector>
 
 namespace promorec::lake {
 
 namespace {
-constexpr int kGzipWindowBits = 15 + 16;  // 15-bit window, gzip wrapper
 constexpr int kAutoWindowBits = 15 + 32;  // accept gzip or zlib headers
-// Level 1: the lake is written while the pipeline runs, and level 1
-// compresses these CSV files about three times faster than the default 6
-// for files some 15% larger.
-constexpr int kLevel = 1;
 constexpr std::size_t kChunk = 64 * 1024;
 
 Bytef* InputBytes(std::string_view data) {
@@ -24,22 +23,41 @@ Bytef* InputBytes(std::string_view data) {
 }  // namespace
 
 base::Result<std::string> GzipCompress(std::string_view data) {
-  z_stream stream{};
-  if (deflateInit2(&stream, kLevel, Z_DEFLATED, kGzipWindowBits, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return base::MakeError(base::Code::kInternal, "gzip: deflateInit2 failed");
+  if (data.size() > std::numeric_limits<std::uint32_t>::max()) {
+    return base::InvalidArgument("gzip: " + std::to_string(data.size()) +
+                                 " bytes is more than one call compresses");
   }
-  std::string out;
-  out.resize(deflateBound(&stream, static_cast<uLong>(data.size())));
-  stream.next_in = InputBytes(data);
-  stream.avail_in = static_cast<uInt>(data.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&stream, Z_FINISH);
-  const std::size_t produced = stream.total_out;
-  deflateEnd(&stream);
-  if (rc != Z_STREAM_END) {
-    return base::MakeError(base::Code::kInternal,
-                           "gzip: deflate did not finish (zlib code " + std::to_string(rc) + ")");
+  isal_zstream stream{};
+  isal_deflate_init(&stream);
+  // Level 1 with ISA-L's default buffer: the lake is written while the
+  // pipeline runs, at several hundred MB/s (zlib's fastest level does
+  // about a tenth of that) for files about as small as zlib level 1 makes.
+  std::vector<std::uint8_t> level_buffer(ISAL_DEF_LVL1_DEFAULT);
+  stream.level = 1;
+  stream.level_buf = level_buffer.data();
+  stream.level_buf_size = static_cast<std::uint32_t>(level_buffer.size());
+  stream.gzip_flag = IGZIP_GZIP;
+  stream.end_of_stream = 1;
+  stream.flush = NO_FLUSH;
+  // ISA-L reads but never writes through next_in.
+  stream.next_in = reinterpret_cast<std::uint8_t*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<std::uint32_t>(data.size());
+  // Incompressible data grows by a few bytes per block; the loop below
+  // makes room if that is not enough.
+  std::string out(data.size() + data.size() / 16 + kChunk, '\0');
+  std::size_t produced = 0;
+  while (true) {
+    stream.next_out = reinterpret_cast<std::uint8_t*>(out.data()) + produced;
+    stream.avail_out = static_cast<std::uint32_t>(
+        std::min<std::size_t>(out.size() - produced, std::numeric_limits<std::uint32_t>::max()));
+    const std::uint32_t room = stream.avail_out;
+    if (const int rc = isal_deflate(&stream); rc != COMP_OK) {
+      return base::MakeError(base::Code::kInternal,
+                             "gzip: isal_deflate failed (code " + std::to_string(rc) + ")");
+    }
+    produced += room - stream.avail_out;
+    if (stream.internal_state.state == ZSTATE_END) break;
+    if (stream.avail_out == 0) out.resize(out.size() + out.size() / 2 + kChunk);
   }
   out.resize(produced);
   return out;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 namespace promorec::lake {
@@ -17,6 +18,23 @@ TEST(GzipTest, RoundTrip) {
   EXPECT_EQ(static_cast<unsigned char>((*gz)[1]), 0x8b);
   EXPECT_EQ(GzipDecompress(*gz).value(), data);
   EXPECT_EQ(GzipDecompress(GzipCompress("").value()).value(), "");
+}
+
+TEST(GzipTest, IncompressibleAndLargeDataRoundTrip) {
+  std::mt19937_64 rng(7);
+  for (const std::size_t size : {std::size_t{1}, std::size_t{65'537}, std::size_t{3'000'000}}) {
+    std::string data(size, '\0');
+    for (char& c : data) c = static_cast<char>(rng());
+    auto gz = GzipCompress(data);
+    ASSERT_TRUE(gz.has_value()) << size;
+    EXPECT_EQ(GzipDecompress(*gz).value(), data) << size;
+  }
+  // Highly repetitive: a small member that expands to all of it.
+  const std::string zeros(20'000'000, '0');
+  auto gz = GzipCompress(zeros);
+  ASSERT_TRUE(gz.has_value());
+  EXPECT_LT(gz->size(), zeros.size() / 50);
+  EXPECT_EQ(GzipDecompress(*gz).value(), zeros);
 }
 
 TEST(GzipTest, DamageIsCorruption) {

@@ -7,6 +7,7 @@
 #include <random>
 #include <utility>
 
+#include "promorec/base/thread_name.h"
 #include "promorec/notify/curl_easy.h"
 
 namespace promorec::notify {
@@ -93,7 +94,10 @@ void DeliveryQueue::Start() {
   const std::lock_guard lock(mu_);
   if (!workers_.empty() || stopping_) return;
   for (int i = 0; i < options_.workers; ++i) {
-    workers_.emplace_back([this, i] { WorkerLoop(i); });
+    workers_.emplace_back([this, i] {
+      base::SetThreadName("deliver");
+      WorkerLoop(i);
+    });
   }
 }
 

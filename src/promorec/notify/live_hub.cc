@@ -30,8 +30,9 @@ struct LiveHub::Subscriber {
   std::optional<std::uint64_t> last_order;
   // The resume position, for dropping repeats while no order is known.
   std::optional<LivePosition> after;
-  bool dead = false;  // a write failed; removed after the current pass
-  bool slow = false;  // ... because the sink was full: close it
+  bool to_wake = false;  // written without a wake-up in the current batch
+  bool dead = false;     // a write failed; removed after the current pass
+  bool slow = false;     // ... because the sink was full: close it
 };
 
 namespace {
@@ -75,66 +76,87 @@ LiveHub::~LiveHub() {
   for (auto& [id, s] : subscribers_) s->sink->Close();
 }
 
-void LiveHub::Publish(const Notification& n) {
-  published_.fetch_add(1, std::memory_order_relaxed);
+void LiveHub::Publish(const Notification& n) { Publish(std::span<const Notification>(&n, 1)); }
+
+void LiveHub::Publish(std::span<const Notification> batch) {
+  published_.fetch_add(batch.size(), std::memory_order_relaxed);
   Removed removed;
   {
     const std::lock_guard lock(mutex_);
-    const auto found = by_user_.find(std::string_view(n.user_id));
-    const bool mine = found != by_user_.end();
-    if (!mine && everyone_.empty() && recent_.empty()) return;
-    frame_.clear();
-    AppendLiveFrame(n, &frame_);
-    const std::optional<LivePosition> position = PositionOf(n);
-    bool failed = false;
-    if (mine) {
-      for (Subscriber* s : found->second) {
-        if (s->backfilling) {
-          if (s->pending.size() < options_.max_pending) {
-            s->pending.push_back(Pending{n.order, position, frame_});
-          } else {
-            dropped_.fetch_add(1, std::memory_order_relaxed);
-            s->dead = s->slow = failed = true;
-          }
-          continue;
-        }
-        if (Repeat(n.order, position, s->last_order, s->after)) continue;
-        if (Deliver(*s, frame_)) {
-          if (n.order != 0) s->last_order = n.order;
-        } else {
-          failed = true;
-        }
-      }
-    }
-    for (Subscriber* s : everyone_) failed = !Deliver(*s, frame_) || failed;
-    if (failed) {
-      std::vector<std::uint64_t> dead;
-      if (mine) {
-        for (const Subscriber* s : found->second) {
-          if (s->dead) dead.push_back(s->id);
-        }
-      }
-      for (const Subscriber* s : everyone_) {
-        if (s->dead) dead.push_back(s->id);
-      }
-      for (const std::uint64_t id : dead) Remove(id, &removed);
-    }
-    if (!recent_.empty()) {
-      Recent& slot = recent_[recent_next_];
-      slot.user_id.assign(n.user_id);
-      slot.order = n.order;
-      slot.position = position;
-      slot.frame.assign(frame_);
-      recent_next_ = (recent_next_ + 1) % recent_.size();
-      recent_size_ = std::min(recent_size_ + 1, recent_.size());
+    std::vector<Subscriber*> wake;
+    for (const Notification& n : batch) PublishLocked(n, &removed, &wake);
+    // Removed subscribers are alive until Dispose.
+    for (Subscriber* s : wake) {
+      s->to_wake = false;
+      if (!s->dead) s->sink->Wake();
     }
   }
   Dispose(std::move(removed));
 }
 
-bool LiveHub::Deliver(Subscriber& s, std::string_view frame) {
+void LiveHub::PublishLocked(const Notification& n, Removed* removed,
+                            std::vector<Subscriber*>* wake) {
+  const auto found = by_user_.find(std::string_view(n.user_id));
+  const bool mine = found != by_user_.end();
+  if (!mine && everyone_.empty() && recent_.empty()) return;
+  frame_.clear();
+  AppendLiveFrame(n, &frame_);
+  const std::optional<LivePosition> position = PositionOf(n);
+  const auto deliver = [&](Subscriber& s) {
+    if (!Deliver(s, frame_, /*deferred=*/true)) return false;
+    if (!s.to_wake) {
+      s.to_wake = true;
+      wake->push_back(&s);
+    }
+    return true;
+  };
+  bool failed = false;
+  if (mine) {
+    for (Subscriber* s : found->second) {
+      if (s->backfilling) {
+        if (s->pending.size() < options_.max_pending) {
+          s->pending.push_back(Pending{n.order, position, frame_});
+        } else {
+          dropped_.fetch_add(1, std::memory_order_relaxed);
+          s->dead = s->slow = failed = true;
+        }
+        continue;
+      }
+      if (Repeat(n.order, position, s->last_order, s->after)) continue;
+      if (deliver(*s)) {
+        if (n.order != 0) s->last_order = n.order;
+      } else {
+        failed = true;
+      }
+    }
+  }
+  for (Subscriber* s : everyone_) failed = !deliver(*s) || failed;
+  if (failed) {
+    std::vector<std::uint64_t> dead;
+    if (mine) {
+      for (const Subscriber* s : found->second) {
+        if (s->dead) dead.push_back(s->id);
+      }
+    }
+    for (const Subscriber* s : everyone_) {
+      if (s->dead) dead.push_back(s->id);
+    }
+    for (const std::uint64_t id : dead) Remove(id, removed);
+  }
+  if (!recent_.empty()) {
+    Recent& slot = recent_[recent_next_];
+    slot.user_id.assign(n.user_id);
+    slot.order = n.order;
+    slot.position = position;
+    slot.frame.assign(frame_);
+    recent_next_ = (recent_next_ + 1) % recent_.size();
+    recent_size_ = std::min(recent_size_ + 1, recent_.size());
+  }
+}
+
+bool LiveHub::Deliver(Subscriber& s, std::string_view frame, bool deferred) {
   if (s.dead) return false;
-  if (s.sink->Write(frame)) {
+  if (deferred ? s.sink->WriteDeferred(frame) : s.sink->Write(frame)) {
     delivered_.fetch_add(1, std::memory_order_relaxed);
     return true;
   }

@@ -34,7 +34,8 @@
 // Costs: Publish takes the hub's lock, looks the shopper up in a hash map,
 // formats the frame once and copies it into each matching sink and into the
 // ring (whose slots keep their buffers). With no subscriber and the ring
-// off it only looks up.
+// off it only looks up. A batch takes the lock once and wakes each sink's
+// reader once (LiveSink::WriteDeferred, Wake).
 //
 // Thread-safety: every member may be called from any thread. Sinks are
 // written and closed under the hub's lock: LiveSink calls must not block
@@ -49,6 +50,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -67,6 +69,11 @@ class LiveSink {
   // Copies `frame` without blocking; false when it cannot take it now
   // (full) or has ended.
   [[nodiscard]] virtual bool Write(std::string_view frame) = 0;
+  // Write without waking the reader yet: Wake follows once the batch is
+  // written, so that a batch costs the reader one wake-up, not one per
+  // frame. By default both are plain Write.
+  [[nodiscard]] virtual bool WriteDeferred(std::string_view frame) { return Write(frame); }
+  virtual void Wake() {}
   // Ends the sink after what it holds is delivered.
   virtual void Close() = 0;
   // Whether the sink has ended (its client left) or was closed.
@@ -122,6 +129,8 @@ class LiveHub {
   LiveHub& operator=(const LiveHub&) = delete;
 
   void Publish(const Notification& notification);
+  // Publishes each in order; every sink is woken once, after the batch.
+  void Publish(std::span<const Notification> batch);
 
   // Registers `sink` for `subscription` and writes the resume frames into
   // it before returning; live frames follow as they are published. The
@@ -152,7 +161,10 @@ class LiveHub {
   // Writes `frame` to `s`; false, marking `s` dead (and slow when its sink
   // is full rather than gone), when the sink refuses. Under mutex_; the
   // caller removes dead subscribers.
-  bool Deliver(Subscriber& s, std::string_view frame);
+  bool Deliver(Subscriber& s, std::string_view frame, bool deferred = false);
+  // Publish of one notification, under the lock; subscribers written go
+  // to `wake` (once each).
+  void PublishLocked(const Notification& n, Removed* removed, std::vector<Subscriber*>* wake);
   void Remove(std::uint64_t id, Removed* removed);
   // The frames of the ring a subscription resumes with. Under mutex_.
   void Replay(Subscriber& s, const LivePosition& after, Removed* removed);

@@ -25,6 +25,26 @@ class TestSink final : public LiveSink {
     frames_.emplace_back(frame);
     return true;
   }
+  // Frames written without a wake-up wait for the next Wake.
+  bool WriteDeferred(std::string_view frame) override {
+    if (!Write(frame)) return false;
+    const std::lock_guard lock(mutex_);
+    ++unwoken_;
+    return true;
+  }
+  void Wake() override {
+    const std::lock_guard lock(mutex_);
+    ++wakes_;
+    unwoken_ = 0;
+  }
+  int wakes() const {
+    const std::lock_guard lock(mutex_);
+    return wakes_;
+  }
+  int unwoken() const {
+    const std::lock_guard lock(mutex_);
+    return unwoken_;
+  }
   void Close() override {
     const std::lock_guard lock(mutex_);
     closed_ = true;
@@ -61,6 +81,8 @@ class TestSink final : public LiveSink {
   std::vector<std::string> frames_;
   bool closed_ = false;
   bool gone_ = false;
+  int wakes_ = 0;
+  int unwoken_ = 0;
 };
 
 Notification Make(const std::string& user, std::uint32_t shard, std::uint64_t sequence,
@@ -149,6 +171,32 @@ TEST(LiveHubTest, FramesGoToTheShoppersStreamsAndToEveryoneStreams) {
   EXPECT_EQ(c.published, 3u);
   EXPECT_EQ(c.delivered, 6u);
   EXPECT_EQ(c.dropped, 0u);
+}
+
+TEST(LiveHubTest, ABatchWakesEachReaderOnceAfterItsFrames) {
+  LiveHub hub(LiveHubOptions{}, nullptr);
+  auto ann = std::make_shared<TestSink>();
+  auto bob = std::make_shared<TestSink>();
+  auto admin = std::make_shared<TestSink>();
+  ASSERT_TRUE(hub.Subscribe({"ann", std::nullopt}, ann));
+  ASSERT_TRUE(hub.Subscribe({"bob", std::nullopt}, bob));
+  ASSERT_TRUE(hub.Subscribe({"", std::nullopt}, admin));
+  const std::vector<Notification> batch = {Make("ann", 0, 1, 1), Make("cat", 1, 1, 1),
+                                           Make("ann", 0, 2, 2), Make("ann", 0, 3, 3)};
+  hub.Publish(batch);
+  EXPECT_EQ(ann->ids(), (std::vector<std::string>{"0-1", "0-2", "0-3"}));
+  EXPECT_EQ(admin->ids(), (std::vector<std::string>{"0-1", "1-1", "0-2", "0-3"}));
+  EXPECT_TRUE(bob->ids().empty());
+  EXPECT_EQ(ann->wakes(), 1);
+  EXPECT_EQ(admin->wakes(), 1);
+  EXPECT_EQ(bob->wakes(), 0) << "nothing for bob: not woken";
+  EXPECT_EQ(ann->unwoken(), 0) << "every frame was followed by a wake-up";
+  EXPECT_EQ(admin->unwoken(), 0);
+  EXPECT_EQ(hub.counters().published, 4u);
+  // The next batch wakes again.
+  hub.Publish(std::vector<Notification>{Make("ann", 0, 4, 4)});
+  EXPECT_EQ(ann->wakes(), 2);
+  EXPECT_EQ(admin->wakes(), 2);
 }
 
 TEST(LiveHubTest, AFrameNeverCarriesALineBreakInsideAField) {

@@ -17,6 +17,44 @@ namespace {
 
 namespace dom = simdjson::dom;
 
+// A score with 6 significant digits, as "%g" writes it. A decision logs
+// one per promotion (thousands), so the usual case, a probability in
+// [0.0001, 1), is written from one rounded integer instead of through
+// to_chars; anything else, and the rare value that rounds up to the next
+// power of ten, goes through to_chars.
+void AppendScore(double score, std::string* out) {
+  constexpr int kDigits = 6;
+  if (score >= 1e-4 && score < 1) {
+    int zeros = 0;  // after the decimal point, before the first digit
+    double scaled = score * 1e6;
+    while (scaled < 1e5) {
+      scaled *= 10;
+      ++zeros;
+    }
+    const auto digits = static_cast<std::uint64_t>(std::llround(scaled));
+    if (digits < 1'000'000) {
+      char buf[2 + 3 + kDigits];
+      char* p = buf;
+      *p++ = '0';
+      *p++ = '.';
+      for (int i = 0; i < zeros; ++i) *p++ = '0';
+      std::uint64_t rest = digits;
+      char* last = p + kDigits - 1;
+      for (char* q = last; q >= p; --q) {
+        *q = static_cast<char>('0' + rest % 10);
+        rest /= 10;
+      }
+      while (*last == '0') --last;
+      out->append(buf, last + 1);
+      return;
+    }
+  }
+  char buf[32];
+  const auto end =
+      std::to_chars(buf, buf + sizeof buf, score, std::chars_format::general, kDigits).ptr;
+  out->append(buf, end);
+}
+
 void Key(std::string_view key, std::string* out) {
   out->push_back(out->back() == '{' ? '"' : ',');
   if (out->back() == ',') out->push_back('"');
@@ -127,10 +165,7 @@ void AppendCandidatesJson(const DecisionRecord& r, std::string* out) {
       it->second += std::to_string(i);
       continue;
     }
-    char buf[32];
-    const auto end =
-        std::to_chars(buf, buf + sizeof buf, c.score, std::chars_format::general, 6).ptr;
-    out->append(buf, end);
+    AppendScore(c.score, out);
   }
   out->append("],\"removed_by\":{");
   for (std::size_t i = 0; i < rules.size(); ++i) {
@@ -202,6 +237,26 @@ void AppendDecisionJson(const DecisionRecord& r, std::string* out) {
 base::Result<DecisionRecord> ParseDecisionJson(std::string_view json,
                                                CandidateParsing candidate_parsing) {
   thread_local dom::parser parser;
+  // Candidates left unparsed are cut out before parsing: with thousands of
+  // promotions they are most of the record.
+  std::string_view candidates_text;
+  thread_local std::string trimmed;
+  if (candidate_parsing == CandidateParsing::kSkipCandidates) {
+    // The writer puts the candidates between these two keys. Neither key
+    // can occur inside a JSON string (its quotes would be escaped), and
+    // nothing inside the candidates contains the second.
+    const std::size_t begin = json.find("\"candidates\":");
+    const std::size_t end =
+        begin == std::string_view::npos ? begin : json.find(",\"subject\":", begin);
+    if (end != std::string_view::npos) {
+      constexpr std::size_t kKey = 13;  // "candidates":
+      candidates_text = json.substr(begin + kKey, end - begin - kKey);
+      trimmed.assign(json.substr(0, begin + kKey));
+      trimmed.append("{}");
+      trimmed.append(json.substr(end));
+      json = trimmed;
+    }
+  }
   dom::element root;
   if (const auto e = parser.parse(json.data(), json.size()).get(root); e != simdjson::SUCCESS) {
     return base::InvalidArgument(std::string("decision record: not valid JSON: ") +
@@ -241,15 +296,9 @@ base::Result<DecisionRecord> ParseDecisionJson(std::string_view json,
   PROMOREC_RETURN_IF_ERROR(reader.Str("subject", &r.subject));
   PROMOREC_RETURN_IF_ERROR(reader.Str("message", &r.message));
   dom::object candidates;
-  if (candidate_parsing == CandidateParsing::kSkipCandidates) {
-    // The writer puts the candidates between these two keys, and nothing
-    // inside them contains the second.
-    const std::size_t begin = json.find("\"candidates\":");
-    const std::size_t end = json.find(",\"subject\":", begin);
-    if (begin != std::string_view::npos && end != std::string_view::npos) {
-      r.candidates_json.assign(json.substr(begin + 13, end - begin - 13));
-      return r;
-    }
+  if (!candidates_text.empty()) {
+    r.candidates_json.assign(candidates_text);
+    return r;
   }
   if (object["candidates"].get(candidates) != simdjson::SUCCESS) {
     return base::InvalidArgument("decision record: \"candidates\" must be an object");

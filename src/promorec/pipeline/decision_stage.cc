@@ -101,15 +101,17 @@ bool DecisionStage::Qualifies(event::EventType type) const {
 void DecisionStage::Encode(std::string* out) const {
   std::lock_guard lock(mu_);
   PutPositions(log_end_, out);
-  std::string policy;
-  policy_.Encode(&policy);
-  base::PutLengthPrefixed(out, policy);
+  // Written in place: with millions of shoppers and pending decisions
+  // these are hundreds of megabytes, taken while the pipeline waits.
+  const std::size_t policy = base::BeginLengthPrefixed(out);
+  policy_.Encode(out);
+  base::EndLengthPrefixed(out, policy);
   PutPositions(examples_end_, out);
   base::PutFixed64(out, attribution_.size());
   for (const Attribution& a : attribution_) {
-    std::string attribution;
-    a.Encode(&attribution);
-    base::PutLengthPrefixed(out, attribution);
+    const std::size_t attribution = base::BeginLengthPrefixed(out);
+    a.Encode(out);
+    base::EndLengthPrefixed(out, attribution);
   }
 }
 
@@ -317,7 +319,14 @@ base::Status DecisionStage::Flush() {
         log_end_[where.shard] = std::max(log_end_[where.shard], where.sequence + 1);
       }
     }
-    for (std::size_t i = 0; i < waiting_.size(); ++i) Publish(waiting_[i], (*results)[i]);
+    if (hub_ != nullptr) {
+      std::vector<notify::Notification> batch;
+      batch.reserve(waiting_.size());
+      for (std::size_t i = 0; i < waiting_.size(); ++i) {
+        batch.push_back(NotificationOf(waiting_[i], (*results)[i].shard, (*results)[i].sequence));
+      }
+      hub_->Publish(batch);
+    }
     decided_.fetch_add(waiting_.size(), std::memory_order_relaxed);
     waiting_.clear();
   }
@@ -325,6 +334,11 @@ base::Status DecisionStage::Flush() {
   // Examples are made on the pipeline thread only (DecideNow does not
   // touch them).
   return FlushExamples();
+}
+
+base::Status DecisionStage::SyncLogs() {
+  PROMOREC_RETURN_IF_ERROR(impressions_->Sync());
+  return examples_->Sync();
 }
 
 void DecisionStage::Publish(const DecisionRecord& r, const eventlog::PutResult& where) {
@@ -363,6 +377,11 @@ base::Result<DecisionRecord> DecisionStage::DecideNow(const decide::Request& req
   AppendDecisionJson(*record, &json);
   const eventlog::PutRecord put{record->user_id, json, std::nullopt};
   auto results = impressions_->Append(std::span<const eventlog::PutRecord>(&put, 1));
+  // The caller acts on the answer, and unlike an event's decision this one
+  // cannot be made again from the clicks stream: durable before it leaves.
+  if (results) {
+    if (auto synced = impressions_->Sync(); !synced) results = std::unexpected(synced.error());
+  }
   lock.lock();
   requests_in_flight_.erase(id);
   if (!results) return std::unexpected(std::move(results).error());

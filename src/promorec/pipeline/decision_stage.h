@@ -91,10 +91,14 @@ class DecisionStage {
   // Counts a click or buy that used a promotion against its redemption
   // budget.
   void OnRedemption(const event::ClickEvent& event);
-  // Appends the waiting decisions to the ad log (one durable append), then
-  // pushes them live. On an append error they stay waiting and the error
-  // is returned (the pipeline retries).
+  // Appends the waiting decisions to the ad log (one append), then pushes
+  // them live. On an append error they stay waiting and the error is
+  // returned (the pipeline retries).
   [[nodiscard]] base::Status Flush();
+  // Makes what Flush appended to the ad log and the examples durable now
+  // (they may be synced on an interval); before a snapshot names positions
+  // in them.
+  [[nodiscard]] base::Status SyncLogs();
 
   // POST /v1/decisions: decides for a request now, logs it durably and
   // pushes it; `request_id` (the caller's idempotency key) makes the

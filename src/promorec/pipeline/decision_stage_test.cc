@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <set>
@@ -313,6 +314,29 @@ TEST(DecisionRecord, JsonRoundTripAndErrors) {
             "decision record: version 2; this build reads version 1");
   EXPECT_EQ(ParseDecisionJson(R"({"v":1})").error().message(),
             "decision record: \"decision_id\" is required");
+}
+
+TEST(DecisionRecord, ScoresHaveSixSignificantDigits) {
+  DecisionRecord r;
+  r.decision_id = "d";
+  r.catalogue = "c";
+  const std::vector<double> scores = {0.123456789, 0.5,        0.1,       0.0999999999, 0.00012345,
+                                      0.9999996,   0.00009876, 1e-7,      0.0100000001, 2.5,
+                                      0.0,         -0.25,      0.70710678};
+  for (const double s : scores) r.candidates.push_back({static_cast<float>(s), ""});
+  std::string json;
+  AppendDecisionJson(r, &json);
+  const std::size_t at = json.find("\"scores\":[");
+  ASSERT_NE(at, std::string::npos);
+  const std::string text = json.substr(at + 10, json.find(']', at) - at - 10);
+  std::string expected;
+  for (const double s : scores) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", static_cast<double>(static_cast<float>(s)));
+    if (!expected.empty()) expected += ',';
+    expected += buf;
+  }
+  EXPECT_EQ(text, expected);
 }
 
 }  // namespace

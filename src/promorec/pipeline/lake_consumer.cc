@@ -29,8 +29,12 @@ base::Result<std::unique_ptr<LakeConsumer>> LakeConsumer::Open(
                                   self->Apply(shard, batch);
                                 },
                                 [self] { self->Between(); },
-                                // Small reads: a stop waits for at most one.
-                                eventlog::ReadLimits{1000, 4u << 20}));
+                                ConsumerOptions{// Small reads: a stop waits for at most one.
+                                                .limits = eventlog::ReadLimits{1000, 4u << 20},
+                                                // Files are flushed every minute or
+                                                // so: no need to wake per append.
+                                                .linger_us = 20'000,
+                                                .background = true}));
   return c;
 }
 
@@ -55,6 +59,13 @@ void LakeConsumer::Apply(std::uint32_t shard, const eventlog::ReadBatch& batch) 
 
 void LakeConsumer::Between() {
   if (!writer_->FlushIsDue()) return;
+  // A table file commits stream positions: they must not be past the
+  // stream's durable end (its producer may sync on an interval).
+  if (auto s = consumer_->stream().Sync(); !s) {
+    spdlog::error("lake {}: cannot sync stream {} before a flush (retried): {}",
+                  writer_->schema().name, consumer_->stream().name(), s.error().ToString());
+    return;
+  }
   if (auto s = writer_->FlushDue(); !s) {
     spdlog::error("lake {}: flush failed (retried): {}", writer_->schema().name,
                   s.error().ToString());
@@ -74,6 +85,7 @@ void LakeConsumer::SaveCheckpoint() {
 }
 
 base::Status LakeConsumer::FlushAll() {
+  PROMOREC_RETURN_IF_ERROR(consumer_->stream().Sync());
   PROMOREC_RETURN_IF_ERROR(writer_->FlushAll());
   SaveCheckpoint();
   return {};

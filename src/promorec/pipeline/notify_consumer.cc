@@ -2,9 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "promorec/pipeline/decision_record.h"
 
 namespace promorec::pipeline {
+namespace {
+
+constexpr auto kSaveInterval = std::chrono::seconds(1);
+
+}  // namespace
 
 base::Result<std::unique_ptr<NotifyConsumer>> NotifyConsumer::Open(
     std::shared_ptr<eventlog::Stream> impressions, std::vector<notify::DeliveryQueue*> queues) {
@@ -35,6 +42,11 @@ base::Result<std::unique_ptr<NotifyConsumer>> NotifyConsumer::Open(
                           self->Apply(shard, batch);
                         },
                         [self] {
+                          // At most once a second while running: a crash
+                          // sends again what followed (same idempotency key).
+                          const auto now = std::chrono::steady_clock::now();
+                          if (now - self->last_save_ < kSaveInterval) return;
+                          self->last_save_ = now;
                           if (auto saved = self->SaveIfIdle(); !saved) {
                             spdlog::warn("notify: cannot save the checkpoint: {}",
                                          saved.error().ToString());
@@ -64,6 +76,11 @@ base::Result<bool> NotifyConsumer::SaveIfIdle() {
     if (q->stats().depth != 0) return false;
   }
   eventlog::Stream& stream = consumer_->stream();
+  if (positions == saved_) return true;
+  // The ad log is synced on an interval: a checkpoint past its durable end
+  // could, after a power loss, skip decisions logged again under the same
+  // sequence numbers.
+  PROMOREC_RETURN_IF_ERROR(stream.Sync());
   for (std::uint32_t shard = 0; shard < positions.size(); ++shard) {
     if (positions[shard] == saved_[shard] || positions[shard] == 0) continue;
     PROMOREC_RETURN_IF_ERROR(stream.SaveCheckpoint(kNotifyConsumer, shard, positions[shard] - 1));

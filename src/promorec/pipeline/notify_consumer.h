@@ -18,6 +18,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -51,6 +52,7 @@ class NotifyConsumer {
   std::vector<notify::DeliveryQueue*> queues_;
   std::unique_ptr<StreamConsumer> consumer_;
   std::vector<std::uint64_t> saved_;
+  std::chrono::steady_clock::time_point last_save_{};
   std::atomic<std::uint64_t> sent_{0};
   std::atomic<std::uint64_t> unreadable_{0};
 };

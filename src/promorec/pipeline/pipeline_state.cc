@@ -16,13 +16,21 @@ constexpr std::uint32_t kMaxShards = 1024;
 }  // namespace
 
 void EncodePipelineState(const PipelineState& state, std::string* out) {
+  EncodePipelineState(
+      state, [&state](std::string* to) { to->append(state.stage); }, out);
+}
+
+void EncodePipelineState(const PipelineState& state,
+                         const std::function<void(std::string*)>& encode_stage, std::string* out) {
   const std::size_t start = out->size();
   out->append(kMagic);
   base::PutFixed32(out, kVersion);
   base::PutFixed32(out, static_cast<std::uint32_t>(state.positions.size()));
   for (const std::uint64_t p : state.positions) base::PutFixed64(out, p);
   base::PutLengthPrefixed(out, state.dedup_manifest);
-  base::PutLengthPrefixed(out, state.stage);
+  const std::size_t stage = base::BeginLengthPrefixed(out);
+  encode_stage(out);
+  base::EndLengthPrefixed(out, stage);
   base::PutFixed32(out, base::Crc32cMask(base::Crc32c(std::string_view(*out).substr(start))));
 }
 
@@ -61,12 +69,17 @@ base::Result<PipelineState> DecodePipelineState(std::string_view data, std::stri
 }
 
 base::Status SavePipelineState(base::Env& env, const std::string& dir, const PipelineState& state) {
+  std::string bytes;
+  EncodePipelineState(state, &bytes);
+  return SaveEncodedPipelineState(env, dir, bytes);
+}
+
+base::Status SaveEncodedPipelineState(base::Env& env, const std::string& dir,
+                                      std::string_view bytes) {
   PROMOREC_RETURN_IF_ERROR(env.CreateDirs(dir));
   const std::string path = dir + "/state";
   PROMOREC_ASSIGN_OR_RETURN(const bool exists, env.FileExists(path));
   if (exists) PROMOREC_RETURN_IF_ERROR(env.RenameFile(path, path + ".prev"));
-  std::string bytes;
-  EncodePipelineState(state, &bytes);
   return base::WriteFileAtomically(env, path, bytes);
 }
 

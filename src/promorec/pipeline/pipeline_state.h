@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,11 @@ struct PipelineState {
 };
 
 void EncodePipelineState(const PipelineState& state, std::string* out);
+// The same with `state.stage` left empty and the stage's bytes appended to
+// `out` by `encode_stage` in its place (no copy of what can be hundreds of
+// megabytes).
+void EncodePipelineState(const PipelineState& state,
+                         const std::function<void(std::string*)>& encode_stage, std::string* out);
 // Corruption naming `source` and what is wrong.
 [[nodiscard]] base::Result<PipelineState> DecodePipelineState(std::string_view data,
                                                               std::string_view source);
@@ -37,6 +43,9 @@ void EncodePipelineState(const PipelineState& state, std::string* out);
 // Writes `state` as `dir`/state, keeping the previous one as state.prev.
 [[nodiscard]] base::Status SavePipelineState(base::Env& env, const std::string& dir,
                                              const PipelineState& state);
+// The same with the bytes EncodePipelineState made.
+[[nodiscard]] base::Status SaveEncodedPipelineState(base::Env& env, const std::string& dir,
+                                                    std::string_view bytes);
 // The saved state whose positions are `positions` (state, else
 // state.prev); NotFound when neither matches or there is none, Corruption
 // when the matching candidate is damaged.

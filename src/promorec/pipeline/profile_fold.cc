@@ -3,8 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
+#include <limits>
 #include <vector>
 
+#include "promorec/base/thread_name.h"
 #include "promorec/event/binary_record.h"
 #include "promorec/pipeline/pipeline_state.h"
 
@@ -123,7 +126,10 @@ void ProfileFold::Apply(std::uint32_t shard, const eventlog::ReadBatch& batch) {
         spdlog::error("lake clicks: {}", s.error().ToString());
       }
     }
-    if (applied) newest_event_us_ = std::max(newest_event_us_, event_.timestamp_us);
+    if (applied) {
+      newest_event_us_ = std::max(newest_event_us_, event_.timestamp_us);
+      oldest_since_drop_us_ = std::min(oldest_since_drop_us_, event_.timestamp_us);
+    }
     if (!replaying_) continue;
     if (applied) {
       ++startup_.replayed;
@@ -158,37 +164,73 @@ std::string ProfileFold::Summary() const {
 }
 
 base::Result<std::uint64_t> ProfileFold::Save() {
-  const std::vector<std::uint64_t> positions = consumer_->Positions();
+  FinishSnapshot();
+  PROMOREC_ASSIGN_OR_RETURN(const SaveJob job, PrepareSave());
+  return WriteSave(job);
+}
+
+base::Result<ProfileFold::SaveJob> ProfileFold::PrepareSave() {
+  SaveJob job;
+  job.positions = consumer_->Positions();
   // The lake's clicks table reaches the snapshot's positions before the
   // snapshot is written.
   if (options_.clicks_lake) PROMOREC_RETURN_IF_ERROR(options_.clicks_lake->FlushAll());
-  std::string dedup_manifest;
   if (stage_ != nullptr || dedup_) {
     // Decisions not yet in the ad log would be lost with a snapshot past
     // their events.
-    if (stage_ != nullptr) PROMOREC_RETURN_IF_ERROR(stage_->Flush());
-    PipelineState state;
-    state.positions = positions;
-    if (dedup_) {
-      PROMOREC_ASSIGN_OR_RETURN(dedup_manifest, dedup_->Checkpoint(env_, state_dir_ + "/dedup"));
-      state.dedup_manifest = dedup_manifest;
+    if (stage_ != nullptr) {
+      PROMOREC_RETURN_IF_ERROR(stage_->Flush());
+      // The state names positions in the ad log and the examples, which
+      // are synced on an interval: durable first.
+      PROMOREC_RETURN_IF_ERROR(stage_->SyncLogs());
     }
-    if (stage_ != nullptr) stage_->Encode(&state.stage);
-    PROMOREC_RETURN_IF_ERROR(SavePipelineState(env_, state_dir_, state));
+    PipelineState state;
+    state.positions = job.positions;
+    if (dedup_) {
+      PROMOREC_ASSIGN_OR_RETURN(state.dedup_manifest,
+                                dedup_->Checkpoint(env_, state_dir_ + "/dedup"));
+      job.dedup_manifest = state.dedup_manifest;
+    }
+    job.state = std::string();
+    // About the size of the last one: most of the regrowing is saved.
+    job.state->reserve(last_state_bytes_ + last_state_bytes_ / 8);
+    EncodePipelineState(
+        state,
+        [this](std::string* out) {
+          if (stage_ != nullptr) stage_->Encode(out);
+        },
+        &*job.state);
+    last_state_bytes_ = job.state->size();
   }
-  PROMOREC_ASSIGN_OR_RETURN(const std::uint64_t written,
-                            store_.Snapshot(env_, snapshot_path_, positions));
+  PROMOREC_ASSIGN_OR_RETURN(job.profiles, store_.EncodeSnapshot(job.positions, &job.snapshot));
+  return job;
+}
+
+base::Result<std::uint64_t> ProfileFold::WriteSave(const SaveJob& job) {
+  if (job.state) PROMOREC_RETURN_IF_ERROR(SaveEncodedPipelineState(env_, state_dir_, *job.state));
+  PROMOREC_RETURN_IF_ERROR(
+      profile::ProfileStore::WriteSnapshot(env_, snapshot_path_, job.snapshot));
   if (dedup_) {
-    if (auto s = DedupFilter::CollectGarbage(env_, state_dir_ + "/dedup", dedup_manifest); !s) {
+    if (auto s = DedupFilter::CollectGarbage(env_, state_dir_ + "/dedup", job.dedup_manifest); !s) {
       spdlog::warn("pipeline: dedup files: {}", s.error().ToString());
     }
   }
   eventlog::Stream& clicks = consumer_->stream();
-  for (std::uint32_t shard = 0; shard < positions.size(); ++shard) {
-    if (positions[shard] <= 1) continue;  // nothing folded in from this shard
-    PROMOREC_RETURN_IF_ERROR(clicks.SaveCheckpoint(kProfileConsumer, shard, positions[shard] - 1));
+  for (std::uint32_t shard = 0; shard < job.positions.size(); ++shard) {
+    if (job.positions[shard] <= 1) continue;  // nothing folded in from this shard
+    PROMOREC_RETURN_IF_ERROR(
+        clicks.SaveCheckpoint(kProfileConsumer, shard, job.positions[shard] - 1));
   }
-  return written;
+  return job.profiles;
+}
+
+ProfileFold::~ProfileFold() {
+  if (consumer_) consumer_->Stop();
+  FinishSnapshot();
+}
+
+void ProfileFold::FinishSnapshot() {
+  if (writer_.joinable()) writer_.join();
 }
 
 bool ProfileFold::SnapshotIfDue() {
@@ -198,21 +240,56 @@ bool ProfileFold::SnapshotIfDue() {
     }
   }
   if (options_.snapshot_interval_us <= 0) return false;
+  // The previous snapshot is still being written: this one waits.
+  if (writing_.load(std::memory_order_acquire)) return false;
   const std::int64_t now = clock_.MonotonicNanos();
   if (now - last_snapshot_nanos_ < options_.snapshot_interval_us * 1000) return false;
   last_snapshot_nanos_ = now;
   if (options_.profile_ttl_us > 0 && newest_event_us_ > options_.profile_ttl_us) {
-    expired_.fetch_add(store_.DropLastSeenBefore(newest_event_us_ - options_.profile_ttl_us),
-                       std::memory_order_relaxed);
+    // Every profile was last seen no earlier than the oldest one kept by
+    // the last scan or an event applied since: when the cutoff is before
+    // both, nothing can be dropped and the scan of every profile is skipped.
+    const std::int64_t cutoff = newest_event_us_ - options_.profile_ttl_us;
+    if (cutoff > std::min(oldest_kept_us_, oldest_since_drop_us_)) {
+      expired_.fetch_add(store_.DropLastSeenBefore(cutoff, &oldest_kept_us_),
+                         std::memory_order_relaxed);
+      oldest_since_drop_us_ = std::numeric_limits<std::int64_t>::max();
+    }
   }
-  if (auto saved = Save(); !saved) {
+  const auto failed = [this](const base::Error& error) {
     failed_snapshots_.fetch_add(1, std::memory_order_relaxed);
     spdlog::error("profiles: cannot write the snapshot {}: {} (trying again in {} s)",
-                  snapshot_path_, saved.error().ToString(),
-                  options_.snapshot_interval_us / 1'000'000);
+                  snapshot_path_, error.ToString(), options_.snapshot_interval_us / 1'000'000);
+  };
+  // What the snapshot holds is taken here, between batches, where nothing
+  // changes it; the disk is written on a thread of its own, so that the
+  // pipeline does not stop for it (the clicks checkpoint moves only once
+  // the files are durable).
+  using Ms = std::chrono::duration<double, std::milli>;
+  const auto taking = std::chrono::steady_clock::now();
+  auto job = PrepareSave();
+  if (!job) {
+    failed(job.error());
     return false;
   }
-  snapshots_.fetch_add(1, std::memory_order_relaxed);
+  FinishSnapshot();
+  const auto taken = std::chrono::steady_clock::now();
+  writing_.store(true, std::memory_order_release);
+  writer_ =
+      std::thread([this, job = std::move(*job), failed, took = Ms(taken - taking).count(), taken] {
+        base::SetThreadName("snapshot");
+        if (auto written = WriteSave(job); !written) {
+          failed(written.error());
+        } else {
+          snapshots_.fetch_add(1, std::memory_order_relaxed);
+          spdlog::info(
+              "profiles: snapshot of {} profiles ({} bytes, state {} bytes) taken in {:.0f} ms, "
+              "written in {:.0f} ms",
+              job.profiles, job.snapshot.size(), job.state ? job.state->size() : 0, took,
+              Ms(std::chrono::steady_clock::now() - taken).count());
+        }
+        writing_.store(false, std::memory_order_release);
+      });
   return true;
 }
 

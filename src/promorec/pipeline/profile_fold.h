@@ -6,9 +6,12 @@
 // then its consumer applies each new record moments after it is appended,
 // whoever appended it. The snapshot holds the consumer's positions, so the
 // profiles and the records they reflect are saved together. The consumer
-// writes it every snapshot_interval_us (on the injected clock) between
-// batches, when it is the only writer of the profiles, so nothing has to
-// pause; Save writes it once more on a graceful stop. A start after a
+// takes it every snapshot_interval_us (on the injected clock) between
+// batches, when it is the only writer of the profiles, encoding it (and the
+// pipeline state) in memory, and a thread of its own writes the files, so
+// the pipeline does not wait for the disk (memory: one encoded copy of the
+// profiles and the state while it writes); Save writes it once more on a
+// graceful stop. A start after a
 // crash replays the stream from the last snapshot: at most one interval of
 // it. Records that are not binary event records (a Kinesis producer's own
 // data) are skipped.
@@ -22,10 +25,13 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "promorec/base/clock.h"
 #include "promorec/base/env.h"
@@ -88,6 +94,11 @@ class ProfileFold {
       const StageFactory& make_stage = {});
 
   // Applies new records as they are appended, until Stop.
+  // Stops the consumer and waits for a snapshot being written.
+  ~ProfileFold();
+  ProfileFold(const ProfileFold&) = delete;
+  ProfileFold& operator=(const ProfileFold&) = delete;
+
   void Start() { consumer_->Start(); }
   void Stop() { consumer_->Stop(); }
 
@@ -117,6 +128,9 @@ class ProfileFold {
   // snapshot is logged and tried again at the next interval: the previous
   // snapshot stays whole, and the stream still holds what came after it.
   bool SnapshotIfDue();
+  // Waits until the snapshot SnapshotIfDue started is written (snapshots()
+  // or failed_snapshots() then counts it).
+  void FinishSnapshot();
   // Events skipped as repeats, and the dedup filter's figures (zero
   // without dedup); read while the consumer runs, so approximate.
   std::uint64_t duplicates() const { return duplicates_.load(std::memory_order_relaxed); }
@@ -141,6 +155,16 @@ class ProfileFold {
   // Runs on one thread at a time (the start-up replay, then the consumer).
   void Apply(std::uint32_t shard, const eventlog::ReadBatch& batch);
   void FlushStage();
+  // A snapshot in memory, taken between batches, and its writing.
+  struct SaveJob {
+    std::vector<std::uint64_t> positions;
+    std::optional<std::string> state;  // the encoded pipeline state, if any
+    std::string dedup_manifest;
+    std::string snapshot;  // the encoded profile snapshot
+    std::uint64_t profiles = 0;
+  };
+  [[nodiscard]] base::Result<SaveJob> PrepareSave();
+  [[nodiscard]] base::Result<std::uint64_t> WriteSave(const SaveJob& job);
   static constexpr std::size_t kMaxWaitingDecisions = 4096;
   // Restores the dedup filter and the decision stage from the state saved
   // at `positions` (the profile snapshot's).
@@ -156,10 +180,17 @@ class ProfileFold {
   std::atomic<std::uint64_t> duplicates_{0};
   Row lake_row_;
   std::int64_t last_snapshot_nanos_ = 0;  // on the clock's monotonic time
+  std::size_t last_state_bytes_ = 0;      // of the last snapshot, for the next
+  std::thread writer_;                    // writes the snapshot SnapshotIfDue took
+  std::atomic<bool> writing_{false};
   std::atomic<std::uint64_t> snapshots_{0};
   std::atomic<std::uint64_t> failed_snapshots_{0};
   std::atomic<std::uint64_t> expired_{0};
   std::int64_t newest_event_us_ = 0;  // the latest event timestamp applied
+  // For skipping the TTL scan: the oldest last-seen time the last one
+  // kept (unknown at the start), and the oldest event applied since.
+  std::int64_t oldest_kept_us_ = std::numeric_limits<std::int64_t>::min();
+  std::int64_t oldest_since_drop_us_ = std::numeric_limits<std::int64_t>::max();
   profile::ProfileStore store_;
   ProfileStartup startup_;
   bool replaying_ = true;    // counts into startup_ while true

@@ -132,6 +132,8 @@ TEST_F(ProfileFoldTest, SnapshotsAreWrittenEveryIntervalWhileServing) {
     EXPECT_FALSE(fold->SnapshotIfDue());
     clock_.Advance(std::chrono::seconds(1));
     EXPECT_TRUE(fold->SnapshotIfDue());
+    // Written on a thread of its own: the next one waits for it.
+    fold->FinishSnapshot();
     EXPECT_FALSE(fold->SnapshotIfDue()) << "one snapshot per interval";
     EXPECT_EQ(fold->snapshots(), 1u);
     Append({View("cy", "es", 3)});
@@ -177,6 +179,8 @@ TEST_F(ProfileFoldTest, ProfilesUnseenForTheTtlAreDropped) {
   ASSERT_EQ(fold->store().size(), 3u);
   clock_.Advance(std::chrono::seconds(1));
   ASSERT_TRUE(fold->SnapshotIfDue());
+  fold->FinishSnapshot();
+  EXPECT_EQ(fold->snapshots(), 1u);
   EXPECT_EQ(fold->expired(), 1u);
   EXPECT_FALSE(fold->store().Lookup("old").has_value()) << "last seen 19 days before the newest";
   EXPECT_TRUE(fold->store().Lookup("recent").has_value());

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <exception>
 
+#include "promorec/base/thread_name.h"
+
 namespace promorec::pipeline {
 namespace {
 
@@ -17,7 +19,7 @@ constexpr auto kRetryPause = std::chrono::milliseconds(200);
 
 base::Result<std::unique_ptr<StreamConsumer>> StreamConsumer::Create(
     std::string name, std::shared_ptr<eventlog::Stream> stream, std::vector<std::uint64_t> next,
-    Apply apply, Between between, eventlog::ReadLimits limits) {
+    Apply apply, Between between, ConsumerOptions options) {
   PROMOREC_ASSIGN_OR_RETURN(const auto shards, stream->DescribeShards());
   if (next.empty()) {
     for (const eventlog::ShardInfo& info : shards) {
@@ -33,17 +35,17 @@ base::Result<std::unique_ptr<StreamConsumer>> StreamConsumer::Create(
   }
   return std::unique_ptr<StreamConsumer>(new StreamConsumer(std::move(name), std::move(stream),
                                                             std::move(next), std::move(apply),
-                                                            std::move(between), limits));
+                                                            std::move(between), options));
 }
 
 StreamConsumer::StreamConsumer(std::string name, std::shared_ptr<eventlog::Stream> stream,
                                std::vector<std::uint64_t> next, Apply apply, Between between,
-                               eventlog::ReadLimits limits)
+                               ConsumerOptions options)
     : name_(std::move(name)),
       stream_(std::move(stream)),
       apply_(std::move(apply)),
       between_(std::move(between)),
-      limits_(limits),
+      options_(options),
       next_(std::move(next)) {}
 
 StreamConsumer::~StreamConsumer() { Stop(); }
@@ -53,7 +55,7 @@ base::Result<std::size_t> StreamConsumer::Pass() {
   for (std::uint32_t shard = 0; shard < next_.size(); ++shard) {
     // Only this thread changes next_, so it reads it without the lock.
     PROMOREC_ASSIGN_OR_RETURN(const eventlog::ReadBatch batch,
-                              stream_->Read(shard, next_[shard], limits_));
+                              stream_->Read(shard, next_[shard], options_.limits));
     if (batch.records.empty()) continue;
     apply_(shard, batch);
     applied += batch.records.size();
@@ -76,11 +78,19 @@ base::Status StreamConsumer::CatchUp() {
 void StreamConsumer::Start() {
   if (thread_.joinable()) return;
   stopping_ = false;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    base::SetThreadName(name_ + ":" + stream_->name());
+    if (options_.background) base::LowerThreadPriority();
+    Run();
+  });
 }
 
 void StreamConsumer::Stop() {
-  stopping_ = true;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -95,7 +105,14 @@ void StreamConsumer::Run() {
         std::this_thread::sleep_for(kRetryPause);
         continue;
       }
-      if (*applied > 0) continue;
+      if (*applied > 0) {
+        if (options_.linger_us > 0) {
+          std::unique_lock lock(mu_);
+          stop_cv_.wait_for(lock, std::chrono::microseconds(options_.linger_us),
+                            [this] { return stopping_.load(); });
+        }
+        continue;
+      }
       const std::vector<std::uint64_t> next = Positions();
       if (auto waited = stream_->WaitForRecords(next, kWaitMicros); !waited) {
         spdlog::error("consumer {} of stream {}: {} (retrying)", name_, stream_->name(),

@@ -29,6 +29,19 @@
 
 namespace promorec::pipeline {
 
+struct ConsumerOptions {
+  // One read's bound: also how much Stop may wait for.
+  eventlog::ReadLimits limits;
+  // After a round that applied records, how long to wait before the next
+  // one: a consumer off the shoppers' path (the lake) reads fewer, bigger
+  // batches and wakes less often. 0: read again at once.
+  std::int64_t linger_us = 0;
+  // Whether the thread runs at the lowest CPU priority
+  // (base::LowerThreadPriority), below those that answer requests and make
+  // decisions: under full load it falls behind instead of them.
+  bool background = false;
+};
+
 class StreamConsumer {
  public:
   // Called with each batch read from a shard, in order, shard by shard.
@@ -43,7 +56,7 @@ class StreamConsumer {
 
   [[nodiscard]] static base::Result<std::unique_ptr<StreamConsumer>> Create(
       std::string name, std::shared_ptr<eventlog::Stream> stream, std::vector<std::uint64_t> next,
-      Apply apply, Between between = {}, eventlog::ReadLimits limits = {});
+      Apply apply, Between between = {}, ConsumerOptions options = {});
   ~StreamConsumer();
   StreamConsumer(const StreamConsumer&) = delete;
   StreamConsumer& operator=(const StreamConsumer&) = delete;
@@ -69,7 +82,7 @@ class StreamConsumer {
  private:
   StreamConsumer(std::string name, std::shared_ptr<eventlog::Stream> stream,
                  std::vector<std::uint64_t> next, Apply apply, Between between,
-                 eventlog::ReadLimits limits);
+                 ConsumerOptions options);
   // One read of every shard; the number of records applied.
   [[nodiscard]] base::Result<std::size_t> Pass();
   void Run();
@@ -79,11 +92,11 @@ class StreamConsumer {
   const std::shared_ptr<eventlog::Stream> stream_;
   const Apply apply_;
   const Between between_;
-  // One read's bound: also how much Stop may wait for.
-  const eventlog::ReadLimits limits_;
+  const ConsumerOptions options_;
   // next_ is written by the applying thread only, under mu_.
   mutable std::mutex mu_;
   mutable std::condition_variable applied_cv_;
+  std::condition_variable stop_cv_;  // ends a linger
   std::vector<std::uint64_t> next_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

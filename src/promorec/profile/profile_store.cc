@@ -1,6 +1,7 @@
 #include "promorec/profile/profile_store.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "promorec/base/hash.h"
 #include "promorec/event/limits.h"
@@ -34,14 +35,18 @@ std::optional<Profile> ProfileStore::Lookup(std::string_view user_id) const {
   return it->second;
 }
 
-std::size_t ProfileStore::DropLastSeenBefore(std::int64_t cutoff_us) {
+std::size_t ProfileStore::DropLastSeenBefore(std::int64_t cutoff_us, std::int64_t* oldest_kept_us) {
   std::size_t dropped = 0;
+  std::int64_t oldest = std::numeric_limits<std::int64_t>::max();
   for (Shard& shard : shards_) {
     const std::lock_guard lock(shard.mutex);
-    dropped += std::erase_if(shard.profiles, [cutoff_us](const auto& entry) {
-      return entry.second.last_seen_us < cutoff_us;
+    dropped += std::erase_if(shard.profiles, [cutoff_us, &oldest](const auto& entry) {
+      if (entry.second.last_seen_us < cutoff_us) return true;
+      oldest = std::min(oldest, entry.second.last_seen_us);
+      return false;
     });
   }
+  if (oldest_kept_us != nullptr) *oldest_kept_us = oldest;
   return dropped;
 }
 
@@ -56,36 +61,42 @@ std::size_t ProfileStore::size() const {
 
 base::Result<std::uint64_t> ProfileStore::Snapshot(base::Env& env, const std::string& path,
                                                    std::span<const std::uint64_t> positions) const {
+  std::string bytes;
+  PROMOREC_ASSIGN_OR_RETURN(const std::uint64_t records, EncodeSnapshot(positions, &bytes));
+  PROMOREC_RETURN_IF_ERROR(WriteSnapshot(env, path, bytes));
+  return records;
+}
+
+base::Result<std::uint64_t> ProfileStore::EncodeSnapshot(std::span<const std::uint64_t> positions,
+                                                         std::string* out) const {
   if (positions.size() > kMaxSnapshotPositions) {
     return base::InvalidArgument("a profile snapshot holds at most " +
                                  std::to_string(kMaxSnapshotPositions) + " positions");
   }
+  out->clear();
+  AppendSnapshotHeader(out);
+  std::uint64_t records = 0;
+  for (const Shard& shard : shards_) {
+    const std::lock_guard lock(shard.mutex);
+    if (records == 0) {
+      // A first guess at the size saves most of the regrowing.
+      constexpr std::size_t kGuessBytesPerProfile = 160;
+      out->reserve(shard.profiles.size() * kShards * kGuessBytesPerProfile);
+    }
+    for (const auto& [user, profile] : shard.profiles) AppendSnapshotRecord(user, profile, out);
+    records += shard.profiles.size();
+  }
+  AppendSnapshotTrailer(records, positions, out);
+  return records;
+}
+
+base::Status ProfileStore::WriteSnapshot(base::Env& env, const std::string& path,
+                                         std::string_view bytes) {
   const std::string dir = base::ParentDir(path);
   PROMOREC_RETURN_IF_ERROR(env.CreateDirs(dir));
   const std::string tmp = path + ".tmp";
   PROMOREC_ASSIGN_OR_RETURN(auto file, env.NewWritableFile(tmp));
-  std::string buffer;
-  AppendSnapshotHeader(&buffer);
-  std::uint64_t records = 0;
-  base::Status status;
-  for (const Shard& shard : shards_) {
-    {
-      const std::lock_guard lock(shard.mutex);
-      for (const auto& [user, profile] : shard.profiles) {
-        AppendSnapshotRecord(user, profile, &buffer);
-      }
-      records += shard.profiles.size();
-    }
-    // Written shard by shard, outside the lock, so memory stays bounded
-    // and appliers wait only while their shard is encoded.
-    status = file->Append(buffer);
-    buffer.clear();
-    if (!status) break;
-  }
-  if (status) {
-    AppendSnapshotTrailer(records, positions, &buffer);
-    status = file->Append(buffer);
-  }
+  base::Status status = file->Append(bytes);
   if (status) status = file->Sync();
   if (status) status = file->Close();
   if (status) status = env.RenameFile(tmp, path);
@@ -93,8 +104,7 @@ base::Result<std::uint64_t> ProfileStore::Snapshot(base::Env& env, const std::st
     (void)env.RemoveFile(tmp);
     return std::unexpected(std::move(status).error().WithContext("profile snapshot " + path));
   }
-  PROMOREC_RETURN_IF_ERROR(env.SyncDir(dir));
-  return records;
+  return env.SyncDir(dir);
 }
 
 base::Result<SnapshotInfo> ProfileStore::Load(base::Env& env, const std::string& path) {

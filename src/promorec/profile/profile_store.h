@@ -52,8 +52,9 @@ class ProfileStore {
   // How many users have a profile.
   std::size_t size() const;
   // Drops the profiles whose latest event is before `cutoff_us`; returns
-  // how many.
-  std::size_t DropLastSeenBefore(std::int64_t cutoff_us);
+  // how many. With `oldest_kept_us`, also the earliest last-seen time of the
+  // profiles kept (the largest int64 when none is).
+  std::size_t DropLastSeenBefore(std::int64_t cutoff_us, std::int64_t* oldest_kept_us = nullptr);
 
   // Writes every profile and `positions` (at most kMaxSnapshotPositions) to
   // `path`: to `path`.tmp first, synced, then renamed over `path` and the
@@ -61,6 +62,13 @@ class ProfileStore {
   // Creates the directory. Returns the number of profiles written.
   [[nodiscard]] base::Result<std::uint64_t> Snapshot(
       base::Env& env, const std::string& path, std::span<const std::uint64_t> positions) const;
+  // Snapshot in two steps, for a caller that must not wait for the disk:
+  // the snapshot's bytes in memory (returns the number of profiles) ...
+  [[nodiscard]] base::Result<std::uint64_t> EncodeSnapshot(std::span<const std::uint64_t> positions,
+                                                           std::string* out) const;
+  // ... then, on any thread, the file as Snapshot writes it.
+  [[nodiscard]] static base::Status WriteSnapshot(base::Env& env, const std::string& path,
+                                                  std::string_view bytes);
   // Reads the snapshot at `path` and puts its profiles in the store,
   // replacing those of the same users. On error (Corruption naming the
   // file and the place, or the Env's error) the store is unchanged.

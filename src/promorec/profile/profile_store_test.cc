@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -159,7 +160,11 @@ TEST(ProfileStoreTest, DropsProfilesLastSeenBeforeACutoff) {
   EXPECT_EQ(store.size(), 60u);
   EXPECT_FALSE(store.Lookup("u39").has_value());
   EXPECT_TRUE(store.Lookup("u40").has_value());
-  EXPECT_EQ(store.DropLastSeenBefore(40), 0u);
+  std::int64_t oldest = 0;
+  EXPECT_EQ(store.DropLastSeenBefore(40, &oldest), 0u);
+  EXPECT_EQ(oldest, 40) << "the earliest last-seen time kept";
+  EXPECT_EQ(store.DropLastSeenBefore(1000, &oldest), 60u);
+  EXPECT_EQ(oldest, std::numeric_limits<std::int64_t>::max()) << "none kept";
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <exception>
 
+#include "promorec/base/thread_name.h"
+
 namespace promorec::scheduler {
 
 Scheduler::~Scheduler() { Stop(); }
@@ -45,6 +47,7 @@ void Scheduler::Start() {
   if (thread_.joinable()) return;
   stopping_ = false;
   thread_ = std::thread([this] {
+    base::SetThreadName("scheduler");
     std::unique_lock lock(stop_mu_);
     while (!stop_cv_.wait_for(lock, tick_, [this] { return stopping_; })) {
       lock.unlock();
