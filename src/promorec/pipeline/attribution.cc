@@ -112,6 +112,7 @@ base::Result<Example> ParseExampleJson(std::string_view json) {
 Attribution::Attribution(AttributionOptions options) : options_(options) {}
 
 void Attribution::Shown(const DecisionRecord& d, std::vector<Example>* out) {
+  if (by_id_.contains(d.decision_id)) return;
   Pending p;
   Example& e = p.example;
   e.example_id = d.decision_id;
@@ -125,32 +126,47 @@ void Attribution::Shown(const DecisionRecord& d, std::vector<Example>* out) {
   e.model_version = d.model_version;
   e.policy = d.policy;
   p.promotion_code = d.promotion_code;
-  if (!pending_.emplace(d.decision_id, std::move(p)).second) return;
-  by_user_.emplace(d.user_id, d.decision_id);
-  open_.push_back(d.decision_id);
-  while (open_.size() > options_.max_pending) {
-    const std::string id = open_.front();
-    open_.pop_front();
-    auto it = pending_.find(id);
-    if (it == pending_.end()) continue;
-    out->push_back(it->second.example);
+  Add(std::move(p));
+  // Past the bound the oldest open decisions close early, as failures.
+  for (std::uint64_t n = closed_end_; open_ > options_.max_pending && n < end(); ++n) {
+    Pending& oldest = At(n);
+    if (oldest.gone || oldest.closed) continue;
+    out->push_back(oldest.example);
     ++negatives_;
     ++closed_early_;
-    Forget(id);
+    Forget(n);
   }
+  // Holes at the start of the open ones count as closed: later scans (and
+  // the trimming of the front) pass them once.
+  while (closed_end_ < end() && At(closed_end_).gone) ++closed_end_;
 }
 
-void Attribution::Forget(const std::string& id) {
-  const auto it = pending_.find(id);
-  if (it == pending_.end()) return;
-  auto [first, last] = by_user_.equal_range(it->second.example.user_id);
+void Attribution::Add(Pending p) {
+  const std::uint64_t number = end();
+  by_id_.emplace(p.example.example_id, number);
+  by_user_.emplace(p.example.user_id, number);
+  if (p.closed) {
+    closed_end_ = number + 1;
+  } else {
+    ++open_;
+  }
+  entries_.push_back(std::move(p));
+}
+
+void Attribution::Forget(std::uint64_t number) {
+  Pending& p = At(number);
+  if (p.gone) return;
+  auto [first, last] = by_user_.equal_range(p.example.user_id);
   for (auto u = first; u != last; ++u) {
-    if (u->second == id) {
+    if (u->second == number) {
       by_user_.erase(u);
       break;
     }
   }
-  pending_.erase(it);
+  by_id_.erase(p.example.example_id);
+  if (!p.closed) --open_;
+  p = Pending{};  // its strings' memory goes now, the slot when it reaches the front
+  p.gone = true;
 }
 
 void Attribution::Observe(const event::ClickEvent& event, std::vector<Example>* out) {
@@ -158,7 +174,7 @@ void Attribution::Observe(const event::ClickEvent& event, std::vector<Example>* 
       (event.HasPromotion() || !event.promotion_code.empty())) {
     auto [first, last] = by_user_.equal_range(event.user_id);
     for (auto u = first; u != last; ++u) {
-      Pending& p = pending_.at(u->second);
+      Pending& p = At(u->second);
       const bool same = (event.HasPromotion() && p.example.promotion_id == event.offer_id) ||
                         (!event.promotion_code.empty() && p.promotion_code == event.promotion_code);
       const std::int64_t t = event.timestamp_us;
@@ -170,9 +186,7 @@ void Attribution::Observe(const event::ClickEvent& event, std::vector<Example>* 
       e.correction = p.closed;
       ++(p.closed ? corrections_ : positives_);
       out->push_back(std::move(e));
-      // The id stays in open_ or closed_ until its turn; it is gone from
-      // pending_, which is what those queues check.
-      Forget(std::string(u->second));
+      Forget(u->second);
       break;
     }
   }
@@ -182,50 +196,45 @@ void Attribution::Observe(const event::ClickEvent& event, std::vector<Example>* 
 void Attribution::Advance(std::int64_t event_time_us, std::vector<Example>* out) {
   newest_us_ = std::max(newest_us_, event_time_us);
   const std::int64_t horizon = newest_us_ - options_.lateness_us - options_.window_us;
-  while (!open_.empty()) {
-    const auto it = pending_.find(open_.front());
-    if (it != pending_.end() && !it->second.closed) {
-      if (it->second.example.time_us >= horizon) break;
-      out->push_back(it->second.example);
-      ++negatives_;
-      it->second.closed = true;
-      closed_.push_back(open_.front());
-    }
-    open_.pop_front();
+  for (; closed_end_ < end(); ++closed_end_) {
+    Pending& p = At(closed_end_);
+    if (p.gone) continue;
+    if (p.example.time_us >= horizon) break;
+    out->push_back(p.example);
+    ++negatives_;
+    p.closed = true;
+    --open_;
   }
   // Closed ones are kept one more window for corrections.
-  while (!closed_.empty()) {
-    const auto it = pending_.find(closed_.front());
-    if (it != pending_.end()) {
-      if (it->second.example.time_us >= horizon - options_.window_us) break;
-      Forget(closed_.front());
+  while (first_ < closed_end_) {
+    Pending& p = entries_.front();
+    if (!p.gone) {
+      if (p.example.time_us >= horizon - options_.window_us) break;
+      Forget(first_);
     }
-    closed_.pop_front();
+    entries_.pop_front();
+    ++first_;
   }
 }
 
 AttributionCounters Attribution::counters() const {
-  return {positives_, negatives_, corrections_, closed_early_, pending_.size()};
+  return {positives_, negatives_, corrections_, closed_early_, by_id_.size()};
 }
 
 void Attribution::Encode(std::string* out) const {
   base::PutFixed64(out, static_cast<std::uint64_t>(newest_us_));
-  base::PutFixed64(out, pending_.size());
-  for (const auto* queue : {&open_, &closed_}) {
-    for (const std::string& id : *queue) {
-      const auto it = pending_.find(id);
-      if (it == pending_.end()) continue;
-      const Pending& p = it->second;
-      const Example& e = p.example;
-      for (const std::string* s :
-           {&e.example_id, &e.user_id, &e.country, &e.category, &e.product, &e.promotion_id,
-            &e.model_version, &e.policy, &p.promotion_code}) {
-        base::PutLengthPrefixed(out, *s);
-      }
-      base::PutFixed64(out, static_cast<std::uint64_t>(e.time_us));
-      base::PutFixed64(out, std::bit_cast<std::uint64_t>(e.probability));
-      base::PutFixed64(out, p.closed ? 1 : 0);
+  base::PutFixed64(out, by_id_.size());
+  // In the order shown: the closed ones first, then the open ones.
+  for (const Pending& p : entries_) {
+    if (p.gone) continue;
+    const Example& e = p.example;
+    for (const std::string* s : {&e.example_id, &e.user_id, &e.country, &e.category, &e.product,
+                                 &e.promotion_id, &e.model_version, &e.policy, &p.promotion_code}) {
+      base::PutLengthPrefixed(out, *s);
     }
+    base::PutFixed64(out, static_cast<std::uint64_t>(e.time_us));
+    base::PutFixed64(out, std::bit_cast<std::uint64_t>(e.probability));
+    base::PutFixed64(out, p.closed ? 1 : 0);
   }
 }
 
@@ -236,33 +245,41 @@ base::Status Attribution::Decode(std::string_view data) {
   if (!in.Signed64(&newest) || !in.Fixed64(&count) || count > data.size()) {
     return base::Corruption("attribution state: truncated header");
   }
-  Attribution fresh(options_);
-  fresh.newest_us_ = newest;
+  // Closed decisions come before open ones (states saved by earlier
+  // versions listed the open ones first); each keeps its order.
+  std::vector<Pending> closed;
+  std::vector<Pending> open;
   for (std::uint64_t i = 0; i < count; ++i) {
     Pending p;
     Example& e = p.example;
     std::uint64_t bits = 0;
-    std::uint64_t closed = 0;
+    std::uint64_t is_closed = 0;
     bool ok = true;
     for (std::string* s : {&e.example_id, &e.user_id, &e.country, &e.category, &e.product,
                            &e.promotion_id, &e.model_version, &e.policy, &p.promotion_code}) {
       ok = ok && in.LengthPrefixed(s);
     }
-    ok = ok && in.Signed64(&e.time_us) && in.Fixed64(&bits) && in.Fixed64(&closed);
+    ok = ok && in.Signed64(&e.time_us) && in.Fixed64(&bits) && in.Fixed64(&is_closed);
     if (!ok) return base::Corruption("attribution state: truncated decision " + std::to_string(i));
     e.probability = std::bit_cast<double>(bits);
-    p.closed = closed != 0;
-    const std::string id = e.example_id;
-    fresh.by_user_.emplace(e.user_id, id);
-    (p.closed ? fresh.closed_ : fresh.open_).push_back(id);
-    fresh.pending_.emplace(id, std::move(p));
+    p.closed = is_closed != 0;
+    (p.closed ? closed : open).push_back(std::move(p));
   }
   if (!in.done()) return base::Corruption("attribution state: bytes after the end");
-  pending_ = std::move(fresh.pending_);
+  Attribution fresh(options_);
+  fresh.newest_us_ = newest;
+  for (auto* list : {&closed, &open}) {
+    for (Pending& p : *list) {
+      if (!fresh.by_id_.contains(p.example.example_id)) fresh.Add(std::move(p));
+    }
+  }
+  newest_us_ = fresh.newest_us_;
+  entries_ = std::move(fresh.entries_);
+  first_ = fresh.first_;
+  closed_end_ = fresh.closed_end_;
+  open_ = fresh.open_;
+  by_id_ = std::move(fresh.by_id_);
   by_user_ = std::move(fresh.by_user_);
-  open_ = std::move(fresh.open_);
-  closed_ = std::move(fresh.closed_);
-  newest_us_ = newest;
   return {};
 }
 

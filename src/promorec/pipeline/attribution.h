@@ -94,16 +94,28 @@ class Attribution {
     Example example;  // label 0 until redeemed
     std::string promotion_code;
     bool closed = false;  // emitted as a failure; kept for corrections
+    bool gone = false;    // labelled or dropped: a hole in entries_
   };
-  void Forget(const std::string& id);
+  Pending& At(std::uint64_t number) { return entries_[number - first_]; }
+  std::uint64_t end() const { return first_ + entries_.size(); }
+  // Appends a decision in order (closed ones must all come first).
+  void Add(Pending p);
+  // Drops entry `number` from the indexes and releases its memory.
+  void Forget(std::uint64_t number);
 
   AttributionOptions options_;
   std::int64_t newest_us_ = 0;
-  // By decision id; `order_` holds the ids oldest first.
-  std::unordered_map<std::string, Pending> pending_;
-  std::unordered_multimap<std::string, std::string> by_user_;  // user -> decision id
-  std::deque<std::string> open_;                               // waiting, oldest first
-  std::deque<std::string> closed_;                             // emitted as failures, oldest first
+  // The decisions in the order they were shown, numbered from first_:
+  // those before closed_end_ are closed (or gone), those after it open (or
+  // gone). Windows close in this order, so the encoder and the window
+  // walk go through memory in sequence.
+  std::deque<Pending> entries_;
+  std::uint64_t first_ = 0;
+  std::uint64_t closed_end_ = 0;
+  std::size_t open_ = 0;  // open entries not gone
+  // The entries not gone, by decision id and by shopper.
+  std::unordered_map<std::string, std::uint64_t> by_id_;
+  std::unordered_multimap<std::string, std::uint64_t> by_user_;
   std::uint64_t positives_ = 0;
   std::uint64_t negatives_ = 0;
   std::uint64_t corrections_ = 0;

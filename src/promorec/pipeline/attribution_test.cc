@@ -1,0 +1,138 @@
+#include "promorec/pipeline/attribution.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace promorec::pipeline {
+namespace {
+
+constexpr std::int64_t kMinute = 60'000'000LL;
+constexpr std::int64_t kT0 = 1'765'000'000'000'000LL;
+
+DecisionRecord Shown(const std::string& id, const std::string& user, const std::string& promotion,
+                     std::int64_t time_us) {
+  DecisionRecord d;
+  d.decision_id = id;
+  d.user_id = user;
+  d.promotion_id = promotion;
+  d.promotion_code = "CODE-" + promotion;
+  d.time_us = time_us;
+  d.probability = 0.25;
+  return d;
+}
+
+event::ClickEvent Buy(const std::string& id, const std::string& user, const std::string& code,
+                      std::int64_t time_us) {
+  event::ClickEvent e;
+  e.event_id = id;
+  e.user_id = user;
+  e.type = event::EventType::kBuy;
+  e.promotion_code = code;
+  e.timestamp_us = time_us;
+  return e;
+}
+
+AttributionOptions Options() {
+  AttributionOptions o;
+  o.window_us = 60 * kMinute;
+  o.lateness_us = 10 * kMinute;
+  return o;
+}
+
+// Labels as they come out: "id:label" and ":c" for a correction.
+std::vector<std::string> Labels(const std::vector<Example>& examples) {
+  std::vector<std::string> out;
+  for (const Example& e : examples) {
+    out.push_back(e.example_id + ":" + std::to_string(e.label) + (e.correction ? ":c" : ""));
+  }
+  return out;
+}
+
+TEST(AttributionTest, PositivesNegativesAndCorrectionsInOrder) {
+  Attribution a(Options());
+  std::vector<Example> out;
+  a.Shown(Shown("d1", "ann", "p1", kT0), &out);
+  a.Shown(Shown("d2", "bob", "p2", kT0 + kMinute), &out);
+  a.Shown(Shown("d3", "ann", "p3", kT0 + 2 * kMinute), &out);
+  a.Shown(Shown("d1", "ann", "p1", kT0), &out);  // logged again: no second entry
+  EXPECT_EQ(a.counters().pending, 3u);
+  // Ann redeems d3's code: d3 is a success; d1 waits on.
+  a.Observe(Buy("b1", "ann", "CODE-p3", kT0 + 5 * kMinute), &out);
+  EXPECT_EQ(Labels(out), std::vector<std::string>{"d3:1"});
+  EXPECT_EQ(out[0].outcome_event_id, "b1");
+  out.clear();
+  // Past window + lateness: d1 and d2 close as failures, oldest first.
+  a.Advance(kT0 + 72 * kMinute, &out);
+  EXPECT_EQ(Labels(out), (std::vector<std::string>{"d1:0", "d2:0"}));
+  out.clear();
+  // A late buy inside d2's window corrects its label.
+  a.Observe(Buy("b2", "bob", "CODE-p2", kT0 + 50 * kMinute), &out);
+  EXPECT_EQ(Labels(out), std::vector<std::string>{"d2:1:c"});
+  out.clear();
+  // One more window later the closed ones are forgotten.
+  a.Advance(kT0 + 200 * kMinute, &out);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(a.counters().pending, 0u);
+  const AttributionCounters c = a.counters();
+  EXPECT_EQ(c.positives, 1u);
+  EXPECT_EQ(c.negatives, 2u);
+  EXPECT_EQ(c.corrections, 1u);
+}
+
+TEST(AttributionTest, PastTheBoundTheOldestCloseEarly) {
+  AttributionOptions options = Options();
+  options.max_pending = 3;
+  Attribution a(options);
+  std::vector<Example> out;
+  for (int i = 0; i < 5; ++i) {
+    a.Shown(Shown("d" + std::to_string(i), "u" + std::to_string(i), "p", kT0 + i), &out);
+  }
+  EXPECT_EQ(Labels(out), (std::vector<std::string>{"d0:0", "d1:0"}));
+  EXPECT_EQ(a.counters().closed_early, 2u);
+  EXPECT_EQ(a.counters().pending, 3u);
+  // A success in the middle leaves a hole; the bound still counts the open.
+  out.clear();
+  a.Observe(Buy("b", "u3", "CODE-p", kT0 + 10), &out);
+  EXPECT_EQ(Labels(out), std::vector<std::string>{"d3:1"});
+  out.clear();
+  a.Shown(Shown("d5", "u5", "p", kT0 + 20), &out);
+  EXPECT_TRUE(out.empty()) << "three open: d2, d4, d5";
+  a.Shown(Shown("d6", "u6", "p", kT0 + 21), &out);
+  EXPECT_EQ(Labels(out), std::vector<std::string>{"d2:0"});
+}
+
+TEST(AttributionTest, EncodeDecodeKeepsWhatIsOpenClosedAndItsOrder) {
+  Attribution a(Options());
+  std::vector<Example> out;
+  for (int i = 0; i < 6; ++i) {
+    a.Shown(Shown("d" + std::to_string(i), "u" + std::to_string(i % 2), "p" + std::to_string(i),
+                  kT0 + i * 20 * kMinute),
+            &out);
+  }
+  a.Advance(kT0 + 95 * kMinute, &out);  // d0 and d1 close
+  ASSERT_EQ(Labels(out), (std::vector<std::string>{"d0:0", "d1:0"}));
+  std::string state;
+  a.Encode(&state);
+  Attribution b(Options());
+  ASSERT_TRUE(b.Decode(state));
+  EXPECT_EQ(b.counters().pending, a.counters().pending);
+  // Both behave the same from here on.
+  for (Attribution* x : {&a, &b}) {
+    std::vector<Example> later;
+    x->Observe(Buy("b0", "u0", "CODE-p0", kT0 + 30 * kMinute), &later);  // corrects d0
+    x->Advance(kT0 + 300 * kMinute, &later);
+    EXPECT_EQ(Labels(later), (std::vector<std::string>{"d0:1:c", "d2:0", "d3:0", "d4:0", "d5:0"}));
+  }
+  std::string again;
+  b.Encode(&again);
+  Attribution c(Options());
+  ASSERT_TRUE(c.Decode(again));
+  EXPECT_EQ(c.counters().pending, 0u);
+  EXPECT_FALSE(c.Decode(state.substr(0, state.size() - 3)));
+  EXPECT_FALSE(c.Decode(state + "x"));
+}
+
+}  // namespace
+}  // namespace promorec::pipeline
