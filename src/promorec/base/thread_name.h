@@ -9,9 +9,14 @@ namespace promorec::base {
 // ignored.
 void SetThreadName(std::string_view name);
 
-// Gives the calling thread the lowest CPU priority (SCHED_IDLE, else nice
-// 19), for work that must not delay requests and decisions (the lake's
-// files). Best effort: failures are ignored.
-void LowerThreadPriority();
+// Background CPU priority for the calling thread, for work that must not
+// delay requests and decisions (the lake's files). With CAP_SYS_NICE it is
+// SCHED_IDLE (runs when nothing else wants the CPU), which
+// NormalThreadPriority can undo; without, nice 10, which an unprivileged
+// thread cannot undo (Linux lets it lower its priority only). Returns
+// whether NormalThreadPriority can undo it. Best effort.
+bool LowerThreadPriority();
+// Back to SCHED_OTHER at nice 0; false when not allowed.
+bool NormalThreadPriority();
 
 }  // namespace promorec::base

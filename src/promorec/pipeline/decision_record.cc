@@ -165,7 +165,7 @@ void AppendCandidatesJson(const DecisionRecord& r, std::string* out) {
       it->second += std::to_string(i);
       continue;
     }
-    AppendScore(c.score, out);
+    AppendScore(static_cast<double>(c.score), out);
   }
   out->append("],\"removed_by\":{");
   for (std::size_t i = 0; i < rules.size(); ++i) {

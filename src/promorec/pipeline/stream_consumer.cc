@@ -52,11 +52,13 @@ StreamConsumer::~StreamConsumer() { Stop(); }
 
 base::Result<std::size_t> StreamConsumer::Pass() {
   std::size_t applied = 0;
+  pass_behind_us_ = 0;
   for (std::uint32_t shard = 0; shard < next_.size(); ++shard) {
     // Only this thread changes next_, so it reads it without the lock.
     PROMOREC_ASSIGN_OR_RETURN(const eventlog::ReadBatch batch,
                               stream_->Read(shard, next_[shard], options_.limits));
     if (batch.records.empty()) continue;
+    pass_behind_us_ = std::max(pass_behind_us_, batch.behind_us);
     apply_(shard, batch);
     applied += batch.records.size();
     {
@@ -80,7 +82,10 @@ void StreamConsumer::Start() {
   stopping_ = false;
   thread_ = std::thread([this] {
     base::SetThreadName(name_ + ":" + stream_->name());
-    if (options_.background) base::LowerThreadPriority();
+    if (options_.background) {
+      can_raise_ = base::LowerThreadPriority();
+      lowered_ = true;
+    }
     Run();
   });
 }
@@ -98,6 +103,7 @@ void StreamConsumer::Run() {
   while (!stopping_) {
     try {
       auto applied = Pass();
+      AdjustPriority();
       if (between_) between_();
       if (!applied) {
         spdlog::error("consumer {} of stream {}: {} (retrying)", name_, stream_->name(),
@@ -123,6 +129,20 @@ void StreamConsumer::Run() {
       spdlog::error("consumer {} of stream {}: {} (retrying)", name_, stream_->name(), e.what());
       std::this_thread::sleep_for(kRetryPause);
     }
+  }
+}
+
+void StreamConsumer::AdjustPriority() {
+  if (!options_.background || !can_raise_) return;
+  if (lowered_ && pass_behind_us_ > options_.catch_up_behind_us) {
+    if (base::NormalThreadPriority()) {
+      lowered_ = false;
+      spdlog::info("consumer {} of stream {}: {} ms behind, catching up at normal priority", name_,
+                   stream_->name(), pass_behind_us_ / 1000);
+    }
+  } else if (!lowered_ && pass_behind_us_ < options_.catch_up_behind_us / 4) {
+    base::LowerThreadPriority();
+    lowered_ = true;
   }
 }
 

@@ -36,10 +36,14 @@ struct ConsumerOptions {
   // one: a consumer off the shoppers' path (the lake) reads fewer, bigger
   // batches and wakes less often. 0: read again at once.
   std::int64_t linger_us = 0;
-  // Whether the thread runs at the lowest CPU priority
+  // Whether the thread runs at background CPU priority
   // (base::LowerThreadPriority), below those that answer requests and make
-  // decisions: under full load it falls behind instead of them.
+  // decisions: under full load it falls behind instead of them. Where the
+  // priority can be raised again, it is while the consumer is more than
+  // catch_up_behind_us behind the stream's newest record, until it is back
+  // within a quarter of that, so that the lag stays bounded.
   bool background = false;
+  std::int64_t catch_up_behind_us = 2'000'000;
 };
 
 class StreamConsumer {
@@ -83,8 +87,11 @@ class StreamConsumer {
   StreamConsumer(std::string name, std::shared_ptr<eventlog::Stream> stream,
                  std::vector<std::uint64_t> next, Apply apply, Between between,
                  ConsumerOptions options);
-  // One read of every shard; the number of records applied.
+  // One read of every shard; the number of records applied. Sets
+  // pass_behind_us_ to the most any shard was behind.
   [[nodiscard]] base::Result<std::size_t> Pass();
+  // Background priority, raised while far behind (ConsumerOptions).
+  void AdjustPriority();
   void Run();
   bool PastLocked(std::span<const std::uint64_t> last) const;
 
@@ -99,6 +106,9 @@ class StreamConsumer {
   std::condition_variable stop_cv_;  // ends a linger
   std::vector<std::uint64_t> next_;
   std::atomic<bool> stopping_{false};
+  std::int64_t pass_behind_us_ = 0;  // the consumer's thread only
+  bool lowered_ = false;             // at background priority now
+  bool can_raise_ = false;           // NormalThreadPriority is allowed
   std::thread thread_;
 };
 

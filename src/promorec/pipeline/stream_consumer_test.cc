@@ -1,8 +1,10 @@
 #include "promorec/pipeline/stream_consumer.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -104,6 +106,39 @@ TEST_F(StreamConsumerTest, ARunningConsumerAppliesNewRecordsAndCanBeWaitedFor) {
   EXPECT_FALSE(consumer->WaitUntilPast(Last(unseen), 1000)) << "a stopped consumer applies nothing";
   EXPECT_TRUE(consumer->WaitUntilPast(std::vector<std::uint64_t>{0, 0}, 0))
       << "nothing acknowledged: nothing to wait for";
+}
+
+// A background consumer that is far behind the stream's newest record reads
+// at normal priority until it is close again (where the priority can be
+// raised at all; else it only reads everything).
+TEST_F(StreamConsumerTest, ABackgroundConsumerFarBehindCatchesUpAtNormalPriority) {
+  std::vector<eventlog::PutResult> results;
+  for (int i = 0; i < 40; ++i) {
+    const auto put = Put({"k" + std::to_string(i)});
+    results.insert(results.end(), put.begin(), put.end());
+    clock_.Advance(std::chrono::milliseconds(250));  // 10 s of arrivals
+  }
+  std::vector<int> policies;  // the thread's policy at each batch
+  ConsumerOptions options;
+  options.limits = eventlog::ReadLimits{1, 1 << 20};  // one record a batch
+  options.background = true;
+  options.catch_up_behind_us = 2'000'000;
+  auto consumer = StreamConsumer::Create(
+      "test", stream_, {},
+      [this, &policies](std::uint32_t, const eventlog::ReadBatch&) {
+        std::lock_guard lock(mu_);
+        policies.push_back(sched_getscheduler(0));
+      },
+      {}, options);
+  ASSERT_TRUE(consumer);
+  (*consumer)->Start();
+  ASSERT_TRUE((*consumer)->WaitUntilPast(Last(results), 60'000'000));
+  (*consumer)->Stop();
+  std::lock_guard lock(mu_);
+  ASSERT_EQ(policies.size(), 40u) << "every record applied";
+  if (policies.front() != SCHED_IDLE) GTEST_SKIP() << "no CAP_SYS_NICE: nice 10, never raised";
+  EXPECT_NE(std::find(policies.begin(), policies.end(), SCHED_OTHER), policies.end())
+      << "raised while more than 2 s behind";
 }
 
 TEST_F(StreamConsumerTest, PositionsForAnotherShardCountAreRefused) {
