@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "promorec/base/byte_io.h"
+#include "promorec/eventlog/hash_key.h"
 #include "promorec/policy/eligibility.h"
 
 namespace promorec::pipeline {
@@ -142,8 +144,14 @@ base::Status DecisionStage::Restore(std::string_view state) {
   }
   logged_.clear();
   PROMOREC_RETURN_IF_ERROR(ReadTail(*impressions_, &from, [this](std::string_view data) {
-    if (auto record = ParseDecisionJson(data, CandidateParsing::kSkipCandidates))
-      logged_.insert(std::move(record->decision_id));
+    auto record = ParseDecisionJson(data, CandidateParsing::kSkipCandidates);
+    if (!record) return;
+    // A decision made on request after the snapshot waits for its outcome
+    // again (an event's decision does so when its event is replayed).
+    if (record->source == kRequestSource) {
+      attribution_.at(ClicksShardOf(record->user_id)).Shown(*record, &request_examples_);
+    }
+    logged_.insert(std::move(record->decision_id));
   }));
   log_end_ = std::move(from);
   examples_logged_.clear();
@@ -278,7 +286,20 @@ void DecisionStage::OnRedemption(const event::ClickEvent& e) {
   policy_.Redeemed(*index, e.timestamp_us);
 }
 
+std::uint32_t DecisionStage::ClicksShardOf(std::string_view user_id) const {
+  // The ingest writer keys each event by its user id (Kinesis routing).
+  return eventlog::ShardForHashKey(eventlog::PartitionKeyHash(user_id),
+                                   static_cast<std::uint32_t>(attribution_.size()));
+}
+
 base::Status DecisionStage::FlushExamples() {
+  {
+    std::lock_guard lock(mu_);
+    examples_waiting_.insert(examples_waiting_.end(),
+                             std::make_move_iterator(request_examples_.begin()),
+                             std::make_move_iterator(request_examples_.end()));
+    request_examples_.clear();
+  }
   std::erase_if(examples_waiting_,
                 [this](const Example& e) { return examples_logged_.contains(ExampleKey(e)); });
   if (examples_waiting_.empty()) return {};
@@ -349,7 +370,7 @@ void DecisionStage::Publish(const DecisionRecord& r, const eventlog::PutResult& 
 base::Result<DecisionRecord> DecisionStage::DecideNow(const decide::Request& request,
                                                       std::string_view request_id) {
   std::unique_lock lock(mu_);
-  const std::string id = DecisionId("request", request_id);
+  const std::string id = DecisionId(kRequestSource, request_id);
   if (const auto it = recent_requests_.find(id); it != recent_requests_.end()) {
     return it->second;
   }
@@ -365,7 +386,7 @@ base::Result<DecisionRecord> DecisionStage::DecideNow(const decide::Request& req
   }
   decide::Request r = request;
   r.allow_no_model = true;
-  std::optional<DecisionRecord> record = DecideLocked(r, "request", request_id);
+  std::optional<DecisionRecord> record = DecideLocked(r, kRequestSource, request_id);
   if (!record) {
     requests_in_flight_.erase(id);
     return base::NotFound(
@@ -387,6 +408,9 @@ base::Result<DecisionRecord> DecisionStage::DecideNow(const decide::Request& req
   if (!results) return std::unexpected(std::move(results).error());
   const eventlog::PutResult where = (*results)[0];
   log_end_[where.shard] = std::max(log_end_[where.shard], where.sequence + 1);
+  // Its outcome is the shopper's later click or buy, which arrives in the
+  // clicks shard of the shopper's id: that shard's attribution waits for it.
+  attribution_.at(ClicksShardOf(record->user_id)).Shown(*record, &request_examples_);
   recent_requests_.emplace(id, *record);
   recent_order_.push_back(id);
   if (recent_order_.size() > kRecentRequests) {

@@ -118,6 +118,10 @@ class DecisionStage {
   const std::string& catalogue() const { return catalogue_; }
 
  private:
+  // The source of decisions made by DecideNow (their ids derive from it).
+  static constexpr std::string_view kRequestSource = "request";
+  // The clicks shard whose attribution sees `user_id`'s events.
+  std::uint32_t ClicksShardOf(std::string_view user_id) const;
   struct Templates {
     notify::MessageTemplate subject;
     notify::MessageTemplate message;
@@ -165,6 +169,9 @@ class DecisionStage {
   std::unordered_set<std::string> requests_in_flight_;
   std::vector<Attribution> attribution_;  // per clicks shard
   std::vector<Example> examples_waiting_;
+  // Examples that request decisions closed early (past the attribution
+  // bound), under mu_; the pipeline thread logs them with its own.
+  std::vector<Example> request_examples_;
   std::vector<std::uint64_t> examples_end_;
   // Examples in the examples stream after the restored state.
   std::unordered_set<std::string> examples_logged_;

@@ -438,6 +438,48 @@ TEST_F(DecisionStageTest, AttributionLabelsDecisionsByTheirOutcome) {
   EXPECT_EQ(c.corrections, 1u);
 }
 
+// A decision made on request is labelled by the shopper's later buy, as an
+// event's is, also when the process crashed in between (no snapshot after
+// the request: the restart finds it in the ad log).
+TEST_F(DecisionStageTest, RequestDecisionsAreAttributedAcrossACrash) {
+  using event::EventType;
+  decide::Request request;
+  request.user_id = "zoe";
+  request.product = "hat";
+  request.now_us = kT0;
+  decide::Request other = request;
+  other.user_id = "yan";
+  DecisionRecord zoe;
+  {
+    auto p = Open();
+    ASSERT_TRUE(p->fold().Save());
+    auto decided = p->stage().DecideNow(request, "slot-1");
+    ASSERT_TRUE(decided) << decided.error().ToString();
+    zoe = *decided;
+    ASSERT_TRUE(p->stage().DecideNow(other, "slot-2"));
+    EXPECT_EQ(p->stage().counters().attribution.pending, 2u);
+    // Crash: no Save.
+  }
+  auto p = Open();
+  EXPECT_EQ(p->stage().counters().attribution.pending, 2u) << "found again in the ad log";
+  event::ClickEvent buy = Event("b1", "zoe", EventType::kBuy, kT0 + 20 * 60'000'000LL);
+  buy.promotion_code = zoe.promotion_code;
+  p->fold().Start();
+  // Yan's next event, 90 minutes on, closes Yan's window as a failure.
+  Append({buy, Event("tick", "yan", EventType::kBuy, kT0 + 90 * 60'000'000LL)});
+  ASSERT_TRUE(p->fold().WaitUntilApplied(writer_->LastAcknowledged(), 60'000'000));
+  p->fold().Stop();
+  ASSERT_TRUE(p->fold().Save());
+  const auto examples = p->Examples();
+  ASSERT_EQ(examples.size(), 2u);
+  const Example& bought = examples.at({DecisionId("request", "slot-1"), false});
+  EXPECT_EQ(bought.label, 1);
+  EXPECT_EQ(bought.outcome_event_id, "b1");
+  EXPECT_EQ(bought.product, "hat");
+  EXPECT_DOUBLE_EQ(bought.probability, zoe.probability);
+  EXPECT_EQ(examples.at({DecisionId("request", "slot-2"), false}).label, 0);
+}
+
 TEST_F(DecisionStageTest, ExamplesAreNotLoggedTwiceAfterACrash) {
   using event::EventType;
   std::vector<event::ClickEvent> events;
