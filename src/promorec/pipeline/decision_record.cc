@@ -24,6 +24,8 @@ namespace dom = simdjson::dom;
 // power of ten, goes through to_chars.
 void AppendScore(double score, std::string* out) {
   constexpr int kDigits = 6;
+  // "-0" would read back as the integer 0: both zeros are written as 0.
+  if (score == 0) score = 0;
   if (score >= 1e-4 && score < 1) {
     int zeros = 0;  // after the decimal point, before the first digit
     double scaled = score * 1e6;

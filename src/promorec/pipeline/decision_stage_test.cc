@@ -372,6 +372,7 @@ TEST(DecisionRecord, ScoresHaveSixSignificantDigits) {
                                       0.9999996,   0.00009876, 1e-7,      0.0100000001, 2.5,
                                       0.0,         -0.25,      0.70710678};
   for (const double s : scores) r.candidates.push_back({static_cast<float>(s), ""});
+  r.candidates.push_back({-0.0f, ""});  // written as 0, as it reads back
   std::string json;
   AppendDecisionJson(r, &json);
   const std::size_t at = json.find("\"scores\":[");
@@ -384,6 +385,7 @@ TEST(DecisionRecord, ScoresHaveSixSignificantDigits) {
     if (!expected.empty()) expected += ',';
     expected += buf;
   }
+  expected += ",0";
   EXPECT_EQ(text, expected);
 }
 

@@ -21,8 +21,19 @@ TEST(PipelineRecords, BadInputCorpus) {
   int checked = testing::CheckCorpus(kCorpus, ".json", [](const std::string& bytes) {
     auto decision = ParseDecisionJson(bytes);
     auto example = ParseExampleJson(bytes);
+    std::string round_trip;
+    if (decision) {
+      // What is written back reads back to the same bytes.
+      std::string json;
+      AppendDecisionJson(*decision, &json);
+      auto again = ParseDecisionJson(json);
+      std::string twice;
+      if (again) AppendDecisionJson(*again, &twice);
+      round_trip = twice == json ? "written back: stable\n" : "written back: CHANGED\n";
+    }
     return "decision: " + (decision ? std::string("ok") : decision.error().ToString()) +
-           "\nexample: " + (example ? std::string("ok") : example.error().ToString()) + "\n";
+           "\nexample: " + (example ? std::string("ok") : example.error().ToString()) + "\n" +
+           round_trip;
   });
   checked += testing::CheckCorpus(kCorpus, ".state", [](const std::string& bytes) {
     auto state = DecodePipelineState(bytes, "state");
