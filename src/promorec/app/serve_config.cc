@@ -42,6 +42,7 @@ constexpr const char* kKeys[] = {"host",
                                  "cap_promotion_window_seconds",
                                  "dedup_window_seconds",
                                  "dedup_max_bytes",
+                                 "attribution_max_bytes",
                                  "webhook_urls",
                                  "webhook_secret",
                                  "smtp_url",
@@ -250,6 +251,9 @@ base::Result<ServeConfig> ResolveServeConfig(const std::string& config_file, con
     } else if (key == "dedup_max_bytes") {
       PROMOREC_RETURN_IF_ERROR(Whole<std::uint64_t>(key, v, std::uint64_t{1} << 20,
                                                     std::uint64_t{1} << 40, &c.dedup_max_bytes));
+    } else if (key == "attribution_max_bytes") {
+      PROMOREC_RETURN_IF_ERROR(Whole<std::uint64_t>(
+          key, v, std::uint64_t{1} << 20, std::uint64_t{1} << 40, &c.attribution_max_bytes));
     } else if (key == "rate_limit_per_second") {
       PROMOREC_RETURN_IF_ERROR(Rate(key, v, &c.rate_limit_per_second));
     } else if (key == "rate_limit_burst") {
@@ -335,16 +339,17 @@ std::string ServeConfigJson(const ServeConfig& c) {
     if (i > 0) out += ',';
     base::AppendJsonString(c.qualifying_events[i], &out);
   }
-  char policy[256];
+  char policy[512];
   std::snprintf(policy, sizeof policy,
                 "],\"exploration\":\"%s\",\"epsilon\":%g,\"temperature\":%g,\"decision_seed\":%llu,"
                 "\"cap_user_max\":%u,\"cap_user_window_seconds\":%u,\"cap_promotion_max\":%u,"
                 "\"cap_promotion_window_seconds\":%u,\"dedup_window_seconds\":%u,"
-                "\"dedup_max_bytes\":%llu",
+                "\"dedup_max_bytes\":%llu,\"attribution_max_bytes\":%llu",
                 c.exploration.c_str(), c.epsilon, c.temperature,
                 static_cast<unsigned long long>(c.decision_seed), c.cap_user_max,
                 c.cap_user_window_seconds, c.cap_promotion_max, c.cap_promotion_window_seconds,
-                c.dedup_window_seconds, static_cast<unsigned long long>(c.dedup_max_bytes));
+                c.dedup_window_seconds, static_cast<unsigned long long>(c.dedup_max_bytes),
+                static_cast<unsigned long long>(c.attribution_max_bytes));
   out += policy;
   out += ",\"webhook_urls\":" + std::to_string(c.webhook_urls.size()) +
          ",\"smtp\":" + (c.smtp_url.empty() ? "false" : "true") + "}\n";

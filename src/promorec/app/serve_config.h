@@ -12,7 +12,8 @@
 // tls_cert and tls_key (PEM files; HTTPS when both are set);
 // qualifying_events, exploration, epsilon, temperature, decision_seed,
 // cap_user_max, cap_user_window_seconds, cap_promotion_max,
-// cap_promotion_window_seconds, dedup_window_seconds, dedup_max_bytes;
+// cap_promotion_window_seconds, dedup_window_seconds, dedup_max_bytes,
+// attribution_max_bytes;
 // webhook_urls, webhook_secret, smtp_url, smtp_from, smtp_username,
 // smtp_password, smtp_starttls.
 // Thread-safety: functions; a ServeConfig is a value.
@@ -77,6 +78,9 @@ struct ServeConfig {
   // Repeats of an event id within this window have no effect; 0 = off.
   unsigned dedup_window_seconds = 3600;
   std::uint64_t dedup_max_bytes = std::uint64_t{1} << 30;
+  // Memory of the decisions waiting for their outcome (about 400 bytes
+  // each; 5,000 decisions/s over the 70-minute window need some 9 GB).
+  std::uint64_t attribution_max_bytes = std::uint64_t{16} << 30;
   // Outbound notifications (docs/api/webhooks.md): webhook URLs and the
   // secret their signature uses; an SMTP server (smtp:// or smtps://) and
   // the From address for email.

@@ -81,6 +81,7 @@ base::Result<std::unique_ptr<ServePipeline>> OpenServePipeline(
   stage_options.policy.exploration.epsilon = config.epsilon;
   stage_options.policy.exploration.temperature = config.temperature;
   stage_options.policy.exploration.seed = config.decision_seed;
+  stage_options.attribution.max_bytes = config.attribution_max_bytes;
   stage_options.policy.caps.per_user_max = config.cap_user_max;
   stage_options.policy.caps.per_user_window_us =
       std::int64_t{config.cap_user_window_seconds} * 1'000'000;
@@ -223,6 +224,10 @@ void ServePipeline::ExportMetrics(metrics::Registry& registry) const {
       .Store(d.attribution.closed_early);
   registry.GetGauge("promorec_attribution_pending", "Decisions waiting for their outcome.")
       .Set(static_cast<double>(d.attribution.pending));
+  registry
+      .GetGauge("promorec_attribution_bytes",
+                "Memory the decisions waiting for their outcome hold (estimated).")
+      .Set(static_cast<double>(d.attribution.bytes));
   registry
       .GetCounter("promorec_decision_log_failures_total",
                   "Appends of decisions to the impressions stream that failed (retried).")

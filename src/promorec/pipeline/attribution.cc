@@ -127,8 +127,13 @@ void Attribution::Shown(const DecisionRecord& d, std::vector<Example>* out) {
   e.policy = d.policy;
   p.promotion_code = d.promotion_code;
   Add(std::move(p));
-  // Past the bound the oldest open decisions close early, as failures.
-  for (std::uint64_t n = closed_end_; open_ > options_.max_pending && n < end(); ++n) {
+  // Past the memory bound, the closed ones kept for late corrections go
+  // first, oldest first.
+  for (std::uint64_t n = first_; bytes_ > options_.max_bytes && n < closed_end_; ++n) Forget(n);
+  TrimGoneFront();
+  // Past either bound the oldest open decisions close early, as failures.
+  for (std::uint64_t n = closed_end_;
+       (open_ > options_.max_pending || bytes_ > options_.max_bytes) && n < end(); ++n) {
     Pending& oldest = At(n);
     if (oldest.gone || oldest.closed) continue;
     out->push_back(oldest.example);
@@ -139,6 +144,30 @@ void Attribution::Shown(const DecisionRecord& d, std::vector<Example>* out) {
   // Holes at the start of the open ones count as closed: later scans (and
   // the trimming of the front) pass them once.
   while (closed_end_ < end() && At(closed_end_).gone) ++closed_end_;
+  TrimGoneFront();
+}
+
+void Attribution::TrimGoneFront() {
+  while (first_ < closed_end_ && entries_.front().gone) {
+    entries_.pop_front();
+    bytes_ -= sizeof(Pending);
+    ++first_;
+  }
+}
+
+std::size_t Attribution::HeldBytes(const Pending& p) {
+  // Heap strings (past the small-string buffer) and the two index nodes,
+  // each holding a copy of a key.
+  constexpr std::size_t kNode = 48;
+  const auto heap = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
+  const Example& e = p.example;
+  std::size_t bytes = 2 * kNode + heap(e.example_id) + heap(e.user_id);
+  for (const std::string* s :
+       {&e.example_id, &e.user_id, &e.country, &e.category, &e.product, &e.promotion_id,
+        &e.model_version, &e.policy, &e.outcome_event_id, &p.promotion_code}) {
+    bytes += heap(*s);
+  }
+  return bytes;
 }
 
 void Attribution::Add(Pending p) {
@@ -150,6 +179,7 @@ void Attribution::Add(Pending p) {
   } else {
     ++open_;
   }
+  bytes_ += sizeof(Pending) + HeldBytes(p);
   entries_.push_back(std::move(p));
 }
 
@@ -165,6 +195,7 @@ void Attribution::Forget(std::uint64_t number) {
   }
   by_id_.erase(p.example.example_id);
   if (!p.closed) --open_;
+  bytes_ -= HeldBytes(p);
   p = Pending{};  // its strings' memory goes now, the slot when it reaches the front
   p.gone = true;
 }
@@ -213,12 +244,13 @@ void Attribution::Advance(std::int64_t event_time_us, std::vector<Example>* out)
       Forget(first_);
     }
     entries_.pop_front();
+    bytes_ -= sizeof(Pending);
     ++first_;
   }
 }
 
 AttributionCounters Attribution::counters() const {
-  return {positives_, negatives_, corrections_, closed_early_, by_id_.size()};
+  return {positives_, negatives_, corrections_, closed_early_, by_id_.size(), bytes_};
 }
 
 void Attribution::Encode(std::string* out) const {
@@ -278,6 +310,7 @@ base::Status Attribution::Decode(std::string_view data) {
   first_ = fresh.first_;
   closed_end_ = fresh.closed_end_;
   open_ = fresh.open_;
+  bytes_ = fresh.bytes_;
   by_id_ = std::move(fresh.by_id_);
   by_user_ = std::move(fresh.by_user_);
   return {};

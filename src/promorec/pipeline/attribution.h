@@ -39,6 +39,10 @@ struct AttributionOptions {
   // Decisions waiting for their outcome; past it the oldest close early
   // (as failures, counted).
   std::size_t max_pending = 10'000'000;
+  // The memory they may hold (about 400 bytes each): past it, closed ones
+  // kept for late corrections go first, then the oldest open ones close
+  // early as above.
+  std::size_t max_bytes = std::size_t{16} << 30;
 };
 
 struct Example {
@@ -69,6 +73,7 @@ struct AttributionCounters {
   std::uint64_t corrections = 0;
   std::uint64_t closed_early = 0;  // for max_pending
   std::uint64_t pending = 0;       // gauge
+  std::uint64_t bytes = 0;         // gauge: memory held, estimated
 };
 
 class Attribution {
@@ -102,6 +107,10 @@ class Attribution {
   void Add(Pending p);
   // Drops entry `number` from the indexes and releases its memory.
   void Forget(std::uint64_t number);
+  // Memory an entry holds beyond its slot: strings and index nodes.
+  static std::size_t HeldBytes(const Pending& p);
+  // Pops the front while it is gone (its slot's memory goes).
+  void TrimGoneFront();
 
   AttributionOptions options_;
   std::int64_t newest_us_ = 0;
@@ -112,7 +121,8 @@ class Attribution {
   std::deque<Pending> entries_;
   std::uint64_t first_ = 0;
   std::uint64_t closed_end_ = 0;
-  std::size_t open_ = 0;  // open entries not gone
+  std::size_t open_ = 0;   // open entries not gone
+  std::size_t bytes_ = 0;  // slots plus HeldBytes of the entries not gone
   // The entries not gone, by decision id and by shopper.
   std::unordered_map<std::string, std::uint64_t> by_id_;
   std::unordered_multimap<std::string, std::uint64_t> by_user_;

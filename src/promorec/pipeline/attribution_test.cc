@@ -103,6 +103,47 @@ TEST(AttributionTest, PastTheBoundTheOldestCloseEarly) {
   EXPECT_EQ(Labels(out), std::vector<std::string>{"d2:0"});
 }
 
+TEST(AttributionTest, PastTheMemoryBoundClosedOnesGoFirstThenTheOldestOpen) {
+  // Measure one decision's footprint, then allow about ten.
+  std::vector<Example> out;
+  std::size_t each = 0;
+  {
+    Attribution one(Options());
+    one.Shown(Shown("d-measure-0000000000000000000000", "u", "p", kT0), &out);
+    each = one.counters().bytes;
+  }
+  ASSERT_GT(each, 100u);
+  AttributionOptions options = Options();
+  options.max_bytes = each * 10 + each / 2;
+  Attribution a(options);
+  const auto id = [](int i) { return "d-" + std::to_string(i) + "-000000000000000000000000000"; };
+  for (int i = 0; i < 6; ++i) {
+    a.Shown(Shown(id(i), "u" + std::to_string(i), "p", kT0 + i * kMinute), &out);
+  }
+  a.Advance(kT0 + 80 * kMinute, &out);  // d0..d5 close (kept for corrections)
+  EXPECT_EQ(out.size(), 6u);
+  out.clear();
+  for (int i = 6; i < 14; ++i) {
+    a.Shown(Shown(id(i), "u" + std::to_string(i), "p", kT0 + 80 * kMinute + i), &out);
+  }
+  EXPECT_TRUE(out.empty()) << "closed ones were dropped to make room, no open one closed";
+  EXPECT_LE(a.counters().bytes, options.max_bytes);
+  EXPECT_EQ(a.counters().closed_early, 0u);
+  EXPECT_GE(a.counters().pending, 8u);
+  // Once no closed one is left, the oldest open ones close early.
+  for (int i = 14; i < 20; ++i) {
+    a.Shown(Shown(id(i), "u" + std::to_string(i), "p", kT0 + 80 * kMinute + i), &out);
+  }
+  EXPECT_GT(a.counters().closed_early, 0u);
+  EXPECT_LE(a.counters().bytes, options.max_bytes);
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out.front().example_id, id(6)) << "the oldest open one first";
+  // Everything forgotten: only the slots' bookkeeping is left.
+  a.Advance(kT0 + 1000 * kMinute, &out);
+  EXPECT_EQ(a.counters().pending, 0u);
+  EXPECT_EQ(a.counters().bytes, 0u);
+}
+
 TEST(AttributionTest, EncodeDecodeKeepsWhatIsOpenClosedAndItsOrder) {
   Attribution a(Options());
   std::vector<Example> out;

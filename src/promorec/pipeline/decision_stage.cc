@@ -13,6 +13,12 @@ namespace promorec::pipeline {
 
 namespace {
 
+// The memory bound is for the stage; each clicks shard has its share.
+AttributionOptions PerShard(AttributionOptions options, std::uint32_t shards) {
+  options.max_bytes /= std::max<std::uint32_t>(1, shards);
+  return options;
+}
+
 std::string CatalogueIdOf(const std::vector<event::Promotion>& promotions) {
   std::vector<std::string> ids;
   ids.reserve(promotions.size());
@@ -85,7 +91,8 @@ DecisionStage::DecisionStage(std::shared_ptr<eventlog::Stream> impressions,
       templates_(std::move(templates)),
       policy_(decider->promotions(), options_.policy),
       catalogue_(CatalogueIdOf(decider->promotions())),
-      attribution_(options_.clicks_shards, Attribution(options_.attribution)) {
+      attribution_(options_.clicks_shards,
+                   Attribution(PerShard(options_.attribution, options_.clicks_shards))) {
   const auto& promotions = decider->promotions();
   for (std::uint32_t i = 0; i < promotions.size(); ++i) {
     by_id_.emplace(promotions[i].id, i);
@@ -440,6 +447,7 @@ DecisionCounters DecisionStage::counters() const {
     c.attribution.corrections += one.corrections;
     c.attribution.closed_early += one.closed_early;
     c.attribution.pending += one.pending;
+    c.attribution.bytes += one.bytes;
   }
   return c;
 }

@@ -51,6 +51,7 @@ struct DecisionStageOptions {
   // The event types a decision is made for.
   std::vector<event::EventType> qualifying = {event::EventType::kView};
   decide::PolicyOptions policy;
+  // Its max_bytes bounds all clicks shards together (each has its share).
   AttributionOptions attribution;
   // Shards of the clicks stream. Attribution keeps time per shard: one
   // shopper's events are all in one shard, in order, so labels do not
