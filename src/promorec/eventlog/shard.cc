@@ -306,16 +306,15 @@ base::Status Shard::Sync() {
   base::Status status;
   {
     std::lock_guard file_lock(file_mu_);
-    if (!failed_flag_ && !dirty_) return {};
-    if (!failed_flag_) status = SyncDirtyLocked(clock_.MonotonicNanos());
+    if (!failed_flag_ && dirty_) status = SyncDirtyLocked(clock_.MonotonicNanos());
   }
-  if (status) {
-    std::lock_guard lock(mu_);
-    if (failed_) return std::unexpected(FailedError());
-    return {};
+  if (!status) {
+    Fence(status.error(), "sync of ");
+    return status;
   }
-  Fence(status.error(), "sync of ");
-  return status;
+  if (!failed_flag_) return {};
+  std::lock_guard lock(mu_);
+  return std::unexpected(FailedError());
 }
 
 base::Status Shard::SyncDirtyLocked(std::int64_t now_nanos) {

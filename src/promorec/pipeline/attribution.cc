@@ -148,11 +148,13 @@ void Attribution::Shown(const DecisionRecord& d, std::vector<Example>* out) {
 }
 
 void Attribution::TrimGoneFront() {
-  while (first_ < closed_end_ && entries_.front().gone) {
-    entries_.pop_front();
-    bytes_ -= sizeof(Pending);
-    ++first_;
-  }
+  while (first_ < closed_end_ && entries_.front().gone) PopFront();
+}
+
+void Attribution::PopFront() {
+  entries_.pop_front();
+  bytes_ -= sizeof(Pending);
+  ++first_;
 }
 
 std::size_t Attribution::HeldBytes(const Pending& p) {
@@ -238,14 +240,10 @@ void Attribution::Advance(std::int64_t event_time_us, std::vector<Example>* out)
   }
   // Closed ones are kept one more window for corrections.
   while (first_ < closed_end_) {
-    Pending& p = entries_.front();
-    if (!p.gone) {
-      if (p.example.time_us >= horizon - options_.window_us) break;
-      Forget(first_);
-    }
-    entries_.pop_front();
-    bytes_ -= sizeof(Pending);
-    ++first_;
+    const Pending& p = entries_.front();
+    if (!p.gone && p.example.time_us >= horizon - options_.window_us) break;
+    Forget(first_);  // nothing to do when gone
+    PopFront();
   }
 }
 

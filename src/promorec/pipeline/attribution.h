@@ -111,6 +111,8 @@ class Attribution {
   static std::size_t HeldBytes(const Pending& p);
   // Pops the front while it is gone (its slot's memory goes).
   void TrimGoneFront();
+  // Pops the front slot (forgotten already).
+  void PopFront();
 
   AttributionOptions options_;
   std::int64_t newest_us_ = 0;

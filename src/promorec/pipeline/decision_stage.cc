@@ -359,8 +359,8 @@ base::Status DecisionStage::Flush() {
     waiting_.clear();
   }
   // After the decisions are out: the shoppers do not wait for the labels.
-  // Examples are made on the pipeline thread only (DecideNow does not
-  // touch them).
+  // Examples are logged on the pipeline thread only (what DecideNow's
+  // attribution closes waits in request_examples_).
   return FlushExamples();
 }
 
