@@ -301,6 +301,45 @@ class PipelineTest(unittest.TestCase):
         self.assertEqual({r["decision_id"]: (r["promotion_id"], r["probability"]) for r in rows},
                          {i: (d["promotion_id"], d["probability"]) for i, d in decisions.items()})
 
+    def test_a_reward_labels_its_decision_in_the_examples_and_the_lake(self):
+        server = self.start()
+        status, _, body = server.request(
+            "POST", "/v1/decisions",
+            json.dumps({"user_id": "ann", "request_id": "slot-1", "product": "hat"}).encode(),
+            {"Content-Type": "application/json"})
+        self.assertEqual(status, 200, body)
+        decision = json.loads(body)["decision_id"]
+        status, _, body = server.request("POST", f"/v1/decisions/{decision}/reward",
+                                         b'{"reward": 1}', {"Content-Type": "application/json"})
+        self.assertEqual(status, 202, body)
+        self.assertEqual(json.loads(body)["decision_id"], decision)
+        # Not a decision id, and a reward out of range: refused, nothing kept.
+        status, _, _ = server.request("POST", "/v1/decisions/nope/reward", b'{"reward": 1}')
+        self.assertEqual(status, 400)
+        status, _, _ = server.request("POST", f"/v1/decisions/{decision}/reward",
+                                      b'{"reward": 2}')
+        self.assertEqual(status, 400)
+        # A second reward for the same decision finds it labelled already.
+        status, _, _ = server.request("POST", f"/v1/decisions/{decision}/reward",
+                                      b'{"reward": 0}')
+        self.assertEqual(status, 202)
+
+        def examples():
+            return [json.loads(data) for _, data in server.read_stream("examples")]
+        labelled = wait_for(lambda: examples(), 20, "the rewarded example")
+        self.assertEqual(len(labelled), 1)
+        self.assertEqual(labelled[0]["example_id"], decision)
+        self.assertEqual(labelled[0]["label"], 1)
+        self.assertEqual(labelled[0]["outcome_event_id"], "reward")
+        self.assertEqual(labelled[0]["product"], "hat")
+        metrics = wait_for(lambda: (lambda m: 'promorec_rewards_total{result="unmatched"} 1' in m
+                                    and m)(server.request("GET", "/metrics")[2].decode()),
+                           20, "the rewards counted")
+        self.assertIn('promorec_rewards_total{result="applied"} 1', metrics)
+        self.assertEqual(server.stop(), 0)
+        rows = lake_query(self.data, "SELECT example_id, label FROM examples")
+        self.assertEqual(rows, [{"example_id": decision, "label": "1"}])
+
     def test_killed_at_random_points_every_event_is_decided_exactly_once(self):
         rng = random.Random(20261207)
         users = [f"shopper-{u}" for u in range(40)]

@@ -9,6 +9,7 @@
 #include "promorec/notify/live_position.h"
 #include "promorec/notify/webhook.h"
 #include "promorec/pipeline/decision_record.h"
+#include "promorec/pipeline/reward_record.h"
 #include "promorec/policy/exploration.h"
 
 namespace promorec::app {
@@ -61,8 +62,9 @@ base::Result<std::unique_ptr<ServePipeline>> OpenServePipeline(
   PROMOREC_ASSIGN_OR_RETURN(
       p->examples, ingest::OpenOrCreateStream(store, std::string(pipeline::kExamplesStream),
                                               kImpressionsShards, eventlog::Durability::kInterval));
-  PROMOREC_ASSIGN_OR_RETURN(p->rewards,
-                            ingest::OpenOrCreateStream(store, "rewards", kRewardsShards));
+  PROMOREC_ASSIGN_OR_RETURN(
+      p->rewards,
+      ingest::OpenOrCreateStream(store, std::string(pipeline::kRewardsStream), kRewardsShards));
   p->hub = std::make_unique<notify::LiveHub>(
       notify::LiveHubOptions{},
       [impressions = p->impressions](std::string_view user, const notify::LivePosition& after,
@@ -122,9 +124,9 @@ base::Result<std::unique_ptr<ServePipeline>> OpenServePipeline(
             self->decider =
                 std::make_unique<decide::Decider>(models, std::move(promotions), &profiles);
             PROMOREC_ASSIGN_OR_RETURN(
-                self->stage, pipeline::DecisionStage::Create(self->impressions, self->examples,
-                                                             self->decider.get(), self->hub.get(),
-                                                             std::move(stage_options)));
+                self->stage, pipeline::DecisionStage::Create(
+                                 self->impressions, self->examples, self->decider.get(),
+                                 self->hub.get(), std::move(stage_options), self->rewards));
             return self->stage.get();
           }));
   // The promotion ids the decisions' candidate indices refer to, written
@@ -228,6 +230,14 @@ void ServePipeline::ExportMetrics(metrics::Registry& registry) const {
       .GetGauge("promorec_attribution_bytes",
                 "Memory the decisions waiting for their outcome hold (estimated).")
       .Set(static_cast<double>(d.attribution.bytes));
+  const auto reward_count = [&registry](const char* result) -> metrics::Counter& {
+    return registry.GetCounter("promorec_rewards_total",
+                               "Rewards read from the rewards stream, by what came of them.",
+                               {{"result", result}});
+  };
+  reward_count("applied").Store(d.rewards_applied);
+  reward_count("unmatched").Store(d.rewards_unmatched);
+  reward_count("invalid").Store(d.rewards_invalid);
   registry
       .GetCounter("promorec_decision_log_failures_total",
                   "Appends of decisions to the impressions stream that failed (retried).")

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "promorec/base/json_string.h"
+#include "promorec/pipeline/reward_record.h"
 
 namespace promorec::http {
 
@@ -20,14 +21,6 @@ bool OptionalString(const dom::object& object, const char* key, std::string* out
   std::string_view value;
   if (e.get(value) != simdjson::SUCCESS) return false;
   out->assign(value);
-  return true;
-}
-
-bool IsDecisionId(std::string_view id) {
-  if (id.size() != 32) return false;
-  for (const char c : id) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
   return true;
 }
 
@@ -111,7 +104,7 @@ Response DecisionsApi::Decide(const Request& request, std::int64_t now_us) const
 Response DecisionsApi::Reward(const Request& request, std::int64_t now_us) const {
   const auto it = request.params.find("id");
   const std::string id = it == request.params.end() ? "" : it->second;
-  if (!IsDecisionId(id)) {
+  if (!pipeline::IsDecisionId(id)) {
     return ErrorResponse(400, "invalid_request", "not a decision id (32 lower-case hex digits)");
   }
   thread_local dom::parser parser;
@@ -124,14 +117,14 @@ Response DecisionsApi::Reward(const Request& request, std::int64_t now_us) const
     return ErrorResponse(400, "invalid_request",
                          "the body must be {\"reward\": R} with R a number in [0, 1]");
   }
-  std::string record = "{";
-  Field("decision_id", id, &record);
-  record +=
-      ",\"reward\":" + std::to_string(reward) + ",\"time_us\":" + std::to_string(now_us) + "}";
+  if (reward == 0.0) reward = 0.0;  // not -0
+  std::string record;
+  pipeline::AppendRewardJson({id, reward, now_us}, &record);
   const eventlog::PutRecord put{id, record, std::nullopt};
   if (auto appended = rewards_->Append(std::span<const eventlog::PutRecord>(&put, 1)); !appended) {
     return ErrorResponse(503, "unavailable", appended.error().message());
   }
+  stage_.NoteRewardAppended();
   return Response{202, "application/json", record + "\n", {}};
 }
 

@@ -17,8 +17,13 @@
 //   holds the decision once. Without one, each request is a new decision.
 //
 //   POST /v1/decisions/{id}/reward  {"reward": 1}  (a number in [0, 1])
-//     202 {"decision_id":..,"reward":..}: appended, durable, to the
-//         `rewards` stream, which attribution reads as an explicit outcome.
+//     202 {"decision_id":..,"reward":..,"time_us":..}: appended, durable,
+//         to the `rewards` stream (pipeline/reward_record.h). The pipeline
+//         reads it moments later and labels the decision: a reward > 0 a
+//         success, 0 a failure, each an example in the `examples` stream
+//         with outcome "reward". A decision no longer waiting (labelled
+//         already, or past its window and the time kept for corrections)
+//         is counted as unmatched.
 //     400 an id that is not a decision id, or a bad reward.
 //
 // Thread-safety: the handlers may run on many threads at once.
@@ -34,8 +39,6 @@
 #include "promorec/pipeline/decision_stage.h"
 
 namespace promorec::http {
-
-inline constexpr std::string_view kRewardsStream = "rewards";
 
 class DecisionsApi {
  public:

@@ -226,6 +226,26 @@ void Attribution::Observe(const event::ClickEvent& event, std::vector<Example>* 
   Advance(event.timestamp_us, out);
 }
 
+bool Attribution::Reward(std::string_view decision_id, double reward, std::int64_t time_us,
+                         std::vector<Example>* out) {
+  const auto it = by_id_.find(std::string(decision_id));
+  if (it == by_id_.end()) return false;
+  const std::uint64_t number = it->second;
+  const Pending& p = At(number);
+  if (reward > 0.0 || !p.closed) {
+    Example e = p.example;
+    e.label = reward > 0.0 ? 1 : 0;
+    e.outcome_event_id = std::string(kRewardOutcome);
+    e.outcome_time_us = time_us;
+    e.correction = p.closed;
+    ++(p.closed ? corrections_ : e.label == 1 ? positives_ : negatives_);
+    out->push_back(std::move(e));
+  }
+  ++rewarded_;
+  Forget(number);
+  return true;
+}
+
 void Attribution::Advance(std::int64_t event_time_us, std::vector<Example>* out) {
   newest_us_ = std::max(newest_us_, event_time_us);
   const std::int64_t horizon = newest_us_ - options_.lateness_us - options_.window_us;
@@ -248,7 +268,7 @@ void Attribution::Advance(std::int64_t event_time_us, std::vector<Example>* out)
 }
 
 AttributionCounters Attribution::counters() const {
-  return {positives_, negatives_, corrections_, closed_early_, by_id_.size(), bytes_};
+  return {positives_, negatives_, corrections_, closed_early_, rewarded_, by_id_.size(), bytes_};
 }
 
 void Attribution::Encode(std::string* out) const {

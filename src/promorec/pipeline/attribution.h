@@ -32,6 +32,8 @@
 namespace promorec::pipeline {
 
 inline constexpr std::string_view kExamplesStream = "examples";
+// The outcome of an example labelled by POST /v1/decisions/{id}/reward.
+inline constexpr std::string_view kRewardOutcome = "reward";
 
 struct AttributionOptions {
   std::int64_t window_us = 3'600'000'000LL;
@@ -57,7 +59,8 @@ struct Example {
   std::string model_version;
   std::string policy;
   int label = 0;
-  std::string outcome_event_id;  // the click or buy, for label 1
+  // The click or buy, for label 1; kRewardOutcome for an explicit reward.
+  std::string outcome_event_id;
   std::int64_t outcome_time_us = 0;
   bool correction = false;
 
@@ -72,6 +75,7 @@ struct AttributionCounters {
   std::uint64_t negatives = 0;
   std::uint64_t corrections = 0;
   std::uint64_t closed_early = 0;  // for max_pending
+  std::uint64_t rewarded = 0;      // labelled by an explicit reward
   std::uint64_t pending = 0;       // gauge
   std::uint64_t bytes = 0;         // gauge: memory held, estimated
 };
@@ -86,6 +90,12 @@ class Attribution {
   // A click or buy of the shopper: labels the decision(s) it redeems.
   // Moves time on (Advance) too; both append finished examples to `out`.
   void Observe(const event::ClickEvent& event, std::vector<Example>* out);
+  // An explicit outcome (the rewards stream): a reward > 0 labels the
+  // decision a success (a correction when its window had closed), 0 a
+  // failure now (nothing more when it had closed). False when the decision
+  // is not held: unknown here, or past the time kept for corrections.
+  bool Reward(std::string_view decision_id, double reward, std::int64_t time_us,
+              std::vector<Example>* out);
   // Closes the windows that ended before `event_time_us - lateness`.
   void Advance(std::int64_t event_time_us, std::vector<Example>* out);
 
@@ -132,6 +142,7 @@ class Attribution {
   std::uint64_t negatives_ = 0;
   std::uint64_t corrections_ = 0;
   std::uint64_t closed_early_ = 0;
+  std::uint64_t rewarded_ = 0;
 };
 
 }  // namespace promorec::pipeline

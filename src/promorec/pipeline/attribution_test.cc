@@ -50,6 +50,47 @@ std::vector<std::string> Labels(const std::vector<Example>& examples) {
   return out;
 }
 
+TEST(AttributionTest, ExplicitRewardsLabelTheDecisionTheyName) {
+  Attribution a(Options());
+  std::vector<Example> out;
+  a.Shown(Shown("d1", "ann", "p1", kT0), &out);
+  a.Shown(Shown("d2", "bob", "p2", kT0 + kMinute), &out);
+  a.Shown(Shown("d3", "cyd", "p3", kT0 + 2 * kMinute), &out);
+  a.Shown(Shown("d4", "dan", "p4", kT0 + 3 * kMinute), &out);
+  // A reward > 0 is a success at once, whatever the shopper bought.
+  EXPECT_TRUE(a.Reward("d2", 0.5, kT0 + 4 * kMinute, &out));
+  // 0 is a failure at once: no waiting for the window to close.
+  EXPECT_TRUE(a.Reward("d3", 0.0, kT0 + 4 * kMinute, &out));
+  EXPECT_EQ(Labels(out), (std::vector<std::string>{"d2:1", "d3:0"}));
+  EXPECT_EQ(out[0].outcome_event_id, kRewardOutcome);
+  EXPECT_EQ(out[0].outcome_time_us, kT0 + 4 * kMinute);
+  EXPECT_EQ(out[0].probability, 0.25);
+  EXPECT_EQ(out[0].time_us, kT0 + kMinute);  // the decision's context, not the reward's
+  out.clear();
+  // Each decision takes one label: a second reward, or one for an id
+  // never shown, finds nothing.
+  EXPECT_FALSE(a.Reward("d2", 1.0, kT0 + 5 * kMinute, &out));
+  EXPECT_FALSE(a.Reward("d3", 1.0, kT0 + 5 * kMinute, &out));
+  EXPECT_FALSE(a.Reward("nope", 1.0, kT0 + 5 * kMinute, &out));
+  // Nor does a later buy with d2's code.
+  a.Observe(Buy("b1", "bob", "CODE-p2", kT0 + 6 * kMinute), &out);
+  EXPECT_TRUE(out.empty());
+  // d1 and d4 close as failures; a reward after that corrects d1 (and a
+  // 0 for d4 changes nothing: it is a failure already).
+  a.Advance(kT0 + 80 * kMinute, &out);
+  EXPECT_EQ(Labels(out), (std::vector<std::string>{"d1:0", "d4:0"}));
+  out.clear();
+  EXPECT_TRUE(a.Reward("d1", 1.0, kT0 + 81 * kMinute, &out));
+  EXPECT_TRUE(a.Reward("d4", 0.0, kT0 + 81 * kMinute, &out));
+  EXPECT_EQ(Labels(out), std::vector<std::string>{"d1:1:c"});
+  const AttributionCounters c = a.counters();
+  EXPECT_EQ(c.rewarded, 4u);
+  EXPECT_EQ(c.positives, 1u);
+  EXPECT_EQ(c.negatives, 3u);
+  EXPECT_EQ(c.corrections, 1u);
+  EXPECT_EQ(c.pending, 0u);
+}
+
 TEST(AttributionTest, PositivesNegativesAndCorrectionsInOrder) {
   Attribution a(Options());
   std::vector<Example> out;

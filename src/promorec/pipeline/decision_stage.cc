@@ -7,6 +7,7 @@
 
 #include "promorec/base/byte_io.h"
 #include "promorec/eventlog/hash_key.h"
+#include "promorec/pipeline/reward_record.h"
 #include "promorec/policy/eligibility.h"
 
 namespace promorec::pipeline {
@@ -45,7 +46,8 @@ bool GetPositions(base::ByteReader* in, std::vector<std::uint64_t>* out) {
 
 base::Result<std::unique_ptr<DecisionStage>> DecisionStage::Create(
     std::shared_ptr<eventlog::Stream> impressions, std::shared_ptr<eventlog::Stream> examples,
-    const decide::Decider* decider, notify::LiveHub* hub, DecisionStageOptions options) {
+    const decide::Decider* decider, notify::LiveHub* hub, DecisionStageOptions options,
+    std::shared_ptr<eventlog::Stream> rewards) {
   PROMOREC_RETURN_IF_ERROR(options.policy.Validate());
   std::vector<Templates> templates;
   for (const event::Promotion& p : decider->promotions()) {
@@ -71,20 +73,28 @@ base::Result<std::unique_ptr<DecisionStage>> DecisionStage::Create(
   }
   PROMOREC_ASSIGN_OR_RETURN(const auto shards, impressions->DescribeShards());
   PROMOREC_ASSIGN_OR_RETURN(const auto example_shards, examples->DescribeShards());
-  std::unique_ptr<DecisionStage> stage(new DecisionStage(std::move(impressions),
-                                                         std::move(examples), decider, hub,
-                                                         std::move(options), std::move(templates)));
+  std::size_t reward_shards = 0;
+  if (rewards != nullptr) {
+    PROMOREC_ASSIGN_OR_RETURN(const auto described, rewards->DescribeShards());
+    reward_shards = described.size();
+  }
+  std::unique_ptr<DecisionStage> stage(
+      new DecisionStage(std::move(impressions), std::move(examples), std::move(rewards), decider,
+                        hub, std::move(options), std::move(templates)));
   stage->log_end_.assign(shards.size(), 0);
   stage->examples_end_.assign(example_shards.size(), 0);
+  stage->rewards_end_.assign(reward_shards, 0);
   return stage;
 }
 
 DecisionStage::DecisionStage(std::shared_ptr<eventlog::Stream> impressions,
                              std::shared_ptr<eventlog::Stream> examples,
+                             std::shared_ptr<eventlog::Stream> rewards,
                              const decide::Decider* decider, notify::LiveHub* hub,
                              DecisionStageOptions options, std::vector<Templates> templates)
     : impressions_(std::move(impressions)),
       examples_(std::move(examples)),
+      rewards_(std::move(rewards)),
       decider_(decider),
       hub_(hub),
       options_(std::move(options)),
@@ -122,6 +132,7 @@ void DecisionStage::Encode(std::string* out) const {
     a.Encode(out);
     base::EndLengthPrefixed(out, attribution);
   }
+  PutPositions(rewards_end_, out);
 }
 
 base::Status DecisionStage::Restore(std::string_view state) {
@@ -147,8 +158,31 @@ base::Status DecisionStage::Restore(std::string_view state) {
       }
       PROMOREC_RETURN_IF_ERROR(a.Decode(attribution));
     }
+    // States saved before rewards were read end here: the stream is read
+    // from its start (a reward whose decision was labelled before finds
+    // nothing to label again).
+    std::vector<std::uint64_t> rewards_from(rewards_end_.size(), 0);
+    if (!in.done()) {
+      std::uint64_t shards = 0;
+      if (!in.Fixed64(&shards) || shards > in.rest().size() / 8) {
+        return base::Corruption("decision stage state: damaged rewards positions");
+      }
+      std::vector<std::uint64_t> saved(shards);
+      for (std::uint64_t& p : saved) (void)in.Fixed64(&p);
+      // A stage without the rewards stream (a test's) ignores them.
+      if (rewards_ != nullptr && saved.size() != rewards_from.size()) {
+        return base::Corruption(
+            "decision stage state: saved with another shard count of the "
+            "rewards stream");
+      }
+      if (rewards_ != nullptr) rewards_from = std::move(saved);
+    }
     if (!in.done()) return base::Corruption("decision stage state: bytes after the end");
+    rewards_end_ = std::move(rewards_from);
+  } else {
+    std::fill(rewards_end_.begin(), rewards_end_.end(), 0);
   }
+  rewards_read_at_ = ~std::uint64_t{0};
   logged_.clear();
   PROMOREC_RETURN_IF_ERROR(ReadTail(*impressions_, &from, [this](std::string_view data) {
     auto record = ParseDecisionJson(data, CandidateParsing::kSkipCandidates);
@@ -361,7 +395,43 @@ base::Status DecisionStage::Flush() {
   // After the decisions are out: the shoppers do not wait for the labels.
   // Examples are logged on the pipeline thread only (what DecideNow's
   // attribution closes waits in request_examples_).
+  if (auto s = ApplyRewards(); !s) {
+    spdlog::error("pipeline: cannot read the rewards stream: {}", s.error().ToString());
+  }
   return FlushExamples();
+}
+
+base::Status DecisionStage::ApplyRewards() {
+  if (rewards_ == nullptr || !rewards_live_) return {};
+  const std::uint64_t appended = rewards_appended_.load(std::memory_order_acquire);
+  if (appended == rewards_read_at_) return {};
+  // A reward appended after the count was read bumps it again: the next
+  // Flush reads on from where this one ends.
+  std::vector<RewardRecord> read;
+  std::vector<std::uint64_t> end = rewards_end_;
+  PROMOREC_RETURN_IF_ERROR(ReadTail(*rewards_, &end, [&](std::string_view data) {
+    auto reward = ParseRewardJson(data);
+    if (reward) {
+      read.push_back(*std::move(reward));
+    } else {
+      rewards_invalid_.fetch_add(1, std::memory_order_relaxed);
+      spdlog::warn("pipeline: rewards stream: {}", reward.error().ToString());
+    }
+  }));
+  rewards_read_at_ = appended;
+  std::lock_guard lock(mu_);
+  for (const RewardRecord& r : read) {
+    bool applied = false;
+    for (Attribution& a : attribution_) {
+      if (a.Reward(r.decision_id, r.reward, r.time_us, &examples_waiting_)) {
+        applied = true;
+        break;
+      }
+    }
+    (applied ? rewards_applied_ : rewards_unmatched_).fetch_add(1, std::memory_order_relaxed);
+  }
+  rewards_end_ = std::move(end);
+  return {};
 }
 
 base::Status DecisionStage::SyncLogs() {
@@ -439,6 +509,9 @@ DecisionCounters DecisionStage::counters() const {
   c.no_candidate = no_candidate_.load(std::memory_order_relaxed);
   c.failed = failed_.load(std::memory_order_relaxed);
   c.examples_logged = examples_count_.load(std::memory_order_relaxed);
+  c.rewards_applied = rewards_applied_.load(std::memory_order_relaxed);
+  c.rewards_unmatched = rewards_unmatched_.load(std::memory_order_relaxed);
+  c.rewards_invalid = rewards_invalid_.load(std::memory_order_relaxed);
   std::lock_guard lock(mu_);
   for (const Attribution& a : attribution_) {
     const AttributionCounters one = a.counters();
@@ -446,6 +519,7 @@ DecisionCounters DecisionStage::counters() const {
     c.attribution.negatives += one.negatives;
     c.attribution.corrections += one.corrections;
     c.attribution.closed_early += one.closed_early;
+    c.attribution.rewarded += one.rewarded;
     c.attribution.pending += one.pending;
     c.attribution.bytes += one.bytes;
   }

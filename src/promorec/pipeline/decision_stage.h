@@ -67,16 +67,21 @@ struct DecisionCounters {
   std::uint64_t failed = 0;        // the ad log refused an append (retried)
   AttributionCounters attribution;
   std::uint64_t examples_logged = 0;
+  std::uint64_t rewards_applied = 0;    // labelled the decision they name
+  std::uint64_t rewards_unmatched = 0;  // named no decision waiting or kept
+  std::uint64_t rewards_invalid = 0;    // records of the rewards stream that did not parse
 };
 
 class DecisionStage {
  public:
   // `decider` and `hub` (may be null) must outlive the stage. Fails when a
   // promotion's subject or message template does not parse.
-  // Labelled examples go to `examples` (stream kExamplesStream).
+  // Labelled examples go to `examples` (stream kExamplesStream); explicit
+  // outcomes come from `rewards` (stream kRewardsStream; null: none).
   [[nodiscard]] static base::Result<std::unique_ptr<DecisionStage>> Create(
       std::shared_ptr<eventlog::Stream> impressions, std::shared_ptr<eventlog::Stream> examples,
-      const decide::Decider* decider, notify::LiveHub* hub, DecisionStageOptions options);
+      const decide::Decider* decider, notify::LiveHub* hub, DecisionStageOptions options,
+      std::shared_ptr<eventlog::Stream> rewards = nullptr);
   ~DecisionStage();
 
   // Restores the state Encode wrote and reads the ad log written after
@@ -93,9 +98,19 @@ class DecisionStage {
   // budget.
   void OnRedemption(const event::ClickEvent& event);
   // Appends the waiting decisions to the ad log (one append), then pushes
-  // them live. On an append error they stay waiting and the error is
-  // returned (the pipeline retries).
+  // them live; then applies the rewards appended since the last Flush
+  // (once StartRewards was called) and logs the examples. On an append
+  // error they stay waiting and the error is returned (the pipeline
+  // retries).
   [[nodiscard]] base::Status Flush();
+  // Rewards are applied from now on: after the start-up replay, which
+  // shows again the decisions made since the snapshot that rewards after
+  // it may name. (The rewards stream is read from the position saved in
+  // the state.)
+  void StartRewards() { rewards_live_ = true; }
+  // POST /v1/decisions/{id}/reward appended a record to the rewards
+  // stream: the next Flush reads it.
+  void NoteRewardAppended() { rewards_appended_.fetch_add(1, std::memory_order_release); }
   // Makes what Flush appended to the ad log and the examples durable now
   // (they may be synced on an interval); before a snapshot names positions
   // in them.
@@ -128,7 +143,8 @@ class DecisionStage {
     notify::MessageTemplate message;
   };
   DecisionStage(std::shared_ptr<eventlog::Stream> impressions,
-                std::shared_ptr<eventlog::Stream> examples, const decide::Decider* decider,
+                std::shared_ptr<eventlog::Stream> examples,
+                std::shared_ptr<eventlog::Stream> rewards, const decide::Decider* decider,
                 notify::LiveHub* hub, DecisionStageOptions options,
                 std::vector<Templates> templates);
 
@@ -141,10 +157,13 @@ class DecisionStage {
   [[nodiscard]] base::Status ReadTail(eventlog::Stream& stream, std::vector<std::uint64_t>* from,
                                       const std::function<void(std::string_view)>& take);
   [[nodiscard]] base::Status FlushExamples();
+  // Labels the decisions the rewards appended since the last call name.
+  [[nodiscard]] base::Status ApplyRewards();
   static std::string ExampleKey(const Example& e);
 
   const std::shared_ptr<eventlog::Stream> impressions_;
   const std::shared_ptr<eventlog::Stream> examples_;
+  const std::shared_ptr<eventlog::Stream> rewards_;
   const decide::Decider* const decider_;
   notify::LiveHub* const hub_;
   const DecisionStageOptions options_;
@@ -177,6 +196,15 @@ class DecisionStage {
   // Examples in the examples stream after the restored state.
   std::unordered_set<std::string> examples_logged_;
   std::atomic<std::uint64_t> examples_count_{0};
+  // How far the rewards stream has been applied (saved with the state).
+  std::vector<std::uint64_t> rewards_end_;
+  bool rewards_live_ = false;
+  std::atomic<std::uint64_t> rewards_appended_{0};
+  // rewards_appended_ when the stream was last read (none yet: read it).
+  std::uint64_t rewards_read_at_ = ~std::uint64_t{0};
+  std::atomic<std::uint64_t> rewards_applied_{0};
+  std::atomic<std::uint64_t> rewards_unmatched_{0};
+  std::atomic<std::uint64_t> rewards_invalid_{0};
   std::string encoded_;
 
   std::atomic<std::uint64_t> decided_{0};

@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "promorec/base/clock.h"
@@ -16,6 +18,7 @@
 #include "promorec/ingest/event_writer.h"
 #include "promorec/metrics/registry.h"
 #include "promorec/pipeline/profile_fold.h"
+#include "promorec/pipeline/reward_record.h"
 
 namespace promorec::pipeline {
 namespace {
@@ -59,6 +62,7 @@ class Pipeline {
                                                eventlog::Durability::kInterval);
     examples_ = *ingest::OpenOrCreateStream(store, std::string(kExamplesStream), 4,
                                             eventlog::Durability::kInterval);
+    rewards_ = *ingest::OpenOrCreateStream(store, std::string(kRewardsStream), 1);
     ProfileFoldOptions fold_options;
     fold_options.snapshot_interval_us = 0;
     fold_options.dedup = DedupOptions{};
@@ -67,8 +71,8 @@ class Pipeline {
         [&](const profile::ProfileStore& profiles) -> base::Result<DecisionStage*> {
           decider_ = std::make_unique<decide::Decider>(models_, promotions, &profiles);
           PROMOREC_ASSIGN_OR_RETURN(
-              stage_,
-              DecisionStage::Create(impressions_, examples_, decider_.get(), nullptr, options));
+              stage_, DecisionStage::Create(impressions_, examples_, decider_.get(), nullptr,
+                                            options, rewards_));
           return stage_.get();
         });
     EXPECT_TRUE(fold) << fold.error().ToString();
@@ -77,6 +81,24 @@ class Pipeline {
 
   ProfileFold& fold() { return *fold_; }
   DecisionStage& stage() { return *stage_; }
+
+  // What POST /v1/decisions/{id}/reward does.
+  void Reward(const std::string& decision_id, double reward, std::int64_t time_us) {
+    std::string json;
+    AppendRewardJson({decision_id, reward, time_us}, &json);
+    const eventlog::PutRecord put{decision_id, json, std::nullopt};
+    ASSERT_TRUE(rewards_->Append(std::span<const eventlog::PutRecord>(&put, 1)));
+    stage_->NoteRewardAppended();
+  }
+  // Waits (up to 10 s) until the running pipeline has read `n` rewards.
+  bool WaitForRewards(std::uint64_t n) {
+    for (int i = 0; i < 1000; ++i) {
+      const DecisionCounters c = stage_->counters();
+      if (c.rewards_applied + c.rewards_unmatched >= n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
 
   // Every example in the examples stream, by example id and correction.
   std::map<std::pair<std::string, bool>, Example> Examples() const {
@@ -116,6 +138,7 @@ class Pipeline {
   model::ServingModelHandle models_;  // none: the cold start
   std::shared_ptr<eventlog::Stream> impressions_;
   std::shared_ptr<eventlog::Stream> examples_;
+  std::shared_ptr<eventlog::Stream> rewards_;
   std::unique_ptr<decide::Decider> decider_;
   std::unique_ptr<DecisionStage> stage_;
   std::unique_ptr<ProfileFold> fold_;
@@ -503,6 +526,52 @@ TEST_F(DecisionStageTest, ExamplesAreNotLoggedTwiceAfterACrash) {
   }
   auto p = Open();
   EXPECT_EQ(p->Examples().size(), before);
+}
+
+// An explicit reward labels the decision it names, on the running
+// pipeline, once: across a crash it is neither lost (one read after the
+// snapshot is read again) nor applied twice (one read before it is not).
+TEST_F(DecisionStageTest, RewardsLabelTheirDecisionsOnceAcrossACrash) {
+  using event::EventType;
+  Append({Event("v1", "ann", EventType::kView, kT0), Event("v2", "bob", EventType::kView, kT0),
+          Event("v3", "cyd", EventType::kView, kT0)});
+  const std::string ann = DecisionId("event", "v1");
+  const std::string bob = DecisionId("event", "v2");
+  {
+    auto p = Open();
+    ASSERT_EQ(p->Logged().size(), 3u);
+    p->fold().Start();
+    p->Reward(ann, 1.0, kT0 + 60'000'000LL);
+    ASSERT_TRUE(p->WaitForRewards(1));
+    p->fold().Stop();
+    ASSERT_TRUE(p->fold().Save());
+    // After the snapshot: applied, its example logged, then a crash.
+    p->fold().Start();
+    p->Reward(bob, 0.0, kT0 + 120'000'000LL);
+    ASSERT_TRUE(p->WaitForRewards(2));
+    p->fold().Stop();
+    EXPECT_EQ(p->stage().counters().rewards_applied, 2u);
+    EXPECT_EQ(p->Examples().size(), 2u);
+  }
+  auto p = Open();
+  p->fold().Start();
+  p->Reward(std::string(32, 'f'), 1.0, kT0 + 180'000'000LL);  // no such decision
+  ASSERT_TRUE(p->WaitForRewards(2));
+  p->fold().Stop();
+  const DecisionCounters c = p->stage().counters();
+  EXPECT_EQ(c.rewards_applied, 1u) << "bob's, read again after the snapshot; not ann's";
+  EXPECT_EQ(c.rewards_unmatched, 1u);
+  EXPECT_EQ(c.attribution.pending, 1u) << "cyd's decision waits on";
+  const auto examples = p->Examples();  // fails on an example logged twice
+  ASSERT_EQ(examples.size(), 2u);
+  const Example& won = examples.at({ann, false});
+  EXPECT_EQ(won.label, 1);
+  EXPECT_EQ(won.outcome_event_id, kRewardOutcome);
+  EXPECT_EQ(won.outcome_time_us, kT0 + 60'000'000LL);
+  EXPECT_EQ(won.user_id, "ann");
+  const Example& lost = examples.at({bob, false});
+  EXPECT_EQ(lost.label, 0);
+  EXPECT_EQ(lost.outcome_event_id, kRewardOutcome);
 }
 
 }  // namespace

@@ -1,9 +1,8 @@
 // libFuzzer target for the pipeline's own records: the decision record
-// (the impressions stream), the labelled example (the examples stream) and
-// the pipeline state file. Any bytes must parse or fail with a message,
-// without a crash or sanitizer report; an accepted decision record or
-// example must write back to JSON that parses to the same value. Seed
-// corpus: tests/corpus/pipeline/.
+// (the impressions stream), the labelled example (the examples stream), the
+// reward (the rewards stream) and the pipeline state file. Any bytes must parse or fail with a
+// message, without a crash or sanitizer report; an accepted decision record, example or reward must
+// write back to JSON that parses to the same value. Seed corpus: tests/corpus/pipeline/.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -13,6 +12,7 @@
 #include "promorec/pipeline/attribution.h"
 #include "promorec/pipeline/decision_record.h"
 #include "promorec/pipeline/pipeline_state.h"
+#include "promorec/pipeline/reward_record.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace promorec::pipeline;
@@ -33,6 +33,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     AppendExampleJson(*example, &json);
     auto again = ParseExampleJson(json);
     if (!again || !(*again == *example)) std::abort();
+  }
+  if (auto reward = ParseRewardJson(input)) {
+    std::string json;
+    AppendRewardJson(*reward, &json);
+    auto again = ParseRewardJson(json);
+    if (!again || !(*again == *reward)) std::abort();
+  } else if (reward.error().message().empty()) {
+    std::abort();
   }
   if (auto state = DecodePipelineState(input, "fuzz")) {
     std::string bytes;

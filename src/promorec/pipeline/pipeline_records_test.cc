@@ -9,6 +9,7 @@
 #include "promorec/pipeline/attribution.h"
 #include "promorec/pipeline/decision_record.h"
 #include "promorec/pipeline/pipeline_state.h"
+#include "promorec/pipeline/reward_record.h"
 #include "promorec/testing/golden.h"
 
 namespace promorec::pipeline {
@@ -21,6 +22,7 @@ TEST(PipelineRecords, BadInputCorpus) {
   int checked = testing::CheckCorpus(kCorpus, ".json", [](const std::string& bytes) {
     auto decision = ParseDecisionJson(bytes);
     auto example = ParseExampleJson(bytes);
+    auto reward = ParseRewardJson(bytes);
     std::string round_trip;
     if (decision) {
       // What is written back reads back to the same bytes.
@@ -31,15 +33,21 @@ TEST(PipelineRecords, BadInputCorpus) {
       if (again) AppendDecisionJson(*again, &twice);
       round_trip = twice == json ? "written back: stable\n" : "written back: CHANGED\n";
     }
+    if (reward) {
+      std::string json;
+      AppendRewardJson(*reward, &json);
+      round_trip += "reward written back: " + json + "\n";
+    }
     return "decision: " + (decision ? std::string("ok") : decision.error().ToString()) +
-           "\nexample: " + (example ? std::string("ok") : example.error().ToString()) + "\n" +
+           "\nexample: " + (example ? std::string("ok") : example.error().ToString()) +
+           "\nreward: " + (reward ? std::string("ok") : reward.error().ToString()) + "\n" +
            round_trip;
   });
   checked += testing::CheckCorpus(kCorpus, ".state", [](const std::string& bytes) {
     auto state = DecodePipelineState(bytes, "state");
     return (state ? std::string("ok") : state.error().ToString()) + "\n";
   });
-  EXPECT_GE(checked, 8);
+  EXPECT_GE(checked, 12);
 }
 
 TEST(PipelineState, RoundTripAndTheMatchingVersionIsLoaded) {

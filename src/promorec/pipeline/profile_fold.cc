@@ -59,6 +59,8 @@ base::Result<std::unique_ptr<ProfileFold>> ProfileFold::Open(
                              (void)self->SnapshotIfDue();
                            }));
   PROMOREC_RETURN_IF_ERROR(fold->consumer_->CatchUp());
+  // The decisions rewards may name are all back now.
+  if (fold->stage_ != nullptr) fold->stage_->StartRewards();
   fold->FlushStage();
   // Start's thread creation orders this before the consumer thread's reads.
   fold->replaying_ = false;
