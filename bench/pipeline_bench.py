@@ -26,7 +26,8 @@ does not depend on this script keeping up with the SSE stream), and the
 server's CPU time per event. The baseline in the same run is the same load with
 decisions off (`--qualifying buy`: views are stored and folded into
 profiles, nothing is decided): its CPU per event is the ingest cost, and
-the difference is what deciding and emitting cost.
+the difference is what deciding and emitting cost. The servers' logs (each
+snapshot's timings among them) are appended to WORK/serve.log.
 """
 import argparse
 import collections
@@ -80,14 +81,14 @@ class Server:
         (data / "promotions.json").write_text(json.dumps({"promotions": promotions}))
         pin = ["taskset", "-c", str(pin_core)] if pin_core is not None else []
         self.process = subprocess.Popen(
-            pin + [PROMOREC, "--log-level", "warn", "serve", "--port", "0",
+            pin + [PROMOREC, "serve", "--port", "0",
              "--data-dir", data, "--model", work / "model", "--admin-token", ADMIN,
              "--qualifying", qualifying, "--threads", "1"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=open(work / "serve.log", "a"), text=True)
         line = self.process.stdout.readline()
         if "listening on" not in line:
             self.process.kill()
-            sys.exit(f"serve did not start: {line}{self.process.stderr.read()}")
+            sys.exit(f"serve did not start: {line} (see {work / 'serve.log'})")
         self.port = int(line.split()[4].rsplit(":", 1)[1])
 
     def stop(self):

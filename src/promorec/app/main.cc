@@ -5,10 +5,12 @@
 #include <exception>
 
 #include "promorec/app/commands.h"
+#include "promorec/base/huge_page_malloc.h"
 #include "promorec/base/logging.h"
 
 int main(int argc, char** argv) {
   namespace app = promorec::app;
+  promorec::base::UseHugePageMalloc(argv);
   try {
     CLI::App cli("promorec: real-time promotion recommendations from clickstream events",
                  "promorec");

@@ -68,11 +68,22 @@ void DecisionPolicy::Commit(const Decision& decision, const Choice& choice, std:
   budgets_.RecordImpression(choice.promotion, now_us);
 }
 
-void DecisionPolicy::Encode(std::string* out) const {
+void DecisionPolicy::Encode(std::string* out) {
+  BeginSnapshot();
+  EncodeBegunSnapshot(out);
+}
+
+void DecisionPolicy::BeginSnapshot() {
+  caps_.BeginSnapshot();
+  snapshot_budgets_.clear();
+  budgets_.Encode(&snapshot_budgets_);
+}
+
+void DecisionPolicy::EncodeBegunSnapshot(std::string* out) {
   const std::size_t caps = base::BeginLengthPrefixed(out);
-  caps_.Encode(out);
+  caps_.EncodeBegunSnapshot(out);
   base::EndLengthPrefixed(out, caps);
-  budgets_.Encode(out);
+  out->append(snapshot_budgets_);
 }
 
 base::Status DecisionPolicy::Decode(std::string_view data) {

@@ -75,14 +75,20 @@ class DecisionPolicy {
   std::size_t Prune(std::int64_t now_us) { return caps_.Prune(now_us); }
 
   // The caps and budgets as bytes for a snapshot, and back.
-  void Encode(std::string* out) const;
+  void Encode(std::string* out);
   [[nodiscard]] base::Status Decode(std::string_view data);
+  // Encode in two steps: the moment (the budgets encoded, the caps marked;
+  // one snapshot at a time) ...
+  void BeginSnapshot();
+  // ... then the bytes Encode writes, on any thread, while decisions go on.
+  void EncodeBegunSnapshot(std::string* out);
 
  private:
   std::vector<std::string> ids_;
   PolicyOptions options_;
   policy::FrequencyCaps caps_;
   policy::BudgetPacer budgets_;
+  std::string snapshot_budgets_;  // encoded at the begun snapshot's mark
   // Decide's scratch: scores and candidate indices of what is left.
   mutable std::vector<float> scores_;
   mutable std::vector<std::uint32_t> left_;

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "promorec/base/byte_io.h"
 #include "promorec/base/json_string.h"
@@ -185,9 +186,17 @@ void Attribution::Add(Pending p) {
   entries_.push_back(std::move(p));
 }
 
+void Attribution::KeepForSnapshot(std::uint64_t number) {
+  if (!snapshot_pending_ || number < snapshot_next_ || number >= snapshot_end_) return;
+  const Pending& p = At(number);
+  if (p.gone) return;  // gone at the mark: not in the snapshot
+  snapshot_before_.try_emplace(number, p);
+}
+
 void Attribution::Forget(std::uint64_t number) {
   Pending& p = At(number);
   if (p.gone) return;
+  KeepForSnapshot(number);
   auto [first, last] = by_user_.equal_range(p.example.user_id);
   for (auto u = first; u != last; ++u) {
     if (u->second == number) {
@@ -255,6 +264,7 @@ void Attribution::Advance(std::int64_t event_time_us, std::vector<Example>* out)
     if (p.example.time_us >= horizon) break;
     out->push_back(p.example);
     ++negatives_;
+    KeepForSnapshot(closed_end_);
     p.closed = true;
     --open_;
   }
@@ -271,21 +281,54 @@ AttributionCounters Attribution::counters() const {
   return {positives_, negatives_, corrections_, closed_early_, rewarded_, by_id_.size(), bytes_};
 }
 
-void Attribution::Encode(std::string* out) const {
-  base::PutFixed64(out, static_cast<std::uint64_t>(newest_us_));
-  base::PutFixed64(out, by_id_.size());
-  // In the order shown: the closed ones first, then the open ones.
-  for (const Pending& p : entries_) {
-    if (p.gone) continue;
-    const Example& e = p.example;
-    for (const std::string* s : {&e.example_id, &e.user_id, &e.country, &e.category, &e.product,
-                                 &e.promotion_id, &e.model_version, &e.policy, &p.promotion_code}) {
-      base::PutLengthPrefixed(out, *s);
-    }
-    base::PutFixed64(out, static_cast<std::uint64_t>(e.time_us));
-    base::PutFixed64(out, std::bit_cast<std::uint64_t>(e.probability));
-    base::PutFixed64(out, p.closed ? 1 : 0);
+void Attribution::EncodeEntry(const Pending& p, std::string* out) {
+  const Example& e = p.example;
+  for (const std::string* s : {&e.example_id, &e.user_id, &e.country, &e.category, &e.product,
+                               &e.promotion_id, &e.model_version, &e.policy, &p.promotion_code}) {
+    base::PutLengthPrefixed(out, *s);
   }
+  base::PutFixed64(out, static_cast<std::uint64_t>(e.time_us));
+  base::PutFixed64(out, std::bit_cast<std::uint64_t>(e.probability));
+  base::PutFixed64(out, p.closed ? 1 : 0);
+}
+
+void Attribution::Encode(std::string* out) {
+  BeginSnapshot();
+  while (!EncodeSome(out, std::numeric_limits<std::size_t>::max())) {
+  }
+}
+
+void Attribution::BeginSnapshot() {
+  snapshot_pending_ = true;
+  snapshot_header_written_ = false;
+  snapshot_newest_us_ = newest_us_;
+  snapshot_count_ = by_id_.size();
+  snapshot_next_ = first_;
+  snapshot_end_ = end();
+  snapshot_before_.clear();
+}
+
+bool Attribution::EncodeSome(std::string* out, std::size_t max_entries) {
+  if (!snapshot_header_written_) {
+    base::PutFixed64(out, static_cast<std::uint64_t>(snapshot_newest_us_));
+    base::PutFixed64(out, snapshot_count_);
+    snapshot_header_written_ = true;
+  }
+  // In the order shown: the closed ones first, then the open ones. An
+  // entry popped since the mark without a copy was gone at the mark.
+  for (std::size_t n = 0; n < max_entries && snapshot_next_ < snapshot_end_;
+       ++snapshot_next_, ++n) {
+    if (const auto kept = snapshot_before_.find(snapshot_next_); kept != snapshot_before_.end()) {
+      EncodeEntry(kept->second, out);
+      snapshot_before_.erase(kept);
+    } else if (snapshot_next_ >= first_ && !At(snapshot_next_).gone) {
+      EncodeEntry(At(snapshot_next_), out);
+    }
+  }
+  if (snapshot_next_ < snapshot_end_) return false;
+  snapshot_pending_ = false;
+  snapshot_before_.clear();
+  return true;
 }
 
 base::Status Attribution::Decode(std::string_view data) {
@@ -323,6 +366,8 @@ base::Status Attribution::Decode(std::string_view data) {
       if (!fresh.by_id_.contains(p.example.example_id)) fresh.Add(std::move(p));
     }
   }
+  snapshot_pending_ = false;
+  snapshot_before_.clear();
   newest_us_ = fresh.newest_us_;
   entries_ = std::move(fresh.entries_);
   first_ = fresh.first_;

@@ -15,7 +15,14 @@
 // (closed decisions are kept for one more window for this). Readers keep
 // the last example per id.
 //
-// Thread-safety: not thread-safe; the pipeline thread owns it.
+// Its snapshot may be of one moment while it goes on changing:
+// BeginSnapshot marks the moment, EncodeSome then encodes it a part at a
+// time, and an entry changed before the encoding reaches it is kept as it
+// was at the mark first (copy on write), so whoever owns the attribution
+// need lock it only for one part at a time, not for millions of decisions.
+//
+// Thread-safety: not thread-safe; its owner serializes every call (the
+// decision stage, under its lock).
 #pragma once
 
 #include <cstdint>
@@ -101,8 +108,13 @@ class Attribution {
 
   AttributionCounters counters() const;
 
-  void Encode(std::string* out) const;
+  void Encode(std::string* out);
   [[nodiscard]] base::Status Decode(std::string_view data);
+  // Encode in parts: the moment (one snapshot at a time) ...
+  void BeginSnapshot();
+  // ... then up to `max_entries` more of its decisions appended to `out`;
+  // true once it is all there (the bytes Encode writes at the mark).
+  bool EncodeSome(std::string* out, std::size_t max_entries);
 
  private:
   struct Pending {
@@ -123,6 +135,10 @@ class Attribution {
   void TrimGoneFront();
   // Pops the front slot (forgotten already).
   void PopFront();
+  // Before entry `number` changes: keeps it as it was at the mark while a
+  // begun snapshot has yet to encode it.
+  void KeepForSnapshot(std::uint64_t number);
+  static void EncodeEntry(const Pending& p, std::string* out);
 
   AttributionOptions options_;
   std::int64_t newest_us_ = 0;
@@ -143,6 +159,16 @@ class Attribution {
   std::uint64_t corrections_ = 0;
   std::uint64_t closed_early_ = 0;
   std::uint64_t rewarded_ = 0;
+  // The begun snapshot: the entries it holds are those not gone at the
+  // mark among [snapshot_next_, snapshot_end_); those encoded are before
+  // snapshot_next_. Entries changed since the mark, as they were then.
+  bool snapshot_pending_ = false;
+  bool snapshot_header_written_ = false;
+  std::int64_t snapshot_newest_us_ = 0;
+  std::uint64_t snapshot_count_ = 0;
+  std::uint64_t snapshot_next_ = 0;
+  std::uint64_t snapshot_end_ = 0;
+  std::unordered_map<std::uint64_t, Pending> snapshot_before_;
 };
 
 }  // namespace promorec::pipeline

@@ -216,5 +216,48 @@ TEST(AttributionTest, EncodeDecodeKeepsWhatIsOpenClosedAndItsOrder) {
   EXPECT_FALSE(c.Decode(state + "x"));
 }
 
+// A snapshot encoded a part at a time while decisions are shown,
+// labelled, closed, corrected and forgotten is the attribution at its mark,
+// byte for byte.
+TEST(AttributionTest, ASnapshotEncodedInPartsIsOfItsMoment) {
+  Attribution a(Options());
+  std::vector<Example> out;
+  for (int i = 0; i < 40; ++i) {
+    a.Shown(Shown("d" + std::to_string(i), "u" + std::to_string(i % 7), "p" + std::to_string(i),
+                  kT0 + i * 5 * kMinute),
+            &out);
+  }
+  a.Advance(kT0 + 100 * kMinute, &out);                   // the first few close
+  (void)a.Reward("d20", 1.0, kT0 + 101 * kMinute, &out);  // a hole in the open ones
+  Attribution at_mark = a;
+  std::string want;
+  at_mark.Encode(&want);
+
+  a.BeginSnapshot();
+  std::string got;
+  int step = 0;
+  while (!a.EncodeSome(&got, 3)) {
+    // Between parts, everything that changes entries, before and after
+    // the encoding's position.
+    ++step;
+    const std::string id = "d" + std::to_string((step * 11) % 40);
+    (void)a.Reward(id, step % 2 == 0 ? 1.0 : 0.0, kT0 + 200 * kMinute, &out);
+    a.Observe(Buy("b" + std::to_string(step), "u" + std::to_string(step % 7),
+                  "CODE-p" + std::to_string((step * 7) % 40), kT0 + (100 + step) * kMinute),
+              &out);
+    a.Shown(Shown("n" + std::to_string(step), "u1", "p1", kT0 + (150 + step) * kMinute), &out);
+    a.Advance(kT0 + (100 + 10 * step) * kMinute, &out);  // closes and forgets from the front
+  }
+  EXPECT_GT(step, 5);
+  EXPECT_EQ(got, want);
+  // The next snapshot is of the attribution as it is now.
+  std::string now;
+  a.Encode(&now);
+  Attribution b(Options());
+  ASSERT_TRUE(b.Decode(now));
+  EXPECT_EQ(b.counters().pending, a.counters().pending);
+  EXPECT_NE(now, want);
+}
+
 }  // namespace
 }  // namespace promorec::pipeline

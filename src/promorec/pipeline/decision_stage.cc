@@ -117,22 +117,41 @@ bool DecisionStage::Qualifies(event::EventType type) const {
          options_.qualifying.end();
 }
 
-void DecisionStage::Encode(std::string* out) const {
+void DecisionStage::Encode(std::string* out) {
+  BeginSnapshot();
+  EncodeBegunSnapshot(out);
+}
+
+void DecisionStage::BeginSnapshot() {
   std::lock_guard lock(mu_);
-  PutPositions(log_end_, out);
+  snapshot_ = {log_end_, examples_end_, rewards_end_};
+  policy_.BeginSnapshot();
+  for (Attribution& a : attribution_) a.BeginSnapshot();
+}
+
+void DecisionStage::EncodeBegunSnapshot(std::string* out) {
+  PutPositions(snapshot_.log_end, out);
   // Written in place: with millions of shoppers and pending decisions
-  // these are hundreds of megabytes, taken while the pipeline waits.
+  // these are hundreds of megabytes. The caps lock themselves, a part at a
+  // time.
   const std::size_t policy = base::BeginLengthPrefixed(out);
-  policy_.Encode(out);
+  policy_.EncodeBegunSnapshot(out);
   base::EndLengthPrefixed(out, policy);
-  PutPositions(examples_end_, out);
+  PutPositions(snapshot_.examples_end, out);
   base::PutFixed64(out, attribution_.size());
-  for (const Attribution& a : attribution_) {
+  // A part of each attribution at a time under the lock: a decision waits
+  // for one part at most.
+  constexpr std::size_t kPart = 16'384;
+  for (Attribution& a : attribution_) {
     const std::size_t attribution = base::BeginLengthPrefixed(out);
-    a.Encode(out);
+    bool done = false;
+    while (!done) {
+      std::lock_guard lock(mu_);
+      done = a.EncodeSome(out, kPart);
+    }
     base::EndLengthPrefixed(out, attribution);
   }
-  PutPositions(rewards_end_, out);
+  PutPositions(snapshot_.rewards_end, out);
 }
 
 base::Status DecisionStage::Restore(std::string_view state) {

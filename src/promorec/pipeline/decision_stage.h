@@ -88,7 +88,15 @@ class DecisionStage {
   // it; without state (empty bytes) the ad log is read whole.
   [[nodiscard]] base::Status Restore(std::string_view state);
   // Caps, budgets and the ad log's end positions, as bytes.
-  void Encode(std::string* out) const;
+  void Encode(std::string* out);
+  // Encode in two steps, so that the pipeline does not stop for millions
+  // of shoppers' caps and decisions: the moment, on the pipeline thread
+  // between batches (microseconds; one snapshot at a time) ...
+  void BeginSnapshot();
+  // ... then the bytes Encode would have written then, on any thread,
+  // while decisions go on (copy on write: frequency_caps.h,
+  // attribution.h; the stage's lock is taken for a part at a time).
+  void EncodeBegunSnapshot(std::string* out);
 
   bool Qualifies(event::EventType type) const;
   // Decides for one event of the clicks stream; the decision waits in the
@@ -205,6 +213,13 @@ class DecisionStage {
   std::atomic<std::uint64_t> rewards_applied_{0};
   std::atomic<std::uint64_t> rewards_unmatched_{0};
   std::atomic<std::uint64_t> rewards_invalid_{0};
+  // The positions at the begun snapshot's mark.
+  struct SnapshotPositions {
+    std::vector<std::uint64_t> log_end;
+    std::vector<std::uint64_t> examples_end;
+    std::vector<std::uint64_t> rewards_end;
+  };
+  SnapshotPositions snapshot_;
   std::string encoded_;
 
   std::atomic<std::uint64_t> decided_{0};

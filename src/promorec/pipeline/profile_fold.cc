@@ -167,7 +167,7 @@ std::string ProfileFold::Summary() const {
 
 base::Result<std::uint64_t> ProfileFold::Save() {
   FinishSnapshot();
-  PROMOREC_ASSIGN_OR_RETURN(const SaveJob job, PrepareSave());
+  PROMOREC_ASSIGN_OR_RETURN(SaveJob job, PrepareSave());
   return WriteSave(job);
 }
 
@@ -186,29 +186,40 @@ base::Result<ProfileFold::SaveJob> ProfileFold::PrepareSave() {
       // are synced on an interval: durable first.
       PROMOREC_RETURN_IF_ERROR(stage_->SyncLogs());
     }
-    PipelineState state;
-    state.positions = job.positions;
     if (dedup_) {
-      PROMOREC_ASSIGN_OR_RETURN(state.dedup_manifest,
+      PROMOREC_ASSIGN_OR_RETURN(job.dedup_manifest,
                                 dedup_->Checkpoint(env_, state_dir_ + "/dedup"));
-      job.dedup_manifest = state.dedup_manifest;
     }
     job.state = std::string();
+    if (stage_ != nullptr) stage_->BeginSnapshot();
+  }
+  // The profiles and the stage's caps and decisions as they are now;
+  // encoded by WriteSave while events go on being applied (copy on write:
+  // profile_store.h, decision_stage.h).
+  store_.BeginSnapshot();
+  return job;
+}
+
+base::Result<std::uint64_t> ProfileFold::WriteSave(SaveJob& job) {
+  // Both encodings end their snapshots, so they come before anything that
+  // may fail.
+  if (job.state) {
+    PipelineState state;
+    state.positions = job.positions;
+    state.dedup_manifest = job.dedup_manifest;
     // About the size of the last one: most of the regrowing is saved.
     job.state->reserve(last_state_bytes_ + last_state_bytes_ / 8);
     EncodePipelineState(
         state,
         [this](std::string* out) {
-          if (stage_ != nullptr) stage_->Encode(out);
+          if (stage_ != nullptr) stage_->EncodeBegunSnapshot(out);
         },
         &*job.state);
     last_state_bytes_ = job.state->size();
   }
-  PROMOREC_ASSIGN_OR_RETURN(job.profiles, store_.EncodeSnapshot(job.positions, &job.snapshot));
-  return job;
-}
-
-base::Result<std::uint64_t> ProfileFold::WriteSave(const SaveJob& job) {
+  auto profiles = store_.EncodeBegunSnapshot(job.positions, &job.snapshot);
+  if (!profiles) return std::unexpected(std::move(profiles).error());
+  job.profiles = *profiles;
   if (job.state) PROMOREC_RETURN_IF_ERROR(SaveEncodedPipelineState(env_, state_dir_, *job.state));
   PROMOREC_RETURN_IF_ERROR(
       profile::ProfileStore::WriteSnapshot(env_, snapshot_path_, job.snapshot));
@@ -263,10 +274,10 @@ bool ProfileFold::SnapshotIfDue() {
     spdlog::error("profiles: cannot write the snapshot {}: {} (trying again in {} s)",
                   snapshot_path_, error.ToString(), options_.snapshot_interval_us / 1'000'000);
   };
-  // What the snapshot holds is taken here, between batches, where nothing
-  // changes it; the disk is written on a thread of its own, so that the
-  // pipeline does not stop for it (the clicks checkpoint moves only once
-  // the files are durable).
+  // The moment of the snapshot is marked here, between batches, where
+  // nothing changes the state; it is encoded and the disk written on a
+  // thread of its own while the pipeline goes on (the clicks checkpoint
+  // moves only once the files are durable).
   using Ms = std::chrono::duration<double, std::milli>;
   const auto taking = std::chrono::steady_clock::now();
   auto job = PrepareSave();
@@ -277,16 +288,16 @@ bool ProfileFold::SnapshotIfDue() {
   FinishSnapshot();
   const auto taken = std::chrono::steady_clock::now();
   writing_.store(true, std::memory_order_release);
-  writer_ =
-      std::thread([this, job = std::move(*job), failed, took = Ms(taken - taking).count(), taken] {
+  writer_ = std::thread(
+      [this, job = std::move(*job), failed, took = Ms(taken - taking).count(), taken]() mutable {
         base::SetThreadName("snapshot");
         if (auto written = WriteSave(job); !written) {
           failed(written.error());
         } else {
           snapshots_.fetch_add(1, std::memory_order_relaxed);
           spdlog::info(
-              "profiles: snapshot of {} profiles ({} bytes, state {} bytes) taken in {:.0f} ms, "
-              "written in {:.0f} ms",
+              "profiles: snapshot of {} profiles ({} bytes, state {} bytes) marked in {:.1f} ms, "
+              "encoded and written in {:.0f} ms",
               job.profiles, job.snapshot.size(), job.state ? job.state->size() : 0, took,
               Ms(std::chrono::steady_clock::now() - taken).count());
         }

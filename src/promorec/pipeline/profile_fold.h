@@ -7,12 +7,15 @@
 // whoever appended it. The snapshot holds the consumer's positions, so the
 // profiles and the records they reflect are saved together. The consumer
 // takes it every snapshot_interval_us (on the injected clock) between
-// batches, when it is the only writer of the profiles, encoding it (and the
-// pipeline state) in memory, and a thread of its own writes the files, so
-// the pipeline does not wait for the disk (memory: one encoded copy of the
-// profiles and the state while it writes); Save writes it once more on a
-// graceful stop. A start after a
-// crash replays the stream from the last snapshot: at most one interval of
+// batches, when it is the only writer of the profiles: it marks the moment
+// of the profiles and of the pipeline state (copy-on-write snapshots:
+// profile_store.h, decision_stage.h); a thread of its own encodes them and
+// writes the files, so the pipeline waits neither for millions of
+// shoppers' state nor for the disk (memory: one encoded copy of the
+// profiles and the state while it writes, and the entries changed before
+// the encoding reached them); Save writes it once more on a graceful stop.
+// A start
+// after a crash replays the stream from the last snapshot: at most one interval of
 // it. Records that are not binary event records (a Kinesis producer's own
 // data) are skipped.
 //
@@ -158,13 +161,13 @@ class ProfileFold {
   // A snapshot in memory, taken between batches, and its writing.
   struct SaveJob {
     std::vector<std::uint64_t> positions;
-    std::optional<std::string> state;  // the encoded pipeline state, if any
+    std::optional<std::string> state;  // the encoded pipeline state, if any (WriteSave fills it)
     std::string dedup_manifest;
-    std::string snapshot;  // the encoded profile snapshot
+    std::string snapshot;  // the encoded profile snapshot (WriteSave fills it)
     std::uint64_t profiles = 0;
   };
   [[nodiscard]] base::Result<SaveJob> PrepareSave();
-  [[nodiscard]] base::Result<std::uint64_t> WriteSave(const SaveJob& job);
+  [[nodiscard]] base::Result<std::uint64_t> WriteSave(SaveJob& job);
   static constexpr std::size_t kMaxWaitingDecisions = 4096;
   // Restores the dedup filter and the decision stage from the state saved
   // at `positions` (the profile snapshot's).

@@ -8,18 +8,23 @@
 // State is the recent decisions of each shopper (at most as many as the
 // caps let through in the longer window), so memory grows with the active
 // shoppers; Prune drops shoppers whose decisions have all left both
-// windows. The state is saved with the pipeline's snapshot (Encode/Decode).
+// windows. The state is saved with the pipeline's snapshot (Encode/Decode),
+// which may be of one moment while the caps go on changing (BeginSnapshot,
+// then EncodeBegunSnapshot on another thread: base/snapshot_map.h).
 //
-// Thread-safety: not thread-safe; one pipeline thread owns it.
+// Thread-safety: one thread at a time changes and reads the caps (the
+// pipeline's, under its lock); EncodeBegunSnapshot may run on another
+// thread meanwhile. The views CappedPromotions returns are valid until the
+// next Record.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "promorec/base/snapshot_map.h"
 #include "promorec/base/status.h"
 
 namespace promorec::policy {
@@ -61,8 +66,12 @@ class FrequencyCaps {
 
   // The state as bytes for a snapshot, and back. Decode fails with
   // Corruption on damage (the snapshot around it carries the checksum).
-  void Encode(std::string* out) const;
+  void Encode(std::string* out);
   [[nodiscard]] base::Status Decode(std::string_view data);
+  // Encode in two steps: the moment (one snapshot at a time) ...
+  void BeginSnapshot();
+  // ... then its bytes, on any thread, while the caps go on changing.
+  void EncodeBegunSnapshot(std::string* out);
 
  private:
   struct Shown {
@@ -71,12 +80,15 @@ class FrequencyCaps {
   };
   // Oldest first.
   using History = std::vector<Shown>;
+  struct Codec {
+    static void Encode(std::string_view user, const History& history, std::string* out);
+  };
 
-  const History* Find(std::string_view user) const;
   std::int64_t LongestWindow() const;
 
   FrequencyCapOptions options_;
-  std::unordered_map<std::string, History> users_;
+  base::SnapshotMap<History, Codec> users_;
+  std::uint64_t snapshot_users_ = 0;  // at the begun snapshot's mark
 };
 
 }  // namespace promorec::policy

@@ -73,5 +73,40 @@ TEST(FrequencyCaps, EncodeDecodeKeepsTheCaps) {
   EXPECT_FALSE(back.Decode(bytes + "x"));
 }
 
+// A snapshot begun, then encoded while shoppers are shown more and pruned,
+// is of its moment: decoded, it caps exactly as the caps did then.
+TEST(FrequencyCaps, ASnapshotIsOfItsMomentWhateverIsRecordedAfter) {
+  FrequencyCapOptions options;
+  options.per_user_max = 2;
+  FrequencyCaps caps(options);
+  FrequencyCaps reference(options);
+  for (int u = 0; u < 200; ++u) {
+    const std::string user = "u" + std::to_string(u);
+    caps.Record(user, "a", u % 2 == 0 ? 0 : 30 * kHour);
+    reference.Record(user, "a", u % 2 == 0 ? 0 : 30 * kHour);
+  }
+  caps.BeginSnapshot();
+  for (int u = 0; u < 400; ++u) caps.Record("u" + std::to_string(u), "b", 30 * kHour + kMinute);
+  EXPECT_EQ(caps.Prune(30 * kHour + kMinute), 0u);  // those shown at 0 were shown again
+  EXPECT_EQ(caps.Prune(60 * kHour), 400u);
+  std::string bytes;
+  caps.EncodeBegunSnapshot(&bytes);
+  FrequencyCaps back(options);
+  ASSERT_TRUE(back.Decode(bytes));
+  EXPECT_EQ(back.users(), 200u);
+  for (int u = 0; u < 400; ++u) {
+    const std::string user = "u" + std::to_string(u);
+    for (const char* promotion : {"a", "b"}) {
+      EXPECT_EQ(back.PromotionCapped(user, promotion, 30 * kHour + kMinute),
+                reference.PromotionCapped(user, promotion, 30 * kHour + kMinute))
+          << user << " " << promotion;
+    }
+  }
+  // Unchanged shoppers and changed ones alike.
+  EXPECT_TRUE(back.PromotionCapped("u1", "a", 30 * kHour + kMinute));
+  EXPECT_FALSE(back.PromotionCapped("u1", "b", 30 * kHour + kMinute));
+  EXPECT_FALSE(back.PromotionCapped("u300", "b", 30 * kHour + kMinute));
+}
+
 }  // namespace
 }  // namespace promorec::policy

@@ -3,26 +3,27 @@
 // snapshot file (docs/formats/profile-snapshot.md) through an Env.
 //
 // Thread-safety: every method may be called from many threads at once.
-// Profiles are spread over kShards shards by a hash of the user id, each
-// with its own mutex, so writers to different shards never wait for each
-// other and there is no store-wide lock. Snapshot visits the shards one
-// after another: each profile in it is whole, but events applied while it
-// runs may or may not be in it.
+// Profiles are spread over shards by a hash of the user id, each with its
+// own mutex, so writers to different shards never wait for each other and
+// there is no store-wide lock.
+//
+// A snapshot is of one moment (base/snapshot_map.h): BeginSnapshot marks
+// it, in microseconds whatever the number of profiles, and
+// EncodeBegunSnapshot, on any thread, then encodes the profiles as they
+// were at that moment while events go on being applied. So the thread that
+// applies the events does not stop for a snapshot of millions of profiles.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "promorec/base/env.h"
+#include "promorec/base/snapshot_map.h"
 #include "promorec/base/status.h"
 #include "promorec/event/click_event.h"
 #include "promorec/profile/profile.h"
@@ -38,8 +39,6 @@ struct SnapshotInfo {
 
 class ProfileStore {
  public:
-  static constexpr std::size_t kShards = 64;
-
   ProfileStore() = default;
   ProfileStore(const ProfileStore&) = delete;
   ProfileStore& operator=(const ProfileStore&) = delete;
@@ -60,12 +59,19 @@ class ProfileStore {
   // `path`: to `path`.tmp first, synced, then renamed over `path` and the
   // directory synced, so a crash leaves the old file or the new one.
   // Creates the directory. Returns the number of profiles written.
-  [[nodiscard]] base::Result<std::uint64_t> Snapshot(
-      base::Env& env, const std::string& path, std::span<const std::uint64_t> positions) const;
-  // Snapshot in two steps, for a caller that must not wait for the disk:
-  // the snapshot's bytes in memory (returns the number of profiles) ...
+  [[nodiscard]] base::Result<std::uint64_t> Snapshot(base::Env& env, const std::string& path,
+                                                     std::span<const std::uint64_t> positions);
+  // Snapshot in steps, for a caller that must not wait: the moment of the
+  // snapshot (one snapshot at a time: until EncodeBegunSnapshot returns,
+  // no other may begin) ...
+  void BeginSnapshot();
+  // ... the snapshot's bytes in memory, on any thread, while Apply and
+  // DropLastSeenBefore go on (returns the number of profiles) ...
+  [[nodiscard]] base::Result<std::uint64_t> EncodeBegunSnapshot(
+      std::span<const std::uint64_t> positions, std::string* out);
+  // (both at once, as Snapshot does)
   [[nodiscard]] base::Result<std::uint64_t> EncodeSnapshot(std::span<const std::uint64_t> positions,
-                                                           std::string* out) const;
+                                                           std::string* out);
   // ... then, on any thread, the file as Snapshot writes it.
   [[nodiscard]] static base::Status WriteSnapshot(base::Env& env, const std::string& path,
                                                   std::string_view bytes);
@@ -75,22 +81,13 @@ class ProfileStore {
   [[nodiscard]] base::Result<SnapshotInfo> Load(base::Env& env, const std::string& path);
 
  private:
-  // Lets a string_view find a key without building a string.
-  struct UserHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view user_id) const {
-      return std::hash<std::string_view>{}(user_id);
-    }
-  };
-  struct Shard {
-    mutable std::mutex mutex;
-    std::unordered_map<std::string, Profile, UserHash, std::equal_to<>> profiles;
+  struct Codec {
+    // One profile's snapshot record (docs/formats/profile-snapshot.md).
+    static void Encode(std::string_view user_id, const Profile& profile, std::string* out);
   };
 
-  Shard& ShardOf(std::string_view user_id);
-  const Shard& ShardOf(std::string_view user_id) const;
-
-  std::array<Shard, kShards> shards_;
+  base::SnapshotMap<Profile, Codec> profiles_;
+  std::uint64_t snapshot_profiles_ = 0;  // at the begun snapshot's mark
 };
 
 }  // namespace promorec::profile

@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <map>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "promorec/base/fault_env.h"
 #include "promorec/base/mem_env.h"
+#include "promorec/profile/snapshot_format.h"
 
 namespace promorec::profile {
 namespace {
@@ -165,6 +168,106 @@ TEST(ProfileStoreTest, DropsProfilesLastSeenBeforeACutoff) {
   EXPECT_EQ(oldest, 40) << "the earliest last-seen time kept";
   EXPECT_EQ(store.DropLastSeenBefore(1000, &oldest), 60u);
   EXPECT_EQ(oldest, std::numeric_limits<std::int64_t>::max()) << "none kept";
+}
+
+// The profiles of a snapshot, by user.
+std::map<std::string, Profile> Contents(const std::string& bytes) {
+  auto parsed = ParseProfileSnapshot(bytes, "snapshot");
+  EXPECT_TRUE(parsed) << parsed.error().ToString();
+  std::map<std::string, Profile> out;
+  for (auto& [user, profile] : parsed->profiles) {
+    EXPECT_TRUE(out.emplace(user, profile).second) << user << " twice";
+  }
+  return out;
+}
+
+// What the store holds now, by user.
+std::map<std::string, Profile> Holds(const ProfileStore& store,
+                                     const std::vector<std::string>& users) {
+  std::map<std::string, Profile> out;
+  for (const std::string& user : users) {
+    if (auto p = store.Lookup(user)) out.emplace(user, *p);
+  }
+  return out;
+}
+
+TEST(ProfileStoreTest, ABegunSnapshotIsOfItsMomentWhateverChangesAfter) {
+  ProfileStore store;
+  ASSERT_TRUE(store.Apply(Event("ann", 100, 0)));
+  ASSERT_TRUE(store.Apply(Event("bob", 200, 1)));
+  ASSERT_TRUE(store.Apply(Event("cyd", 10, 0)));
+  const std::vector<std::string> users = {"ann", "bob", "cyd", "dan"};
+  const auto at_mark = Holds(store, users);
+  store.BeginSnapshot();
+  ASSERT_TRUE(store.Apply(Event("ann", 300, 1, "fr")));  // changed twice
+  ASSERT_TRUE(store.Apply(Event("ann", 400, 1, "it")));
+  ASSERT_TRUE(store.Apply(Event("dan", 500, 0)));  // new
+  EXPECT_EQ(store.DropLastSeenBefore(50), 1u);     // cyd goes
+  const auto now = Holds(store, users);
+  std::string bytes;
+  const std::uint64_t positions[] = {7, 8};
+  ASSERT_EQ(*store.EncodeBegunSnapshot(positions, &bytes), 3u);
+  EXPECT_EQ(Contents(bytes), at_mark);
+  // The next snapshot is of the store as it is now.
+  ASSERT_EQ(*store.EncodeSnapshot(positions, &bytes), 3u);
+  EXPECT_EQ(Contents(bytes), now);
+  EXPECT_EQ(now.at("ann").country, "it");
+}
+
+// While one thread applies events (to shoppers old and new) another
+// encodes the begun snapshot: it is exactly the store at the mark.
+TEST(ProfileStoreTest, ASnapshotEncodedWhileEventsAreAppliedIsOfItsMoment) {
+  constexpr int kUsers = 20'000;
+  ProfileStore store;
+  ProfileStore reference;
+  std::vector<std::string> users;
+  for (int i = 0; i < kUsers; ++i) {
+    users.push_back("u" + std::to_string(i));
+    const auto e = Event(users.back(), i, static_cast<std::uint8_t>(i % 2));
+    ASSERT_TRUE(store.Apply(e));
+    ASSERT_TRUE(reference.Apply(e));
+  }
+  for (int round = 0; round < 3; ++round) {
+    store.BeginSnapshot();
+    std::thread writer([&store, round] {
+      for (int i = 0; i < 2 * kUsers; ++i) {
+        // Every other shopper changes, and as many new ones arrive.
+        const std::string user = i % 2 == 0 ? "u" + std::to_string(i) : "new" + std::to_string(i);
+        (void)store.Apply(Event(user, 1'000'000 * (round + 1) + i, 1, "x"));
+      }
+    });
+    std::string bytes;
+    const std::uint64_t positions[] = {1};
+    auto encoded = store.EncodeBegunSnapshot(positions, &bytes);
+    writer.join();
+    ASSERT_TRUE(encoded);
+    std::vector<std::string> all;
+    for (int i = 0; i < 2 * kUsers; ++i) {
+      all.push_back("u" + std::to_string(i));
+      all.push_back("new" + std::to_string(i));
+    }
+    const auto got = Contents(bytes);
+    const auto want = Holds(reference, all);
+    EXPECT_EQ(got.size(), want.size()) << "round " << round;
+    int wrong = 0;
+    for (const auto& [user, profile] : want) {
+      const auto it = got.find(user);
+      if (it != got.end() && it->second == profile) continue;
+      if (++wrong > 3) continue;
+      ADD_FAILURE() << "round " << round << ": " << user << " "
+                    << (it == got.end() ? "missing"
+                                        : "events " + std::to_string(it->second.events) + " want " +
+                                              std::to_string(profile.events) + ", last seen " +
+                                              std::to_string(it->second.last_seen_us) + " want " +
+                                              std::to_string(profile.last_seen_us));
+    }
+    EXPECT_EQ(wrong, 0) << "round " << round;
+    // The reference catches up with what the writer did.
+    for (int i = 0; i < 2 * kUsers; ++i) {
+      const std::string user = i % 2 == 0 ? "u" + std::to_string(i) : "new" + std::to_string(i);
+      (void)reference.Apply(Event(user, 1'000'000 * (round + 1) + i, 1, "x"));
+    }
+  }
 }
 
 }  // namespace
