@@ -8,10 +8,13 @@
 //
 // Usage: pipeline_load --port P --admin-token T --rate R --seconds S
 //                      --products FILE --tag TAG [--batch-ms 5] [--drain-s 10]
+//                      [--timeline 1]
 // FILE has one "category,product" per line. Prints "sent N" once sending
 // has stopped (the caller then reads the server's own lag), and a JSON
 // summary (latencies in ms) once every notification arrived or --drain-s
-// passed.
+// passed. With --timeline 1 it also prints to stderr, per second of
+// sending, the p50, p99 and largest latency of the events sent in it
+// (where a stall happened).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -106,6 +109,7 @@ struct Args {
   double drain_s = 10;
   std::string products;
   std::string tag = "load";
+  bool timeline = false;
 };
 
 Args Parse(int argc, char** argv) {
@@ -129,6 +133,8 @@ Args Parse(int argc, char** argv) {
       a.products = value;
     else if (flag == "--tag")
       a.tag = value;
+    else if (flag == "--timeline")
+      a.timeline = std::atoi(value) != 0;
     else {
       std::fprintf(stderr, "unknown flag %s\n", argv[i]);
       std::exit(2);
@@ -287,6 +293,23 @@ int main(int argc, char** argv) {
     latencies.push_back(ms);
     if (i >= sent.size() * 9 / 10) tail.push_back(ms);
     last = std::max(last, arrived);
+  }
+  if (a.timeline) {
+    std::vector<std::vector<double>> seconds;
+    for (std::size_t i = 0; i < sent.size(); ++i) {
+      const Clock::time_point arrived = listener.at(i);
+      if (arrived == Clock::time_point{}) continue;
+      const auto second =
+          static_cast<std::size_t>(std::chrono::duration<double>(sent[i] - start).count());
+      if (seconds.size() <= second) seconds.resize(second + 1);
+      seconds[second].push_back(Ms(arrived - sent[i]));
+    }
+    for (std::size_t second = 0; second < seconds.size(); ++second) {
+      std::vector<double>& v = seconds[second];
+      if (v.empty()) continue;
+      std::fprintf(stderr, "second %3zu: p50 %8.2f  p99 %8.2f  max %8.2f ms\n", second,
+                   Percentile(v, 0.5), Percentile(v, 0.99), *std::max_element(v.begin(), v.end()));
+    }
   }
   std::printf(
       "{\"events\": %zu, \"events_per_s\": %.1f, \"notified\": %zu, \"ack_p50_ms\": %.3f, "

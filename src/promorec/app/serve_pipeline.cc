@@ -268,6 +268,11 @@ void ServePipeline::ExportMetrics(metrics::Registry& registry) const {
       .GetCounter("promorec_profiles_expired_total",
                   "Profiles dropped for having no event for profile_ttl_days.")
       .Store(fold->expired());
+  registry
+      .GetCounter("promorec_caps_pruned_total",
+                  "Shoppers dropped from the frequency caps once their decisions left every "
+                  "cap window.")
+      .Store(fold->caps_pruned());
   registry.GetGauge("promorec_profiles", "Shoppers with a profile.")
       .Set(static_cast<double>(fold->store().size()));
   const auto lake_table = [&registry](const lake::TableWriter& writer) {

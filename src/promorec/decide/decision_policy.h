@@ -71,7 +71,8 @@ class DecisionPolicy {
     budgets_.RecordRedemption(index, now_us);
   }
 
-  // Drops caps state no window needs any more.
+  // Drops caps state no window needs any more. Safe on any thread while
+  // decisions go on (the caps lock themselves).
   std::size_t Prune(std::int64_t now_us) { return caps_.Prune(now_us); }
 
   // The caps and budgets as bytes for a snapshot, and back.
@@ -92,7 +93,7 @@ class DecisionPolicy {
   // Decide's scratch: scores and candidate indices of what is left.
   mutable std::vector<float> scores_;
   mutable std::vector<std::uint32_t> left_;
-  mutable std::vector<std::string_view> capped_;
+  mutable std::vector<std::string> capped_;
 };
 
 }  // namespace promorec::decide

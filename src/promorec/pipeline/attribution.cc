@@ -113,7 +113,7 @@ base::Result<Example> ParseExampleJson(std::string_view json) {
 Attribution::Attribution(AttributionOptions options) : options_(options) {}
 
 void Attribution::Shown(const DecisionRecord& d, std::vector<Example>* out) {
-  if (by_id_.contains(d.decision_id)) return;
+  if (by_id_.part(d.decision_id).contains(d.decision_id)) return;
   Pending p;
   Example& e = p.example;
   e.example_id = d.decision_id;
@@ -175,8 +175,8 @@ std::size_t Attribution::HeldBytes(const Pending& p) {
 
 void Attribution::Add(Pending p) {
   const std::uint64_t number = end();
-  by_id_.emplace(p.example.example_id, number);
-  by_user_.emplace(p.example.user_id, number);
+  by_id_.part(p.example.example_id).emplace(p.example.example_id, number);
+  by_user_.part(p.example.user_id).emplace(p.example.user_id, number);
   if (p.closed) {
     closed_end_ = number + 1;
   } else {
@@ -197,14 +197,15 @@ void Attribution::Forget(std::uint64_t number) {
   Pending& p = At(number);
   if (p.gone) return;
   KeepForSnapshot(number);
-  auto [first, last] = by_user_.equal_range(p.example.user_id);
+  auto& users = by_user_.part(p.example.user_id);
+  auto [first, last] = users.equal_range(p.example.user_id);
   for (auto u = first; u != last; ++u) {
     if (u->second == number) {
-      by_user_.erase(u);
+      users.erase(u);
       break;
     }
   }
-  by_id_.erase(p.example.example_id);
+  by_id_.part(p.example.example_id).erase(p.example.example_id);
   if (!p.closed) --open_;
   bytes_ -= HeldBytes(p);
   p = Pending{};  // its strings' memory goes now, the slot when it reaches the front
@@ -214,7 +215,7 @@ void Attribution::Forget(std::uint64_t number) {
 void Attribution::Observe(const event::ClickEvent& event, std::vector<Example>* out) {
   if (event.type != event::EventType::kView &&
       (event.HasPromotion() || !event.promotion_code.empty())) {
-    auto [first, last] = by_user_.equal_range(event.user_id);
+    auto [first, last] = by_user_.part(event.user_id).equal_range(event.user_id);
     for (auto u = first; u != last; ++u) {
       Pending& p = At(u->second);
       const bool same = (event.HasPromotion() && p.example.promotion_id == event.offer_id) ||
@@ -237,8 +238,9 @@ void Attribution::Observe(const event::ClickEvent& event, std::vector<Example>* 
 
 bool Attribution::Reward(std::string_view decision_id, double reward, std::int64_t time_us,
                          std::vector<Example>* out) {
-  const auto it = by_id_.find(std::string(decision_id));
-  if (it == by_id_.end()) return false;
+  const auto& ids = by_id_.part(decision_id);
+  const auto it = ids.find(std::string(decision_id));
+  if (it == ids.end()) return false;
   const std::uint64_t number = it->second;
   const Pending& p = At(number);
   if (reward > 0.0 || !p.closed) {
@@ -363,7 +365,9 @@ base::Status Attribution::Decode(std::string_view data) {
   fresh.newest_us_ = newest;
   for (auto* list : {&closed, &open}) {
     for (Pending& p : *list) {
-      if (!fresh.by_id_.contains(p.example.example_id)) fresh.Add(std::move(p));
+      if (!fresh.by_id_.part(p.example.example_id).contains(p.example.example_id)) {
+        fresh.Add(std::move(p));
+      }
     }
   }
   snapshot_pending_ = false;

@@ -32,6 +32,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "promorec/base/spread_map.h"
 #include "promorec/base/status.h"
 #include "promorec/event/click_event.h"
 #include "promorec/pipeline/decision_record.h"
@@ -152,8 +153,9 @@ class Attribution {
   std::size_t open_ = 0;   // open entries not gone
   std::size_t bytes_ = 0;  // slots plus HeldBytes of the entries not gone
   // The entries not gone, by decision id and by shopper.
-  std::unordered_map<std::string, std::uint64_t> by_id_;
-  std::unordered_multimap<std::string, std::uint64_t> by_user_;
+  // (In parts: base/spread_map.h.)
+  base::SpreadMap<std::unordered_map<std::string, std::uint64_t>> by_id_;
+  base::SpreadMap<std::unordered_multimap<std::string, std::uint64_t>> by_user_;
   std::uint64_t positives_ = 0;
   std::uint64_t negatives_ = 0;
   std::uint64_t corrections_ = 0;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <limits>
 
 #include "promorec/base/byte_io.h"
 #include "promorec/eventlog/hash_key.h"
@@ -119,6 +120,8 @@ bool DecisionStage::Qualifies(event::EventType type) const {
 
 void DecisionStage::Encode(std::string* out) {
   BeginSnapshot();
+  while (!ContinueSnapshot(std::numeric_limits<std::size_t>::max())) {
+  }
   EncodeBegunSnapshot(out);
 }
 
@@ -127,6 +130,32 @@ void DecisionStage::BeginSnapshot() {
   snapshot_ = {log_end_, examples_end_, rewards_end_};
   policy_.BeginSnapshot();
   for (Attribution& a : attribution_) a.BeginSnapshot();
+  snapshot_attribution_.clear();
+  base::PutFixed64(&snapshot_attribution_, attribution_.size());
+  snapshot_shard_ = 0;
+  snapshot_shard_started_ = false;
+  snapshot_begun_ = true;
+  snapshot_attribution_done_ = false;
+}
+
+bool DecisionStage::ContinueSnapshot(std::size_t max_entries) {
+  std::lock_guard lock(mu_);
+  if (!snapshot_begun_ || snapshot_attribution_done_) return true;
+  while (snapshot_shard_ < attribution_.size()) {
+    if (!snapshot_shard_started_) {
+      snapshot_open_prefix_ = base::BeginLengthPrefixed(&snapshot_attribution_);
+      snapshot_shard_started_ = true;
+    }
+    if (!attribution_[snapshot_shard_].EncodeSome(&snapshot_attribution_, max_entries)) {
+      return false;
+    }
+    base::EndLengthPrefixed(&snapshot_attribution_, snapshot_open_prefix_);
+    snapshot_shard_started_ = false;
+    ++snapshot_shard_;
+  }
+  snapshot_attribution_done_ = true;
+  snapshot_cv_.notify_all();
+  return true;
 }
 
 void DecisionStage::EncodeBegunSnapshot(std::string* out) {
@@ -138,18 +167,12 @@ void DecisionStage::EncodeBegunSnapshot(std::string* out) {
   policy_.EncodeBegunSnapshot(out);
   base::EndLengthPrefixed(out, policy);
   PutPositions(snapshot_.examples_end, out);
-  base::PutFixed64(out, attribution_.size());
-  // A part of each attribution at a time under the lock: a decision waits
-  // for one part at most.
-  constexpr std::size_t kPart = 16'384;
-  for (Attribution& a : attribution_) {
-    const std::size_t attribution = base::BeginLengthPrefixed(out);
-    bool done = false;
-    while (!done) {
-      std::lock_guard lock(mu_);
-      done = a.EncodeSome(out, kPart);
-    }
-    base::EndLengthPrefixed(out, attribution);
+  {
+    std::unique_lock lock(mu_);
+    snapshot_cv_.wait(lock, [this] { return snapshot_attribution_done_; });
+    out->append(snapshot_attribution_);
+    std::string().swap(snapshot_attribution_);
+    snapshot_begun_ = false;
   }
   PutPositions(snapshot_.rewards_end, out);
 }

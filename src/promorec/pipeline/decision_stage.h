@@ -21,6 +21,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -89,13 +90,19 @@ class DecisionStage {
   [[nodiscard]] base::Status Restore(std::string_view state);
   // Caps, budgets and the ad log's end positions, as bytes.
   void Encode(std::string* out);
-  // Encode in two steps, so that the pipeline does not stop for millions
-  // of shoppers' caps and decisions: the moment, on the pipeline thread
+  // Encode in steps, so that the pipeline does not stop for millions of
+  // shoppers' caps and decisions: the moment, on the pipeline thread
   // between batches (microseconds; one snapshot at a time) ...
   void BeginSnapshot();
-  // ... then the bytes Encode would have written then, on any thread,
-  // while decisions go on (copy on write: frequency_caps.h,
-  // attribution.h; the stage's lock is taken for a part at a time).
+  // ... the pending decisions of that moment, a part of up to
+  // `max_entries` at a time, on the pipeline thread between batches (it
+  // owns them; copy on write keeps them as they were at the moment: true
+  // once all are encoded; nothing to do without a begun snapshot) ...
+  bool ContinueSnapshot(std::size_t max_entries);
+  // ... and the bytes Encode would have written at the moment, on any
+  // thread, while decisions go on: the caps are encoded here (copy on
+  // write, frequency_caps.h), then it waits for ContinueSnapshot to finish
+  // the decisions.
   void EncodeBegunSnapshot(std::string* out);
 
   bool Qualifies(event::EventType type) const;
@@ -132,6 +139,11 @@ class DecisionStage {
   // comes while the first is still being logged is Unavailable.
   [[nodiscard]] base::Result<DecisionRecord> DecideNow(const decide::Request& request,
                                                        std::string_view request_id);
+
+  // Drops the frequency caps' shoppers whose decisions have left every
+  // window at `now_us`; how many. On any thread (the snapshot's, after
+  // encoding), while decisions go on.
+  std::size_t PruneCaps(std::int64_t now_us) { return policy_.Prune(now_us); }
 
   // Decisions waiting for Flush.
   std::size_t waiting() const { return waiting_.size(); }
@@ -220,6 +232,15 @@ class DecisionStage {
     std::vector<std::uint64_t> rewards_end;
   };
   SnapshotPositions snapshot_;
+  // The pending decisions of the begun snapshot, as ContinueSnapshot
+  // encodes them (under mu_): up to which clicks shard, and whether done.
+  std::string snapshot_attribution_;
+  std::size_t snapshot_shard_ = 0;
+  std::size_t snapshot_open_prefix_ = 0;  // BeginLengthPrefixed of the shard under way
+  bool snapshot_shard_started_ = false;
+  bool snapshot_begun_ = false;
+  bool snapshot_attribution_done_ = false;
+  std::condition_variable snapshot_cv_;
   std::string encoded_;
 
   std::atomic<std::uint64_t> decided_{0};

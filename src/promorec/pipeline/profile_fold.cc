@@ -56,6 +56,11 @@ base::Result<std::unique_ptr<ProfileFold>> ProfileFold::Open(
                            },
                            [self] {
                              self->FlushStage();
+                             // The begun snapshot's pending decisions, a
+                             // part per round (about a millisecond).
+                             if (self->stage_ != nullptr) {
+                               (void)self->stage_->ContinueSnapshot(kSnapshotPart);
+                             }
                              (void)self->SnapshotIfDue();
                            }));
   PROMOREC_RETURN_IF_ERROR(fold->consumer_->CatchUp());
@@ -168,15 +173,31 @@ std::string ProfileFold::Summary() const {
 base::Result<std::uint64_t> ProfileFold::Save() {
   FinishSnapshot();
   PROMOREC_ASSIGN_OR_RETURN(SaveJob job, PrepareSave());
+  if (stage_ != nullptr) {
+    while (!stage_->ContinueSnapshot(std::numeric_limits<std::size_t>::max())) {
+    }
+  }
   return WriteSave(job);
 }
 
 base::Result<ProfileFold::SaveJob> ProfileFold::PrepareSave() {
   SaveJob job;
+  using Ms = std::chrono::duration<double, std::milli>;
+  auto at = std::chrono::steady_clock::now();
+  // How long each step took, for the log.
+  const auto step = [&job, &at](const char* name) {
+    const auto now = std::chrono::steady_clock::now();
+    job.steps +=
+        fmt::format("{}{} {:.1f} ms", job.steps.empty() ? "" : ", ", name, Ms(now - at).count());
+    at = now;
+  };
   job.positions = consumer_->Positions();
   // The lake's clicks table reaches the snapshot's positions before the
   // snapshot is written.
-  if (options_.clicks_lake) PROMOREC_RETURN_IF_ERROR(options_.clicks_lake->FlushAll());
+  if (options_.clicks_lake) {
+    PROMOREC_RETURN_IF_ERROR(options_.clicks_lake->FlushAll());
+    step("lake");
+  }
   if (stage_ != nullptr || dedup_) {
     // Decisions not yet in the ad log would be lost with a snapshot past
     // their events.
@@ -185,10 +206,12 @@ base::Result<ProfileFold::SaveJob> ProfileFold::PrepareSave() {
       // The state names positions in the ad log and the examples, which
       // are synced on an interval: durable first.
       PROMOREC_RETURN_IF_ERROR(stage_->SyncLogs());
+      step("logs synced");
     }
     if (dedup_) {
       PROMOREC_ASSIGN_OR_RETURN(job.dedup_manifest,
                                 dedup_->Checkpoint(env_, state_dir_ + "/dedup"));
+      step("dedup");
     }
     job.state = std::string();
     if (stage_ != nullptr) stage_->BeginSnapshot();
@@ -197,6 +220,7 @@ base::Result<ProfileFold::SaveJob> ProfileFold::PrepareSave() {
   // encoded by WriteSave while events go on being applied (copy on write:
   // profile_store.h, decision_stage.h).
   store_.BeginSnapshot();
+  step("marks");
   return job;
 }
 
@@ -243,7 +267,15 @@ ProfileFold::~ProfileFold() {
 }
 
 void ProfileFold::FinishSnapshot() {
-  if (writer_.joinable()) writer_.join();
+  if (!writer_.joinable()) return;
+  // The writer may wait for the pending decisions, which the consumer
+  // encodes between rounds: with the consumer stopped (or on its thread),
+  // this thread finishes them.
+  if (stage_ != nullptr) {
+    while (!stage_->ContinueSnapshot(std::numeric_limits<std::size_t>::max())) {
+    }
+  }
+  writer_.join();
 }
 
 bool ProfileFold::SnapshotIfDue() {
@@ -258,14 +290,17 @@ bool ProfileFold::SnapshotIfDue() {
   const std::int64_t now = clock_.MonotonicNanos();
   if (now - last_snapshot_nanos_ < options_.snapshot_interval_us * 1000) return false;
   last_snapshot_nanos_ = now;
+  // The scans for expired profiles and caps run on the writer's thread
+  // after the encoding (both stores lock themselves): the pipeline does
+  // not wait for a pass over millions of shoppers.
+  std::optional<std::int64_t> drop_before;
   if (options_.profile_ttl_us > 0 && newest_event_us_ > options_.profile_ttl_us) {
     // Every profile was last seen no earlier than the oldest one kept by
     // the last scan or an event applied since: when the cutoff is before
     // both, nothing can be dropped and the scan of every profile is skipped.
     const std::int64_t cutoff = newest_event_us_ - options_.profile_ttl_us;
     if (cutoff > std::min(oldest_kept_us_, oldest_since_drop_us_)) {
-      expired_.fetch_add(store_.DropLastSeenBefore(cutoff, &oldest_kept_us_),
-                         std::memory_order_relaxed);
+      drop_before = cutoff;
       oldest_since_drop_us_ = std::numeric_limits<std::int64_t>::max();
     }
   }
@@ -279,30 +314,41 @@ bool ProfileFold::SnapshotIfDue() {
   // thread of its own while the pipeline goes on (the clicks checkpoint
   // moves only once the files are durable).
   using Ms = std::chrono::duration<double, std::milli>;
+  // The last writer is done (writing_ is false): joined before this
+  // snapshot begins, which FinishSnapshot would otherwise finish here.
+  FinishSnapshot();
   const auto taking = std::chrono::steady_clock::now();
   auto job = PrepareSave();
   if (!job) {
     failed(job.error());
     return false;
   }
-  FinishSnapshot();
+  job->drop_before_us = drop_before;
+  job->prune_caps_at_us = stage_ != nullptr ? newest_event_us_ : 0;
   const auto taken = std::chrono::steady_clock::now();
   writing_.store(true, std::memory_order_release);
-  writer_ = std::thread(
-      [this, job = std::move(*job), failed, took = Ms(taken - taking).count(), taken]() mutable {
-        base::SetThreadName("snapshot");
-        if (auto written = WriteSave(job); !written) {
-          failed(written.error());
-        } else {
-          snapshots_.fetch_add(1, std::memory_order_relaxed);
-          spdlog::info(
-              "profiles: snapshot of {} profiles ({} bytes, state {} bytes) marked in {:.1f} ms, "
-              "encoded and written in {:.0f} ms",
-              job.profiles, job.snapshot.size(), job.state ? job.state->size() : 0, took,
-              Ms(std::chrono::steady_clock::now() - taken).count());
-        }
-        writing_.store(false, std::memory_order_release);
-      });
+  writer_ = std::thread([this, job = std::move(*job), failed, took = Ms(taken - taking).count(),
+                         taken]() mutable {
+    base::SetThreadName("snapshot");
+    if (auto written = WriteSave(job); !written) {
+      failed(written.error());
+    } else {
+      snapshots_.fetch_add(1, std::memory_order_relaxed);
+      spdlog::info(
+          "profiles: snapshot of {} profiles ({} bytes, state {} bytes) marked in {:.1f} ms "
+          "({}), encoded and written in {:.0f} ms",
+          job.profiles, job.snapshot.size(), job.state ? job.state->size() : 0, took, job.steps,
+          Ms(std::chrono::steady_clock::now() - taken).count());
+    }
+    if (job.drop_before_us) {
+      expired_.fetch_add(store_.DropLastSeenBefore(*job.drop_before_us, &oldest_kept_us_),
+                         std::memory_order_relaxed);
+    }
+    if (job.prune_caps_at_us != 0) {
+      caps_pruned_.fetch_add(stage_->PruneCaps(job.prune_caps_at_us), std::memory_order_relaxed);
+    }
+    writing_.store(false, std::memory_order_release);
+  });
   return true;
 }
 

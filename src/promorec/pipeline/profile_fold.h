@@ -9,11 +9,13 @@
 // takes it every snapshot_interval_us (on the injected clock) between
 // batches, when it is the only writer of the profiles: it marks the moment
 // of the profiles and of the pipeline state (copy-on-write snapshots:
-// profile_store.h, decision_stage.h); a thread of its own encodes them and
-// writes the files, so the pipeline waits neither for millions of
-// shoppers' state nor for the disk (memory: one encoded copy of the
-// profiles and the state while it writes, and the entries changed before
-// the encoding reached them); Save writes it once more on a graceful stop.
+// profile_store.h, decision_stage.h); a thread of its own encodes the
+// profiles and caps and writes the files while the consumer encodes the
+// pending decisions a part per round, so the pipeline waits neither for
+// millions of shoppers' state nor for the disk (memory: one encoded copy
+// of the profiles and the state while it writes, and the entries changed
+// before the encoding reached them); Save writes it once more on a
+// graceful stop.
 // A start
 // after a crash replays the stream from the last snapshot: at most one interval of
 // it. Records that are not binary event records (a Kinesis producer's own
@@ -132,14 +134,17 @@ class ProfileFold {
   // snapshot stays whole, and the stream still holds what came after it.
   bool SnapshotIfDue();
   // Waits until the snapshot SnapshotIfDue started is written (snapshots()
-  // or failed_snapshots() then counts it).
+  // or failed_snapshots() then counts it). Call where the consumer is
+  // stopped, or on its thread.
   void FinishSnapshot();
   // Events skipped as repeats, and the dedup filter's figures (zero
   // without dedup); read while the consumer runs, so approximate.
   std::uint64_t duplicates() const { return duplicates_.load(std::memory_order_relaxed); }
   const DedupFilter* dedup() const { return dedup_.get(); }
-  // Profiles dropped for having no event for profile_ttl_us.
+  // Profiles dropped for having no event for profile_ttl_us, and caps
+  // shoppers pruned (both after each periodic snapshot is encoded).
   std::uint64_t expired() const { return expired_.load(std::memory_order_relaxed); }
+  std::uint64_t caps_pruned() const { return caps_pruned_.load(std::memory_order_relaxed); }
   // Snapshots written while serving, and those that failed.
   std::uint64_t snapshots() const { return snapshots_.load(std::memory_order_relaxed); }
   std::uint64_t failed_snapshots() const {
@@ -165,10 +170,18 @@ class ProfileFold {
     std::string dedup_manifest;
     std::string snapshot;  // the encoded profile snapshot (WriteSave fills it)
     std::uint64_t profiles = 0;
+    std::string steps;  // how long each step of PrepareSave took
+    // After the encoding, on the writer's thread: profiles last seen before
+    // this are dropped (none: no scan), and caps no window needs pruned at
+    // this event time (0: not).
+    std::optional<std::int64_t> drop_before_us;
+    std::int64_t prune_caps_at_us = 0;
   };
   [[nodiscard]] base::Result<SaveJob> PrepareSave();
   [[nodiscard]] base::Result<std::uint64_t> WriteSave(SaveJob& job);
   static constexpr std::size_t kMaxWaitingDecisions = 4096;
+  // Pending decisions a round encodes for a begun snapshot.
+  static constexpr std::size_t kSnapshotPart = 2048;
   // Restores the dedup filter and the decision stage from the state saved
   // at `positions` (the profile snapshot's).
   [[nodiscard]] base::Status RestoreState(const std::vector<std::uint64_t>& positions);
@@ -189,9 +202,12 @@ class ProfileFold {
   std::atomic<std::uint64_t> snapshots_{0};
   std::atomic<std::uint64_t> failed_snapshots_{0};
   std::atomic<std::uint64_t> expired_{0};
+  std::atomic<std::uint64_t> caps_pruned_{0};
   std::int64_t newest_event_us_ = 0;  // the latest event timestamp applied
   // For skipping the TTL scan: the oldest last-seen time the last one
-  // kept (unknown at the start), and the oldest event applied since.
+  // kept (unknown at the start; set by the writer's thread, read after
+  // writing_ says it is done), and the oldest event applied since the last
+  // scan was asked for.
   std::int64_t oldest_kept_us_ = std::numeric_limits<std::int64_t>::min();
   std::int64_t oldest_since_drop_us_ = std::numeric_limits<std::int64_t>::max();
   profile::ProfileStore store_;

@@ -52,7 +52,7 @@ bool FrequencyCaps::PromotionCapped(std::string_view user, std::string_view prom
 }
 
 void FrequencyCaps::CappedPromotions(std::string_view user, std::int64_t now_us,
-                                     std::vector<std::string_view>* out) const {
+                                     std::vector<std::string>* out) const {
   out->clear();
   users_.Read(user, [&](const History* history) {
     if (history == nullptr) return;

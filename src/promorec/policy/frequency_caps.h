@@ -12,10 +12,10 @@
 // which may be of one moment while the caps go on changing (BeginSnapshot,
 // then EncodeBegunSnapshot on another thread: base/snapshot_map.h).
 //
-// Thread-safety: one thread at a time changes and reads the caps (the
-// pipeline's, under its lock); EncodeBegunSnapshot may run on another
-// thread meanwhile. The views CappedPromotions returns are valid until the
-// next Record.
+// Thread-safety: every method may be called from many threads at once
+// (each shopper's state changes under its shard's lock), except that one
+// snapshot is encoded at a time. The pipeline records and asks under its
+// own lock; the snapshot's thread encodes and prunes meanwhile.
 #pragma once
 
 #include <cstdint>
@@ -55,7 +55,7 @@ class FrequencyCaps {
   // The promotions `user` may not be shown again at `now_us` (capped),
   // into `out` (cleared first): one lookup for a whole decision.
   void CappedPromotions(std::string_view user, std::int64_t now_us,
-                        std::vector<std::string_view>* out) const;
+                        std::vector<std::string>* out) const;
   // Counts a decision that showed `promotion` at `now_us`.
   void Record(std::string_view user, std::string_view promotion, std::int64_t now_us);
 
