@@ -34,6 +34,16 @@ event::ClickEvent Buy(const std::string& id, const std::string& user, const std:
   return e;
 }
 
+// Shows decisions d0..d<n-1> of promotions p0.., to shoppers u0..u<users-1>
+// in turn, `spacing` apart from kT0.
+void ShowMany(Attribution& a, int n, int users, std::int64_t spacing, std::vector<Example>* out) {
+  for (int i = 0; i < n; ++i) {
+    a.Shown(Shown("d" + std::to_string(i), "u" + std::to_string(i % users), "p" + std::to_string(i),
+                  kT0 + i * spacing),
+            out);
+  }
+}
+
 AttributionOptions Options() {
   AttributionOptions o;
   o.window_us = 60 * kMinute;
@@ -188,11 +198,7 @@ TEST(AttributionTest, PastTheMemoryBoundClosedOnesGoFirstThenTheOldestOpen) {
 TEST(AttributionTest, EncodeDecodeKeepsWhatIsOpenClosedAndItsOrder) {
   Attribution a(Options());
   std::vector<Example> out;
-  for (int i = 0; i < 6; ++i) {
-    a.Shown(Shown("d" + std::to_string(i), "u" + std::to_string(i % 2), "p" + std::to_string(i),
-                  kT0 + i * 20 * kMinute),
-            &out);
-  }
+  ShowMany(a, 6, 2, 20 * kMinute, &out);
   a.Advance(kT0 + 95 * kMinute, &out);  // d0 and d1 close
   ASSERT_EQ(Labels(out), (std::vector<std::string>{"d0:0", "d1:0"}));
   std::string state;
@@ -222,11 +228,7 @@ TEST(AttributionTest, EncodeDecodeKeepsWhatIsOpenClosedAndItsOrder) {
 TEST(AttributionTest, ASnapshotEncodedInPartsIsOfItsMoment) {
   Attribution a(Options());
   std::vector<Example> out;
-  for (int i = 0; i < 40; ++i) {
-    a.Shown(Shown("d" + std::to_string(i), "u" + std::to_string(i % 7), "p" + std::to_string(i),
-                  kT0 + i * 5 * kMinute),
-            &out);
-  }
+  ShowMany(a, 40, 7, 5 * kMinute, &out);
   a.Advance(kT0 + 100 * kMinute, &out);                   // the first few close
   (void)a.Reward("d20", 1.0, kT0 + 101 * kMinute, &out);  // a hole in the open ones
   Attribution at_mark = a;
