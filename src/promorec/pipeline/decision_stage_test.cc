@@ -55,7 +55,7 @@ class Pipeline {
  public:
   Pipeline(base::Env& env, base::Clock& clock, eventlog::StreamStore& store,
            std::shared_ptr<eventlog::Stream> clicks, std::vector<event::Promotion> promotions,
-           DecisionStageOptions options = {}) {
+           DecisionStageOptions options = {}, std::int64_t snapshot_interval_us = 0) {
     // As serve opens them: synced on an interval (on the test's clock,
     // which does not move by itself: nothing is synced but by a snapshot).
     impressions_ = *ingest::OpenOrCreateStream(store, std::string(kImpressionsStream), 4,
@@ -64,7 +64,7 @@ class Pipeline {
                                             eventlog::Durability::kInterval);
     rewards_ = *ingest::OpenOrCreateStream(store, std::string(kRewardsStream), 1);
     ProfileFoldOptions fold_options;
-    fold_options.snapshot_interval_us = 0;
+    fold_options.snapshot_interval_us = snapshot_interval_us;
     fold_options.dedup = DedupOptions{};
     auto fold = ProfileFold::Open(
         env, clock, "/data", std::move(clicks), fold_options,
@@ -572,6 +572,20 @@ TEST_F(DecisionStageTest, RewardsLabelTheirDecisionsOnceAcrossACrash) {
   const Example& lost = examples.at({bob, false});
   EXPECT_EQ(lost.label, 0);
   EXPECT_EQ(lost.outcome_event_id, kRewardOutcome);
+}
+
+// After a periodic snapshot, the frequency caps forget the shoppers whose
+// decisions have left every window (24 h by default), counted.
+TEST_F(DecisionStageTest, CapsForgetShoppersOutsideEveryWindowAfterASnapshot) {
+  using event::EventType;
+  Append({Event("v1", "old", EventType::kView, kT0),
+          Event("v2", "new", EventType::kView, kT0 + 25 * kHour)});
+  Pipeline p(*env_, clock_, *store_, clicks_, Promotions(5), {}, 1'000'000);
+  ASSERT_EQ(p.Logged().size(), 2u);
+  clock_.Advance(std::chrono::seconds(1));
+  ASSERT_TRUE(p.fold().SnapshotIfDue());
+  p.fold().FinishSnapshot();
+  EXPECT_EQ(p.fold().caps_pruned(), 1u) << "old's decision is 25 h before the newest event";
 }
 
 }  // namespace
