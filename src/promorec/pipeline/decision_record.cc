@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "promorec/base/hash.h"
@@ -76,7 +77,13 @@ void Number(std::string_view key, double value, std::string* out) {
     return;
   }
   char buf[32];
-  const auto end = std::to_chars(buf, buf + sizeof buf, value).ptr;
+  // The shortest form that reads back, but never a run of 16 or more
+  // digits without a point or exponent: JSON readers take that for an
+  // integer, which may not fit one.
+  const auto form = std::abs(value) >= 1e15 ? std::chars_format::scientific : std::chars_format{};
+  const auto end = form == std::chars_format{}
+                       ? std::to_chars(buf, buf + sizeof buf, value).ptr
+                       : std::to_chars(buf, buf + sizeof buf, value, form).ptr;
   out->append(buf, end);
 }
 
@@ -290,6 +297,9 @@ base::Result<DecisionRecord> ParseDecisionJson(std::string_view json,
   PROMOREC_RETURN_IF_ERROR(reader.Str("promotion_code", &r.promotion_code));
   PROMOREC_RETURN_IF_ERROR(reader.Str("promotion_text", &r.promotion_text));
   PROMOREC_RETURN_IF_ERROR(reader.Num("probability", &r.probability));
+  if (!(r.probability >= 0.0 && r.probability <= 1.0)) {
+    return base::InvalidArgument("decision record: \"probability\" must be in [0, 1]");
+  }
   PROMOREC_RETURN_IF_ERROR(reader.Str("model_version", &r.model_version));
   PROMOREC_RETURN_IF_ERROR(reader.Str("policy", &r.policy));
   PROMOREC_RETURN_IF_ERROR(reader.Num("epsilon", &r.epsilon));
@@ -320,6 +330,11 @@ base::Result<DecisionRecord> ParseDecisionJson(std::string_view json,
     double score = 0;
     if (item.get(score) != simdjson::SUCCESS) {
       return base::InvalidArgument("decision record: a score must be a number or null");
+    }
+    // Scores are logged as floats: anything larger was not written here
+    // (and would not convert).
+    if (!(std::abs(score) <= static_cast<double>(std::numeric_limits<float>::max()))) {
+      return base::InvalidArgument("decision record: a score is beyond the range of a float");
     }
     c.score = static_cast<float>(score);
   }
