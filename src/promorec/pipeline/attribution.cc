@@ -296,8 +296,7 @@ void Attribution::EncodeEntry(const Pending& p, std::string* out) {
 
 void Attribution::Encode(std::string* out) {
   BeginSnapshot();
-  while (!EncodeSome(out, std::numeric_limits<std::size_t>::max())) {
-  }
+  (void)EncodeSome(out, std::numeric_limits<std::size_t>::max());
 }
 
 void Attribution::BeginSnapshot() {

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <iterator>
-#include <limits>
 
 #include "promorec/base/byte_io.h"
 #include "promorec/eventlog/hash_key.h"
@@ -120,8 +119,7 @@ bool DecisionStage::Qualifies(event::EventType type) const {
 
 void DecisionStage::Encode(std::string* out) {
   BeginSnapshot();
-  while (!ContinueSnapshot(std::numeric_limits<std::size_t>::max())) {
-  }
+  (void)ContinueSnapshot();
   EncodeBegunSnapshot(out);
 }
 
@@ -204,20 +202,10 @@ base::Status DecisionStage::Restore(std::string_view state) {
     // from its start (a reward whose decision was labelled before finds
     // nothing to label again).
     std::vector<std::uint64_t> rewards_from(rewards_end_.size(), 0);
-    if (!in.done()) {
-      std::uint64_t shards = 0;
-      if (!in.Fixed64(&shards) || shards > in.rest().size() / 8) {
-        return base::Corruption("decision stage state: damaged rewards positions");
-      }
-      std::vector<std::uint64_t> saved(shards);
-      for (std::uint64_t& p : saved) (void)in.Fixed64(&p);
-      // A stage without the rewards stream (a test's) ignores them.
-      if (rewards_ != nullptr && saved.size() != rewards_from.size()) {
-        return base::Corruption(
-            "decision stage state: saved with another shard count of the "
-            "rewards stream");
-      }
-      if (rewards_ != nullptr) rewards_from = std::move(saved);
+    if (!in.done() && !GetPositions(&in, &rewards_from)) {
+      return base::Corruption(
+          "decision stage state: damaged rewards positions, or saved with another shard count "
+          "of the rewards stream");
     }
     if (!in.done()) return base::Corruption("decision stage state: bytes after the end");
     rewards_end_ = std::move(rewards_from);

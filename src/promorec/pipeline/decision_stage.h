@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -97,8 +98,9 @@ class DecisionStage {
   // ... the pending decisions of that moment, a part of up to
   // `max_entries` at a time, on the pipeline thread between batches (it
   // owns them; copy on write keeps them as they were at the moment: true
-  // once all are encoded; nothing to do without a begun snapshot) ...
-  bool ContinueSnapshot(std::size_t max_entries);
+  // once all are encoded, as they always are with the default; nothing
+  // to do without a begun snapshot) ...
+  bool ContinueSnapshot(std::size_t max_entries = std::numeric_limits<std::size_t>::max());
   // ... and the bytes Encode would have written at the moment, on any
   // thread, while decisions go on: the caps are encoded here (copy on
   // write, frequency_caps.h), then it waits for ContinueSnapshot to finish

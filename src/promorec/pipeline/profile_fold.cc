@@ -173,10 +173,7 @@ std::string ProfileFold::Summary() const {
 base::Result<std::uint64_t> ProfileFold::Save() {
   FinishSnapshot();
   PROMOREC_ASSIGN_OR_RETURN(SaveJob job, PrepareSave());
-  if (stage_ != nullptr) {
-    while (!stage_->ContinueSnapshot(std::numeric_limits<std::size_t>::max())) {
-    }
-  }
+  if (stage_ != nullptr) (void)stage_->ContinueSnapshot();  // all of it, here
   return WriteSave(job);
 }
 
@@ -271,10 +268,7 @@ void ProfileFold::FinishSnapshot() {
   // The writer may wait for the pending decisions, which the consumer
   // encodes between rounds: with the consumer stopped (or on its thread),
   // this thread finishes them.
-  if (stage_ != nullptr) {
-    while (!stage_->ContinueSnapshot(std::numeric_limits<std::size_t>::max())) {
-    }
-  }
+  if (stage_ != nullptr) (void)stage_->ContinueSnapshot();
   writer_.join();
 }
 
